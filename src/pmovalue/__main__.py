@@ -1,0 +1,3 @@
+from pmovalue.cli import main
+
+raise SystemExit(main())

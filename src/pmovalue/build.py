@@ -1,0 +1,477 @@
+"""One build: validate -> plan -> execute -> assemble -> publish one version (DESIGN §2).
+
+Everything that can be wrong with the inputs is checked before any notebook starts; nothing is
+published unless every job succeeded (or --allow-partial); publication is one atomic rename.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from pmovalue import __version__
+from pmovalue.config import Params, diff_params, load_params, unit_param_files
+from pmovalue.data.loading import Dataset, load_dataset
+from pmovalue.data.units import PORTFOLIO_ID, slugify
+from pmovalue.diff import metric_changes
+from pmovalue.errors import JobFailure, NotebookFailed, UsageError
+from pmovalue.execute.cache import JobCache, job_key
+from pmovalue.execute.executors import make_executor
+from pmovalue.execute.plan import (
+    MATURITY,
+    PORTFOLIO,
+    UNIT,
+    Job,
+    plan_jobs,
+    stage_unit_inputs,
+    write_tables,
+)
+from pmovalue.execute.runner import JobResult, JobRun
+from pmovalue.metrics import compute_metrics
+from pmovalue.outputs import METRICS_COLUMNS, read_metrics, write_metrics
+from pmovalue.publish import MANIFEST, Site, VersionEntry, now_iso, version_name
+from pmovalue.report import UNIT_METRICS_FILE
+from pmovalue.site.engines import resolve_engine
+from pmovalue.site.generated import changes_html, data_quality_html
+from pmovalue.site.model import NavLink, Page, SiteContext
+from pmovalue.site.project import read_project
+
+Log = Callable[[str], None]
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+@dataclass
+class BuildOptions:
+    data_dir: Path = Path("data/sample")
+    params_dir: Path = Path("params")
+    notebooks_dir: Path = Path("notebooks")
+    project_dir: Path = Path(".")
+    period: str | None = None
+    units: list[str] | None = None
+    overrides: list[str] = field(default_factory=list)
+    scenario: str | None = None
+    out: Path = Path("site")
+    engine: str = "auto"
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 2)
+    executor: str = "local"
+    scheduler: str | None = None
+    replace: bool = False
+    allow_partial: bool = False
+    no_cache: bool = False
+    state_dir: Path = Path(".pmovalue")
+
+
+@dataclass
+class BuildResult:
+    version: str
+    status: str  # published | up-to-date
+    path: Path
+    seconds: float
+    results: list[JobResult] = field(default_factory=list)
+    failures: list[JobFailure] = field(default_factory=list)
+    archived: Path | None = None
+
+
+@dataclass
+class Inputs:
+    """Validated inputs of a build: known before any notebook runs."""
+
+    dataset: Dataset
+    period: str
+    version: str
+    units: dict[str, str]
+    unit_params: dict[str, Params]
+    portfolio_params: Params
+    hashes: dict[str, object]
+    inputs_hash: str
+
+
+def prepare(opts: BuildOptions, log: Log = _stderr) -> Inputs:
+    """Validate data and parameters, choose the period and units, hash every input."""
+    if opts.scenario is not None and (not opts.scenario or slugify(opts.scenario) != opts.scenario):
+        raise UsageError(
+            f"scenario name {opts.scenario!r} must be lowercase letters, digits and dashes, "
+            f"e.g. {slugify(opts.scenario or 'high-rate')!r}"
+        )
+    dataset = load_dataset(opts.data_dir)
+    for w in dataset.warnings:
+        log(f"warning: {w}")
+    portfolio = load_params(opts.params_dir, None, opts.scenario, opts.overrides)
+    period = opts.period or portfolio.period or dataset.latest_period()
+    if period is None:
+        raise UsageError(
+            "the data has no periods (no evm, benefits, survey or maturity table); "
+            "give --period YYYY-Qn"
+        )
+    if period not in dataset.periods and dataset.periods:
+        raise UsageError(
+            f"period {period} is not in the data (it has {dataset.periods[0]} to "
+            f"{dataset.periods[-1]}); choose one of those with --period"
+        )
+    units = _select_units(dataset.units, opts.units)
+    for uid in unit_param_files(opts.params_dir):
+        if uid not in dataset.units:
+            log(
+                f"warning: {opts.params_dir}/units/{uid}.yml: unit {uid!r} is not in the data; "
+                "its parameters are not used"
+            )
+    unit_params = {u: load_params(opts.params_dir, u, opts.scenario, opts.overrides) for u in units}
+    notebooks = {}
+    for kind in (UNIT, PORTFOLIO, MATURITY):
+        from pmovalue.execute.plan import NOTEBOOKS
+
+        nb = opts.notebooks_dir / NOTEBOOKS[kind]
+        if not nb.is_file():
+            raise UsageError(
+                f"{nb}: notebook not found; run from the project folder or "
+                "create the project with `pmovalue init`"
+            )
+        notebooks[nb.name] = hashlib.sha256(nb.read_bytes()).hexdigest()
+    hashes: dict[str, object] = {
+        "params": {
+            PORTFOLIO_ID: portfolio.digest(),
+            **{u: p.digest() for u, p in unit_params.items()},
+        },
+        "data": {t: s.sha256 for t, s in dataset.sources.items()},
+        "notebooks": notebooks,
+        "pmovalue": __version__,
+        "period": period,
+        "units": list(units),
+    }
+    inputs_hash = hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest()
+    return Inputs(
+        dataset,
+        period,
+        version_name(period, opts.scenario),
+        units,
+        unit_params,
+        portfolio,
+        hashes,
+        inputs_hash,
+    )
+
+
+def _select_units(known: dict[str, str], wanted: list[str] | None) -> dict[str, str]:
+    if not wanted:
+        return dict(known)
+    out = {}
+    for w in wanted:
+        slug = slugify(w)
+        if slug not in known:
+            raise UsageError(
+                f"--units: unit {w!r} is not in the data; known units: {', '.join(known)}"
+            )
+        out[slug] = known[slug]
+    return out
+
+
+def build(opts: BuildOptions, log: Log = _stderr) -> BuildResult:
+    started = time.perf_counter()
+    started_at = now_iso()
+    inputs = prepare(opts, log)
+    engine = resolve_engine(opts.engine)
+    site = Site(opts.out)
+    if site.is_up_to_date(inputs.version, inputs.inputs_hash, opts.replace):
+        log(f"{inputs.version} is up to date in {opts.out}: nothing to do")
+        return BuildResult(
+            inputs.version, "up-to-date", opts.out / inputs.version, time.perf_counter() - started
+        )
+    with site.lock():
+        work = site.work_dir(inputs.version)
+        try:
+            results, failures, jobs = _execute(opts, inputs, work, log)
+            if failures and not opts.allow_partial:
+                saved = _keep_failed(opts, inputs.version, jobs, work, failures)
+                raise NotebookFailed(saved)
+            stage = work / "stage"
+            _assemble(
+                opts, inputs, engine.name, jobs, failures, work, stage, started_at, site, engine
+            )
+            entry = VersionEntry(
+                version=inputs.version,
+                title=inputs.portfolio_params.report.title,
+                period=inputs.period,
+                scenario=opts.scenario,
+                kind="scenario" if opts.scenario else "official",
+                published_at=now_iso(),
+            )
+            archived = site.publish(stage, entry, opts.replace)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    seconds = time.perf_counter() - started
+    log(f"published {inputs.version} to {opts.out / inputs.version} in {seconds:.1f} s")
+    return BuildResult(
+        inputs.version, "published", opts.out / inputs.version, seconds, results, failures, archived
+    )
+
+
+def _execute(
+    opts: BuildOptions, inputs: Inputs, work: Path, log: Log
+) -> tuple[list[JobResult], list[JobFailure], list[Job]]:
+    jobs = plan_jobs(
+        opts.notebooks_dir.resolve(),
+        inputs.units,
+        inputs.period,
+        inputs.unit_params,
+        inputs.portfolio_params,
+    )
+    cache = JobCache(opts.state_dir / "cache", enabled=not opts.no_cache)
+    executor = make_executor(opts.executor, opts.jobs, opts.scheduler)
+    total = len(jobs)
+    results: list[JobResult] = []
+    done = 0
+
+    def report(result: JobResult) -> None:
+        nonlocal done
+        done += 1
+        how = "reused from cache" if result.cached else f"{result.seconds:.1f} s"
+        state = "ok" if result.ok else "FAILED"
+        log(f"[{done}/{total}] {result.job_id}: {state} ({how})")
+
+    peers = _peer_metrics(inputs)
+    try:
+        for stage in (1, 2):
+            runs: list[tuple[Job, JobRun, str]] = []
+            for job in (j for j in jobs if j.stage == stage):
+                job_dir = (work / "jobs" / job.id).resolve()
+                if job.kind == UNIT:
+                    stage_unit_inputs(job_dir, inputs.dataset, job.unit_id or "", peers)
+                else:
+                    unit_metrics = _collect(jobs, work, "metrics", UNIT)
+                    tables = {UNIT_METRICS_FILE: unit_metrics}
+                    if job.kind == PORTFOLIO:
+                        tables = {**inputs.dataset.tables, **tables}
+                    write_tables(job_dir / "input", tables)
+                key = job_key(job.notebook, job.parameters, job_dir / "input")
+                if cache.restore(key, job_dir, job.output_name):
+                    result = JobResult(job.id, True, 0.0, cached=True)
+                    report(result)
+                    results.append(result)
+                    continue
+                run = JobRun(
+                    job.id,
+                    job.unit_id,
+                    str(job.notebook),
+                    str(job_dir),
+                    str(job_dir / job.output_name),
+                    job.parameters,
+                )
+                runs.append((job, run, key))
+            by_id = {run.job_id: (job, key) for job, run, key in runs}
+            for result in executor.run([r for _, r, _ in runs], report):
+                results.append(result)
+                job, key = by_id[result.job_id]
+                if result.ok:
+                    cache.store(key, (work / "jobs" / job.id), job.output_name)
+    finally:
+        executor.close()
+    failures = [r.failure for r in results if r.failure is not None]
+    return results, failures, jobs
+
+
+def _peer_metrics(inputs: Inputs) -> pd.DataFrame:
+    """Every unit measured with the portfolio's parameters: one yardstick for comparing units.
+
+    Independent of unit parameter files, so changing one unit's parameters re-runs only it."""
+    frames = []
+    for uid, name in inputs.dataset.units.items():
+        m = compute_metrics(inputs.dataset.for_unit(uid), inputs.portfolio_params, inputs.period)
+        frames.append(m.assign(unit_id=uid, unit_name=name))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _collect(jobs: list[Job], work: Path, what: str, kind: str | None = None) -> pd.DataFrame:
+    frames = []
+    for job in jobs:
+        if kind is not None and job.kind != kind:
+            continue
+        path = work / "jobs" / job.id / "results" / f"{what}.parquet"
+        if path.is_file():
+            frames.append(pd.read_parquet(path))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _keep_failed(
+    opts: BuildOptions, version: str, jobs: list[Job], work: Path, failures: list[JobFailure]
+) -> list[JobFailure]:
+    """Save each failed notebook (with its outputs) where the analyst can open it."""
+    folder = opts.state_dir / "failed" / version
+    folder.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for f in failures:
+        src = work / "jobs" / f.job / f"{f.job}.ipynb"
+        dest = folder / f"{f.job}.ipynb"
+        if src.is_file():
+            shutil.copy2(src, dest)
+            saved.append(JobFailure(f.job, f.unit_id, f.cell, f.error, str(dest)))
+        else:
+            saved.append(JobFailure(f.job, f.unit_id, f.cell, f.error, None))
+    return saved
+
+
+def _previous_version(site: Site, inputs: Inputs, scenario: str | None) -> str | None:
+    """Official: the latest earlier official version. Scenario: the official of its period,
+    else the latest earlier official one."""
+    official = [e for e in site.versions() if e.kind == "official"]
+    if scenario:
+        same = [e for e in official if e.period == inputs.period]
+        if same:
+            return same[0].version
+    earlier = sorted((e for e in official if e.period < inputs.period), key=lambda e: e.period)
+    return earlier[-1].version if earlier else None
+
+
+def _assemble(
+    opts: BuildOptions,
+    inputs: Inputs,
+    engine_name: str,
+    jobs: list[Job],
+    failures: list[JobFailure],
+    work: Path,
+    stage: Path,
+    started_at: str,
+    site: Site,
+    engine: object,
+) -> None:
+    failed = {f.job for f in failures}
+    metrics = _collect(jobs, work, "metrics")
+    if not metrics.empty:
+        metrics = metrics.assign(version=inputs.version)
+        metrics["status"] = metrics["status"].fillna("")
+        metrics["note"] = metrics["note"].fillna("")
+        metrics = metrics[METRICS_COLUMNS]
+    else:
+        metrics = pd.DataFrame(columns=METRICS_COLUMNS)
+    projects = _collect(jobs, work, "projects", UNIT)
+    write_metrics(stage / "data", metrics, projects)
+
+    previous = _previous_version(site, inputs, opts.scenario)
+    changes = None
+    if previous and (opts.out / previous / "data" / "metrics.csv").is_file():
+        changes = metric_changes(
+            read_metrics(opts.out / previous / "data" / "metrics.csv"), metrics
+        )
+    currency = inputs.portfolio_params.report.currency
+
+    pages: list[Page] = []
+    for job in jobs:
+        executed = work / "jobs" / job.id / job.output_name
+        if job.id in failed or not executed.is_file():
+            body = (
+                "<p>This page could not be produced: its notebook failed. See the build "
+                "log and the saved notebook.</p>"
+            )
+            pages.append(Page(job.page, job.title, job.kind, body_html=body, failed=True))
+        else:
+            pages.append(Page(job.page, job.title, job.kind, notebook=executed))
+    pages.append(
+        Page(
+            "changes.html",
+            "What changed",
+            "changes",
+            body_html=changes_html(changes, previous, currency),
+        )
+    )
+    pages.append(
+        Page(
+            "data-quality.html",
+            "Data quality",
+            "data-quality",
+            body_html=data_quality_html(inputs.dataset),
+        )
+    )
+
+    project = read_project(opts.project_dir)
+    scenario_changes = {}
+    if opts.scenario:
+        official = load_params(opts.params_dir)
+        scenario_changes = diff_params(official, inputs.portfolio_params)
+    ctx = SiteContext(
+        version=inputs.version,
+        period=inputs.period,
+        kind="scenario" if opts.scenario else "official",
+        scenario=opts.scenario,
+        site_title=project.title or inputs.portfolio_params.report.title,
+        organisation=inputs.portfolio_params.report.organisation,
+        generated_at=started_at,
+        params_hash=hashlib.sha256(
+            json.dumps(inputs.hashes["params"], sort_keys=True).encode()
+        ).hexdigest(),
+        data_hash=inputs.dataset.digest(),
+        pmovalue_version=__version__,
+        engine=engine_name,
+        units=[NavLink(name, f"units/{uid}.html") for uid, name in inputs.units.items()],
+        extra_links=project.links,
+        footer=project.footer,
+        colours=project.colours,
+        scenario_changes=scenario_changes,
+        failed_units=[j.unit_name or j.id for j in jobs if j.id in failed],
+    )
+    engine.assemble(pages, ctx, stage)  # type: ignore[attr-defined]
+
+    nb_dir = stage / "notebooks"
+    nb_dir.mkdir(parents=True, exist_ok=True)
+    for job in jobs:
+        executed = work / "jobs" / job.id / job.output_name
+        if executed.is_file():
+            shutil.copy2(executed, nb_dir / job.output_name)
+
+    manifest = {
+        "version": inputs.version,
+        "period": inputs.period,
+        "scenario": opts.scenario,
+        "kind": ctx.kind,
+        "inputs_hash": inputs.inputs_hash,
+        "params_hash": ctx.params_hash,
+        "data_hash": ctx.data_hash,
+        "hashes": inputs.hashes,
+        "params": json.loads(inputs.portfolio_params.model_dump_json()),
+        "data_files": {
+            t: {"file": s.path.name, "sha256": s.sha256, "rows": s.rows}
+            for t, s in inputs.dataset.sources.items()
+        },
+        "engine": engine_name,
+        "executor": opts.executor,
+        "versions": _versions(),
+        "started_at": started_at,
+        "finished_at": now_iso(),
+        "units": {
+            j.unit_id: ("failed" if j.id in failed else "ok") for j in jobs if j.kind == UNIT
+        },
+        "previous_version": previous,
+    }
+    (stage / MANIFEST).write_text(
+        json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8"
+    )
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "pmovalue": __version__}
+    for dist in (
+        "pandas",
+        "plotly",
+        "papermill",
+        "nbconvert",
+        "nbclient",
+        "pandera",
+        "pydantic",
+        "jinja2",
+    ):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            out[dist] = metadata.version(dist)
+    return out

@@ -1,0 +1,197 @@
+"""The command line: parse, call one library function, map errors to exit codes.
+
+0 success; 1 a notebook or the assembly failed; 2 bad input or usage. No traceback for user
+errors: every message says what is wrong, where, and what to do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from pmovalue import __version__
+from pmovalue.errors import PmoValueError
+
+
+def _default_data() -> Path:
+    # A project with its own data/ folder uses it; otherwise the shipped demo organisation.
+    own = Path("data")
+    if (own.is_dir() and any(own.glob("projects.*"))) or (own / "mapping.yml").is_file():
+        return own
+    return Path("data/sample")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="pmovalue",
+        description="PMO value reports: notebooks per business unit, published as a versioned "
+        "static website.",
+    )
+    p.add_argument("--version", action="version", version=f"pmovalue {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = sub.add_parser("init", help="scaffold a new reporting project")
+    init.add_argument("dir", type=Path)
+
+    val = sub.add_parser("validate", help="check data and parameters; print every problem")
+    val.add_argument("--data", type=Path, default=None, help="data folder (default data/sample)")
+    val.add_argument("--params", type=Path, default=Path("params"))
+
+    b = sub.add_parser("build", help="validate, execute, assemble and publish one version")
+    b.add_argument("--data", type=Path, default=None, help="data folder (default data/sample)")
+    b.add_argument("--params", type=Path, default=Path("params"))
+    b.add_argument("--notebooks", type=Path, default=Path("notebooks"))
+    b.add_argument("--period", help="YYYY-Qn (default: latest period in the data)")
+    b.add_argument("--units", help="comma-separated unit ids or names (default: all)")
+    b.add_argument(
+        "-p",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter, value parsed as YAML (repeatable)",
+    )
+    b.add_argument("--scenario", help="publish a what-if version <period>--<scenario>")
+    b.add_argument("--out", type=Path, default=Path("site"))
+    b.add_argument("--engine", choices=["auto", "builtin", "quarto"], default="auto")
+    b.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    b.add_argument("--executor", choices=["local", "dask"], default="local")
+    b.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
+    b.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace a published version (the old copy is archived)",
+    )
+    b.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="publish even if some unit notebooks failed (marked on the site)",
+    )
+    b.add_argument("--no-cache", action="store_true", help="re-execute every notebook")
+
+    s = sub.add_parser("serve", help="preview the published site over HTTP")
+    s.add_argument("--out", type=Path, default=Path("site"))
+    s.add_argument("--port", type=int, default=8000)
+
+    v = sub.add_parser("versions", help="list published versions")
+    v.add_argument("--out", type=Path, default=Path("site"))
+    v.add_argument("--json", action="store_true")
+
+    d = sub.add_parser("diff", help="metric changes between two published versions")
+    d.add_argument("a")
+    d.add_argument("b")
+    d.add_argument("--out", type=Path, default=Path("site"))
+    d.add_argument("--json", action="store_true")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except PmoValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: nothing was published", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "validate":
+        return _validate(args)
+    if args.command == "build":
+        from pmovalue.build import BuildOptions, build
+
+        opts = BuildOptions(
+            data_dir=args.data or _default_data(),
+            params_dir=args.params,
+            notebooks_dir=args.notebooks,
+            period=args.period,
+            units=[u.strip() for u in args.units.split(",") if u.strip()] if args.units else None,
+            overrides=args.overrides,
+            scenario=args.scenario,
+            out=args.out,
+            engine=args.engine,
+            jobs=args.jobs,
+            executor=args.executor,
+            scheduler=args.scheduler,
+            replace=args.replace,
+            allow_partial=args.allow_partial,
+            no_cache=args.no_cache,
+        )
+        result = build(opts)
+        if result.status == "up-to-date":
+            print(f"{result.version}: up to date")
+        else:
+            print(f"published {result.version}: {result.path / 'index.html'}")
+        return 0
+    if args.command == "versions":
+        from pmovalue.publish import Site
+
+        entries = Site(args.out).versions()
+        if args.json:
+            from dataclasses import asdict
+
+            print(json.dumps([asdict(e) for e in entries], indent=2))
+        elif not entries:
+            print(f"no version is published in {args.out}")
+        else:
+            for e in entries:
+                alias = " (latest)" if "latest" in e.aliases else ""
+                print(f"{e.version:<28} {e.kind:<9} {e.published_at}{alias}")
+        return 0
+    if args.command == "diff":
+        from pmovalue.diff import metric_changes
+        from pmovalue.errors import UsageError
+        from pmovalue.outputs import read_metrics
+
+        frames = []
+        for v in (args.a, args.b):
+            path = args.out / v / "data" / "metrics.csv"
+            if not path.is_file():
+                raise UsageError(
+                    f"version {v} is not published in {args.out} (see `pmovalue versions`)"
+                )
+            frames.append(read_metrics(path))
+        changes = metric_changes(*frames)
+        if args.json:
+            print(changes.to_json(orient="records", indent=2))
+        else:
+            print(changes.to_string(index=False) if len(changes) else "no metric changed")
+        return 0
+    if args.command == "serve":
+        from pmovalue.serve import serve
+
+        serve(args.out, args.port)
+        return 0
+    if args.command == "init":
+        from pmovalue.scaffold import init_project
+
+        init_project(args.dir)
+        print(f"created a reporting project in {args.dir}; cd there and run `pmovalue build`")
+        return 0
+    raise AssertionError(args.command)  # pragma: no cover
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from pmovalue.config import load_params, unit_param_files
+    from pmovalue.data.loading import validate_data
+
+    data = args.data or _default_data()
+    problems = validate_data(data)
+    errors = [p for p in problems if p.severity == "error"]
+    for p in problems:
+        prefix = "" if p.severity == "error" else "warning: "
+        print(f"{prefix}{p}", file=sys.stderr)
+    load_params(args.params)
+    for uid in unit_param_files(args.params):
+        load_params(args.params, uid)
+    if errors:
+        print(f"{len(errors)} problem(s); fix them and run again", file=sys.stderr)
+        return 2
+    print(f"{data}: ok ({len(problems)} warning(s)); {args.params}: ok")
+    return 0

@@ -1,0 +1,335 @@
+"""Parameters: layered YAML files merged in a fixed order, then validated before anything runs.
+
+Order, last wins: params/defaults.yml -> params/units/<unit>.yml -> params/scenarios/<name>.yml
+-> `-p key.path=value` overrides. Files deep-merge; an override replaces the value at its key.
+Every leaf remembers the file that set it, so a validation error names the key and the file.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from pmovalue.errors import ParamsError
+from pmovalue.metrics.catalog import MATURITY_DIMENSIONS, METRICS
+
+PERIOD_RE = re.compile(r"^\d{4}-Q[1-4]$")
+OVERRIDES_SOURCE = "-p overrides"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Report(_Strict):
+    title: str = "PMO value report"
+    organisation: str = "Our organisation"
+    currency: str = "GBP"
+
+
+class Thresholds(_Strict):
+    index_green_min: float = Field(0.95, gt=0)
+    index_amber_min: float = Field(0.90, gt=0)
+    # Non-index metrics: amber when short of target by at most this share of the target.
+    target_amber_pct: float = Field(10.0, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        if self.index_amber_min > self.index_green_min:
+            raise ValueError("index_amber_min must not be above index_green_min")
+        return self
+
+
+class Tolerances(_Strict):
+    budget_pct: float = Field(5.0, ge=0)
+    schedule_days: int = Field(30, ge=0)
+
+
+class Finance(_Strict):
+    discount_rate: float = Field(0.035, ge=0, lt=1)
+
+
+def _check_weights(weights: dict[str, float], what: str) -> dict[str, float]:
+    if any(w < 0 for w in weights.values()):
+        raise ValueError(f"{what} weights must not be negative")
+    total = sum(weights.values())
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(f"{what} weights must sum to 1 (they sum to {total:g})")
+    return weights
+
+
+class Alignment(_Strict):
+    criteria: dict[str, float] = Field(
+        default_factory=lambda: {
+            "strategy_fit": 0.4,
+            "customer_value": 0.3,
+            "risk_reduction": 0.2,
+            "innovation": 0.1,
+        }
+    )
+    aligned_threshold: float = Field(3.0, ge=1, le=5)
+
+    @field_validator("criteria")
+    @classmethod
+    def _weights(cls, v: dict[str, float]) -> dict[str, float]:
+        if not v:
+            raise ValueError("at least one criterion is needed")
+        return _check_weights(v, "alignment.criteria")
+
+
+class Maturity(_Strict):
+    targets: dict[str, int] = Field(default_factory=lambda: dict.fromkeys(MATURITY_DIMENSIONS, 3))
+    min_coverage: float = Field(0.8, ge=0, le=1)
+
+    @field_validator("targets")
+    @classmethod
+    def _targets(cls, v: dict[str, int]) -> dict[str, int]:
+        unknown = set(v) - set(MATURITY_DIMENSIONS)
+        if unknown:
+            raise ValueError(
+                f"unknown dimension(s) {sorted(unknown)}; use {', '.join(MATURITY_DIMENSIONS)}"
+            )
+        for dim, level in v.items():
+            if not 1 <= level <= 4:
+                raise ValueError(f"target for {dim} must be a level from 1 to 4, not {level}")
+        return v
+
+
+class ValueIndex(_Strict):
+    weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "financial": 0.4,
+            "strategic": 0.35,
+            "stakeholder": 0.25,
+        }
+    )
+
+    @field_validator("weights")
+    @classmethod
+    def _weights(cls, v: dict[str, float]) -> dict[str, float]:
+        expected = {"financial", "strategic", "stakeholder"}
+        if set(v) != expected:
+            raise ValueError(f"weights must have exactly the keys {sorted(expected)}")
+        return _check_weights(v, "value_index")
+
+
+class Params(_Strict):
+    """The merged, validated parameters of one job (a unit, or the portfolio)."""
+
+    report: Report = Report()
+    period: str | None = None
+    thresholds: Thresholds = Thresholds()
+    tolerances: Tolerances = Tolerances()
+    finance: Finance = Finance()
+    alignment: Alignment = Alignment()
+    maturity: Maturity = Maturity()
+    value_index: ValueIndex = ValueIndex()
+    targets: dict[str, float] = Field(default_factory=dict)
+    # Per-unit facts (params/units/<unit_id>.yml only).
+    name: str | None = None
+    owner: str | None = None
+    pmo_type: Literal["controlling", "supportive", "directive"] | None = None
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, v: str | None) -> str | None:
+        if v is not None and not PERIOD_RE.match(v):
+            raise ValueError(f"period must look like 2026-Q3, not {v!r}")
+        return v
+
+    @field_validator("targets")
+    @classmethod
+    def _targets(cls, v: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(v) - set(METRICS))
+        if unknown:
+            raise ValueError(f"unknown metric id(s) {unknown}; see the metric ids in the docs")
+        return v
+
+    def digest(self) -> str:
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+
+
+@dataclass
+class Layered:
+    """A merged parameter tree plus, for every leaf path, the source that set it."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    sources: dict[tuple[str, ...], str] = field(default_factory=dict)
+
+    def merge(self, tree: dict[str, Any], source: str) -> None:
+        _deep_merge(self.values, tree, (), self.sources, source)
+
+    def set(self, path: tuple[str, ...], value: Any, source: str) -> None:
+        node = self.values
+        for key in path[:-1]:
+            child = node.get(key)
+            if not isinstance(child, dict):
+                child = node[key] = {}
+            node = child
+        node[path[-1]] = copy.deepcopy(value)
+        for known in [p for p in self.sources if p[: len(path)] == path]:
+            del self.sources[known]
+        _record(value, path, self.sources, source)
+
+    def source_of(self, path: tuple[str, ...]) -> str:
+        # The longest recorded prefix of the failing path names the file.
+        for n in range(len(path), 0, -1):
+            hit = [s for p, s in self.sources.items() if p[:n] == path[:n]]
+            if hit:
+                return hit[-1]
+        return "params"
+
+
+def _record(value: Any, path: tuple[str, ...], sources: dict, source: str) -> None:
+    if isinstance(value, dict) and value:
+        for k, v in value.items():
+            _record(v, (*path, str(k)), sources, source)
+    else:
+        sources[path] = source
+
+
+def _deep_merge(
+    into: dict[str, Any],
+    tree: dict[str, Any],
+    path: tuple[str, ...],
+    sources: dict,
+    source: str,
+) -> None:
+    for key, value in tree.items():
+        here = (*path, str(key))
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _deep_merge(into[key], value, here, sources, source)
+        else:
+            into[key] = copy.deepcopy(value)
+            _record(value, here, sources, source)
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read one parameter file; an empty file is an empty mapping."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise ParamsError(
+            f"not valid YAML ({exc.__class__.__name__})", source=f"{path}{line}"
+        ) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ParamsError("must be a mapping of keys to values", source=str(path))
+    return data
+
+
+def parse_override(item: str) -> tuple[tuple[str, ...], Any]:
+    """Parse `key.path=value`; the value is read as YAML (`0.04`, `true`, `{fit: 1.0}`)."""
+    key, sep, raw = item.partition("=")
+    key = key.strip()
+    if not sep or not key or any(not part for part in key.split(".")):
+        raise ParamsError(
+            f"override {item!r} must look like key.path=value, e.g. finance.discount_rate=0.04",
+            source=OVERRIDES_SOURCE,
+        )
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        raise ParamsError(
+            f"the value {raw!r} is not valid YAML", key=key, source=OVERRIDES_SOURCE
+        ) from None
+    return tuple(key.split(".")), value
+
+
+def unit_param_files(params_dir: Path) -> dict[str, Path]:
+    """The unit files present, by unit id (file stem)."""
+    folder = params_dir / "units"
+    return {p.stem: p for p in sorted(folder.glob("*.yml"))} if folder.is_dir() else {}
+
+
+def scenario_file(params_dir: Path, scenario: str) -> Path:
+    return params_dir / "scenarios" / f"{scenario}.yml"
+
+
+def load_params(
+    params_dir: Path,
+    unit_id: str | None = None,
+    scenario: str | None = None,
+    overrides: list[str] | tuple[str, ...] = (),
+) -> Params:
+    """Merge the layers for one job (unit_id None = the portfolio) and validate them."""
+    layered = layer_params(params_dir, unit_id, scenario, overrides)
+    return validate_params(layered)
+
+
+def layer_params(
+    params_dir: Path,
+    unit_id: str | None = None,
+    scenario: str | None = None,
+    overrides: list[str] | tuple[str, ...] = (),
+) -> Layered:
+    layered = Layered()
+    defaults = params_dir / "defaults.yml"
+    if defaults.is_file():
+        layered.merge(read_yaml(defaults), str(defaults))
+    if unit_id is not None:
+        unit_file = unit_param_files(params_dir).get(unit_id)
+        if unit_file is not None:
+            layered.merge(read_yaml(unit_file), str(unit_file))
+    if scenario:
+        path = scenario_file(params_dir, scenario)
+        if path.is_file():
+            layered.merge(read_yaml(path), str(path))
+        elif not overrides:
+            raise ParamsError(
+                f"scenario {scenario!r} has no file {path} and no -p overrides; "
+                "create the file or give overrides",
+                source=str(path),
+            )
+    for item in overrides:
+        path_keys, value = parse_override(item)
+        layered.set(path_keys, value, OVERRIDES_SOURCE)
+    return layered
+
+
+def validate_params(layered: Layered) -> Params:
+    try:
+        return Params.model_validate(layered.values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(str(x) for x in first["loc"])
+        key = ".".join(loc) or "(top level)"
+        msg = first["msg"]
+        if first["type"] == "extra_forbidden":
+            msg = "unknown key; check the spelling against params/defaults.yml"
+        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+        raise ParamsError(f"{msg}{more}", key=key, source=layered.source_of(loc)) from None
+
+
+def diff_params(base: Params, other: Params) -> dict[str, tuple[Any, Any]]:
+    """Leaf keys whose values differ between two parameter sets: key -> (base, other)."""
+    a = _flatten(json.loads(base.model_dump_json()))
+    b = _flatten(json.loads(other.model_dump_json()))
+    return {k: (a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)}
+
+
+def _flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(tree, dict) and tree:
+        out: dict[str, Any] = {}
+        for k, v in tree.items():
+            out.update(_flatten(v, f"{prefix}{k}."))
+        return out
+    return {prefix.rstrip("."): tree}

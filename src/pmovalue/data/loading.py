@@ -1,0 +1,490 @@
+"""Load the canonical tables from CSV, XLSX or Parquet (or any export via mapping.yml).
+
+Every problem is collected, located as `file:row:column`, before anything raises: a user fixes
+all of them in one pass. Rows count as in a spreadsheet (header = row 1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from pmovalue.data.mapping import (
+    TableMapping,
+    apply_mapping,
+    header_names,
+    read_mapping,
+)
+from pmovalue.data.schemas import (
+    TABLE_ORDER,
+    TABLES,
+    ColumnSpec,
+    TableSpec,
+    pandera_schema,
+)
+from pmovalue.data.units import slugify
+from pmovalue.errors import InputError, Problem, ValidationFailed
+
+EXTENSIONS = (".csv", ".xlsx", ".parquet")
+BLANKS = {"", "na", "n/a", "nan", "null", "none", "nat"}
+ROW = "_row"  # source row number, carried until validation is over
+_TRUE = {"true", "yes", "y", "1", "t"}
+_FALSE = {"false", "no", "n", "0", "f"}
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    table: str
+    path: Path
+    sha256: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class BlankedCount:
+    """Values set blank by `on_invalid: blank`, per table column (for the data-quality page)."""
+
+    table: str
+    column: str
+    source: str
+    count: int
+    examples: tuple[str, ...]
+
+
+@dataclass
+class Dataset:
+    """The validated canonical tables of one data folder."""
+
+    data_dir: Path
+    tables: dict[str, pd.DataFrame]
+    sources: dict[str, SourceFile]
+    units: dict[str, str]  # unit id (slug) -> display name, in data order
+    warnings: list[Problem] = field(default_factory=list)
+    blanked: list[BlankedCount] = field(default_factory=list)
+
+    @property
+    def periods(self) -> list[str]:
+        found: set[str] = set()
+        for name in ("evm", "benefits", "survey", "maturity"):
+            if name in self.tables:
+                found |= set(self.tables[name]["period"].dropna().astype(str))
+        return sorted(found)
+
+    def latest_period(self) -> str | None:
+        return self.periods[-1] if self.periods else None
+
+    def for_unit(self, unit_id: str) -> dict[str, pd.DataFrame]:
+        """The tables restricted to one unit (project tables through the unit's projects)."""
+        projects = self.tables["projects"]
+        mine = projects[projects["unit_id"] == unit_id]
+        ids = set(mine["project_id"])
+        out = {"projects": mine.reset_index(drop=True)}
+        for name, frame in self.tables.items():
+            if name == "projects":
+                continue
+            if "unit_id" in frame.columns:
+                out[name] = frame[frame["unit_id"] == unit_id].reset_index(drop=True)
+            else:
+                out[name] = frame[frame["project_id"].isin(ids)].reset_index(drop=True)
+        return out
+
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        for name in sorted(self.sources):
+            h.update(f"{name}:{self.sources[name].sha256}\n".encode())
+        return h.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def find_table_file(data_dir: Path, table: str) -> Path | None:
+    hits = [
+        data_dir / f"{table}{ext}" for ext in EXTENSIONS if (data_dir / f"{table}{ext}").exists()
+    ]
+    if len(hits) > 1:
+        names = ", ".join(p.name for p in hits)
+        raise InputError(f"{data_dir}: {names} all hold table {table}; keep only one of them")
+    return hits[0] if hits else None
+
+
+def read_file(path: Path, sheet: str | int | None = None) -> pd.DataFrame:
+    """Read a file as text cells (types are decided by the table spec, not by the reader)."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        if suffix == ".xlsx":
+            return pd.read_excel(path, dtype=str, keep_default_na=False, sheet_name=sheet or 0)
+        if suffix == ".parquet":
+            return pd.read_parquet(path).astype("object")
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise ValidationFailed([Problem(str(path), f"cannot be read: {exc}")]) from None
+    raise ValidationFailed(
+        [
+            Problem(
+                str(path),
+                f"unsupported file type {suffix}; use .csv, .xlsx or .parquet",
+            )
+        ]
+    )
+
+
+def _na(value: object) -> bool:
+    return value is None or bool(pd.isna(value))  # type: ignore[call-overload]
+
+
+def _is_blank(series: pd.Series) -> pd.Series:
+    return series.isna() | series.astype(str).str.strip().str.lower().isin(BLANKS)
+
+
+class _Coercer:
+    """Turns one text column into its canonical type, collecting a problem per bad cell."""
+
+    def __init__(
+        self,
+        file: str,
+        rows: pd.Series,
+        headers: dict[str, str],
+        policy: dict[str, str],
+    ):
+        self.file = file
+        self.rows = rows
+        self.headers = headers
+        self.policy = policy
+        self.problems: list[Problem] = []
+        self.blanked: dict[str, list[str]] = {}
+
+    def column_label(self, col: str) -> str:
+        src = self.headers.get(col)
+        return f"{col} ({src})" if src and src != col else col
+
+    def coerce(self, spec: ColumnSpec, raw: pd.Series) -> pd.Series:
+        blank = _is_blank(raw)
+        text = raw.astype("object").where(~blank, None)
+        if spec.kind in ("str", "period"):
+            value = text.map(lambda v: None if _na(v) else str(v).strip())
+            if spec.kind == "period":
+                value = value.map(lambda v: None if _na(v) else v.upper().replace(" ", ""))
+            if spec.choices:
+                value = value.map(
+                    lambda v: None if _na(v) else v.lower().replace(" ", "_").replace("-", "_")
+                )
+            out = value.astype("string")
+            bad = pd.Series(False, index=raw.index)
+        elif spec.kind in ("float", "int"):
+            cleaned = text.map(lambda v: None if _na(v) else str(v).strip().replace(",", ""))
+            out = pd.to_numeric(cleaned, errors="coerce")
+            bad = out.isna() & ~blank
+            if spec.kind == "int":
+                bad |= out.notna() & (out % 1 != 0)
+                out = out.where(~bad).astype("Int64")
+            else:
+                out = out.astype("float64")
+        elif spec.kind == "date":
+            out = pd.to_datetime(text, errors="coerce", format="mixed", utc=True)
+            out = out.dt.tz_localize(None).astype("datetime64[ns]")
+            bad = out.isna() & ~blank
+        elif spec.kind == "bool":
+            low = text.map(lambda v: None if _na(v) else str(v).strip().lower())
+            out = low.map(lambda v: True if v in _TRUE else False if v in _FALSE else None)
+            bad = out.isna() & ~blank
+            out = out.astype("boolean")
+        else:  # pragma: no cover - specs are ours
+            raise ValueError(spec.kind)
+        if bad.any():
+            self._report(spec, raw, bad)
+        if spec.default is not None:
+            out = out.fillna(spec.default)
+        return out
+
+    def _report(self, spec: ColumnSpec, raw: pd.Series, bad: pd.Series) -> None:
+        what = {
+            "float": "a number (plain digits, e.g. 125000.50)",
+            "int": "a whole number",
+            "date": "a date (e.g. 2026-03-31)",
+            "bool": "true or false",
+        }[spec.kind]
+        if self.policy.get(spec.name) == "blank":
+            self.blanked[spec.name] = [str(v) for v in raw[bad]]
+            return
+        for idx in raw.index[bad]:
+            self.problems.append(
+                Problem(
+                    self.file,
+                    f"{raw[idx]!r} is not {what}",
+                    row=int(self.rows[idx]),
+                    column=self.column_label(spec.name),
+                )
+            )
+
+
+_CHECK_TEXT = {
+    "not_nullable": "a value is required here",
+}
+
+
+def _check_message(check: str, spec: ColumnSpec, value: object) -> str:
+    if check == "not_nullable":
+        return "a value is required here"
+    if check.startswith("isin"):
+        return f"{value!r} is not one of {', '.join(spec.choices)}"
+    if check.startswith("greater_than_or_equal_to"):
+        return f"{value} is below the minimum {spec.min:g}"
+    if check.startswith("less_than_or_equal_to"):
+        return f"{value} is above the maximum {spec.max:g}"
+    if check.startswith("str_matches"):
+        return f"{value!r} is not a period like 2026-Q3"
+    return f"{value!r} fails {check}"
+
+
+def load_table(
+    spec: TableSpec, path: Path, mapping: TableMapping | None
+) -> tuple[pd.DataFrame, list[Problem], list[BlankedCount]]:
+    """Read, map, coerce and check one table. Returns the frame (with `_row`) and problems."""
+    file = str(path)
+    raw = read_file(path, mapping.sheet if mapping else None)
+    problems: list[Problem] = []
+    if mapping is not None:
+        raw, problems = apply_mapping(raw, mapping)
+    rows = pd.Series(range(2, len(raw) + 2), index=raw.index)
+    headers = header_names(mapping)
+    present = set(raw.columns)
+    for c in spec.columns:
+        if c.required and c.name not in present:
+            problems.append(
+                Problem(
+                    file,
+                    f"required column {c.name} is missing; add it or map it in mapping.yml",
+                )
+            )
+    if mapping is None:
+        extra = sorted(set(raw.columns) - set(spec.column_names))
+        if extra:
+            problems.append(
+                Problem(
+                    file,
+                    f"column(s) {extra} are not used by pmovalue",
+                    severity="warning",
+                )
+            )
+    if any(p.severity == "error" for p in problems):
+        return pd.DataFrame(), problems, []
+    coercer = _Coercer(file, rows, headers, mapping.on_invalid if mapping else {})
+    frame = pd.DataFrame(index=raw.index)
+    for c in spec.columns:
+        column = (
+            raw[c.name] if c.name in present else pd.Series(None, index=raw.index, dtype=object)
+        )
+        frame[c.name] = coercer.coerce(c, column)
+    problems += coercer.problems
+    try:
+        pandera_schema(spec).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        by_name = {c.name: c for c in spec.columns}
+        for case in exc.failure_cases.itertuples():
+            col = str(case.column)
+            if col not in by_name or pd.isna(case.index):
+                continue
+            # A cell that failed coercion is already reported; don't call it "missing" too.
+            if case.check == "not_nullable" and _reported(problems, int(rows[case.index]), col):
+                continue
+            problems.append(
+                Problem(
+                    file,
+                    _check_message(str(case.check), by_name[col], case.failure_case),
+                    row=int(rows[case.index]),
+                    column=coercer.column_label(col),
+                )
+            )
+    problems += _duplicates(spec, frame, rows, file)
+    frame[ROW] = rows
+    blanked = [
+        BlankedCount(spec.name, col, headers.get(col, col), len(vals), tuple(vals[:5]))
+        for col, vals in coercer.blanked.items()
+    ]
+    return frame, problems, blanked
+
+
+def _reported(problems: list[Problem], row: int, col: str) -> bool:
+    return any(p.row == row and p.column and p.column.split(" ")[0] == col for p in problems)
+
+
+def _duplicates(spec: TableSpec, frame: pd.DataFrame, rows: pd.Series, file: str) -> list[Problem]:
+    keys = [c.name for c in spec.columns if c.unique] or list(spec.key)
+    if not keys or any(k not in frame.columns for k in keys):
+        return []
+    sub = frame[keys]
+    if sub.isna().all(axis=None):
+        return []
+    dup = sub.duplicated(keep=False) & sub.notna().all(axis=1)
+    problems = []
+    for _, group in frame[dup].groupby(keys, sort=False, dropna=True):
+        first = int(rows[group.index[0]])
+        value = ", ".join(str(group.iloc[0][k]) for k in keys)
+        for idx in group.index[1:]:
+            problems.append(
+                Problem(
+                    file,
+                    f"duplicate {'/'.join(keys)} {value!r} (first in row {first}); "
+                    "each must appear once",
+                    row=int(rows[idx]),
+                    column=keys[0],
+                )
+            )
+    return problems
+
+
+def load_dataset(data_dir: Path) -> Dataset:
+    """Load and validate every table in `data_dir`; raise `ValidationFailed` listing all errors."""
+    dataset, problems = _load(data_dir)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or dataset is None:
+        raise ValidationFailed(problems)
+    return dataset
+
+
+def validate_data(data_dir: Path) -> list[Problem]:
+    """Every problem (errors and warnings) in `data_dir`, without raising for data errors."""
+    try:
+        _, problems = _load(data_dir)
+    except ValidationFailed as exc:
+        return exc.problems
+    return problems
+
+
+def _load(data_dir: Path) -> tuple[Dataset | None, list[Problem]]:
+    if not data_dir.is_dir():
+        raise InputError(f"{data_dir}: no such data folder; give --data the folder of your tables")
+    mappings = read_mapping(data_dir)
+    problems: list[Problem] = []
+    tables: dict[str, pd.DataFrame] = {}
+    sources: dict[str, SourceFile] = {}
+    blanked: list[BlankedCount] = []
+    for name in TABLE_ORDER:
+        spec = TABLES[name]
+        mapping = mappings.get(name)
+        path = mapping.file if mapping else find_table_file(data_dir, name)
+        if path is None or not path.exists():
+            if mapping is not None:
+                problems.append(
+                    Problem(str(path), f"file for table {name} (mapping.yml) not found")
+                )
+            elif spec.required:
+                problems.append(
+                    Problem(
+                        str(data_dir / f"{name}.csv"),
+                        f"the {name} table is required: add {name}.csv, .xlsx or .parquet",
+                    )
+                )
+            continue
+        frame, found, blanks = load_table(spec, path, mapping)
+        problems += found
+        blanked += blanks
+        if not frame.empty or not any(p.severity == "error" for p in found):
+            tables[name] = frame
+            sources[name] = SourceFile(name, path, file_sha256(path), len(frame))
+    if any(p.severity == "error" for p in problems) or "projects" not in tables:
+        return None, problems
+    units = _units(tables, sources, problems)
+    problems += _cross_checks(tables, sources)
+    for frame in tables.values():
+        frame.drop(columns=[ROW], inplace=True)
+    return Dataset(
+        data_dir,
+        tables,
+        sources,
+        units,
+        [p for p in problems if p.severity != "error"],
+        blanked,
+    ), problems
+
+
+def _units(
+    tables: dict[str, pd.DataFrame],
+    sources: dict[str, SourceFile],
+    problems: list[Problem],
+) -> dict[str, str]:
+    """Slug every unit id; keep the display name; two names with one slug are an error."""
+    units: dict[str, str] = {}
+    projects = tables["projects"]
+    for name in projects["unit_id"].dropna().unique():
+        slug = slugify(name)
+        if slug in units and units[slug] != name:
+            problems.append(
+                Problem(
+                    str(sources["projects"].path),
+                    f"units {units[slug]!r} and {name!r} both become id {slug!r}; rename one",
+                    column="unit_id",
+                )
+            )
+        units.setdefault(slug, str(name))
+    for table in ("projects", "survey", "maturity"):
+        if table not in tables:
+            continue
+        frame = tables[table]
+        frame["unit_name"] = frame["unit_id"].map(lambda v: units.get(slugify(v), v))
+        frame["unit_id"] = frame["unit_id"].map(slugify).astype("string")
+        if table == "projects":
+            continue
+        unknown = frame[~frame["unit_id"].isin(list(units))]
+        for idx in unknown.index[:20]:
+            problems.append(
+                Problem(
+                    str(sources[table].path),
+                    f"unit {frame.at[idx, 'unit_name']!r} has no projects; its rows are ignored",
+                    row=int(frame.at[idx, ROW]),
+                    column="unit_id",
+                    severity="warning",
+                )
+            )
+        tables[table] = frame[frame["unit_id"].isin(list(units))].reset_index(drop=True)
+    return units
+
+
+def _cross_checks(tables: dict[str, pd.DataFrame], sources: dict[str, SourceFile]) -> list[Problem]:
+    problems: list[Problem] = []
+    projects = tables["projects"]
+    known = set(projects["project_id"].dropna())
+    for name in ("evm", "benefits", "cashflows", "alignment"):
+        if name not in tables:
+            continue
+        frame = tables[name]
+        unknown = frame[~frame["project_id"].isin(list(known))]
+        for idx in unknown.index:
+            problems.append(
+                Problem(
+                    str(sources[name].path),
+                    f"project {frame.at[idx, 'project_id']!r} is not in the projects table",
+                    row=int(frame.at[idx, ROW]),
+                    column="project_id",
+                )
+            )
+        if name == "benefits":
+            frame["benefit_id"] = frame["benefit_id"].fillna(frame["project_id"])
+    if "evm" in tables:
+        evm = tables["evm"]
+        bac = projects.set_index("project_id")["budget_at_completion"]
+        bac = bac[~bac.index.duplicated()]
+        limit = evm["project_id"].map(bac)
+        over = evm["earned_value"] > limit * (1 + 1e-9)
+        for idx in evm.index[over.fillna(False)]:
+            problems.append(
+                Problem(
+                    str(sources["evm"].path),
+                    f"earned value {evm.at[idx, 'earned_value']:,.2f} exceeds the project's budget "
+                    f"at completion {limit[idx]:,.2f}; EV cannot be more than BAC",
+                    row=int(evm.at[idx, ROW]),
+                    column="earned_value",
+                )
+            )
+    return problems

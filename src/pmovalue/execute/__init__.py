@@ -1,0 +1,1 @@
+"""Running notebook jobs: the plan, the cache, the runner and the executors."""

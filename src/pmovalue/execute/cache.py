@@ -1,0 +1,60 @@
+"""Job cache: an unchanged job (same notebook, params, input data and package) is not re-run.
+
+Key = sha256 over the notebook's bytes, the job's parameters (JSON), the content of every input
+file and the pmovalue version. An entry holds the executed notebook and the job's results/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from pmovalue import __version__
+from pmovalue.data.loading import file_sha256
+
+
+def job_key(notebook: Path, parameters: dict[str, Any], input_dir: Path) -> str:
+    h = hashlib.sha256()
+    h.update(f"pmovalue {__version__}\n".encode())
+    h.update(file_sha256(notebook).encode())
+    h.update(json.dumps(parameters, sort_keys=True, default=str).encode())
+    for path in sorted(input_dir.rglob("*")):
+        if path.is_file():
+            h.update(f"{path.relative_to(input_dir)}:{file_sha256(path)}\n".encode())
+    return h.hexdigest()
+
+
+class JobCache:
+    def __init__(self, root: Path, enabled: bool = True) -> None:
+        self.root = root
+        self.enabled = enabled
+
+    def restore(self, key: str, job_dir: Path, output_name: str) -> bool:
+        entry = self.root / key
+        if not self.enabled or not (entry / "complete").exists():
+            return False
+        shutil.copy2(entry / output_name, job_dir / output_name)
+        if (entry / "results").is_dir():
+            shutil.copytree(entry / "results", job_dir / "results", dirs_exist_ok=True)
+        return True
+
+    def store(self, key: str, job_dir: Path, output_name: str) -> None:
+        if not self.enabled:
+            return
+        entry = self.root / key
+        tmp = self.root / f".{key}.{os.getpid()}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        shutil.copy2(job_dir / output_name, tmp / output_name)
+        if (job_dir / "results").is_dir():
+            shutil.copytree(job_dir / "results", tmp / "results")
+        (tmp / "complete").write_text("ok\n")
+        shutil.rmtree(entry, ignore_errors=True)
+        try:
+            os.replace(tmp, entry)  # whole entry or none: a killed build never leaves half of one
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)

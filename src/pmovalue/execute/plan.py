@@ -1,0 +1,115 @@
+"""The plan: one job per unit, then the portfolio-level jobs that read every unit's results.
+
+Each job gets its own working folder with an `input/` of parquet files holding exactly the data
+it may read, so its cache key covers its inputs and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pmovalue.config import Params
+from pmovalue.data.loading import Dataset
+
+UNIT, PORTFOLIO, MATURITY = "unit", "portfolio", "maturity"
+NOTEBOOKS = {UNIT: "unit_report.ipynb", PORTFOLIO: "portfolio.ipynb", MATURITY: "maturity.ipynb"}
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    kind: str
+    notebook: Path
+    page: str  # path of the page in the version, e.g. units/retail-banking.html
+    title: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+    unit_id: str | None = None
+    unit_name: str | None = None
+
+    @property
+    def stage(self) -> int:
+        """Units run first; portfolio-level jobs read the units' recorded metrics."""
+        return 1 if self.kind == UNIT else 2
+
+    @property
+    def output_name(self) -> str:
+        return f"{self.id}.ipynb"
+
+
+def _params_json(params: Params) -> dict[str, Any]:
+    return json.loads(params.model_dump_json())
+
+
+def plan_jobs(
+    notebooks_dir: Path,
+    units: dict[str, str],
+    period: str,
+    unit_params: dict[str, Params],
+    portfolio_params: Params,
+) -> list[Job]:
+    jobs = [
+        Job(
+            id=f"unit-{uid}",
+            kind=UNIT,
+            notebook=notebooks_dir / NOTEBOOKS[UNIT],
+            page=f"units/{uid}.html",
+            title=name,
+            unit_id=uid,
+            unit_name=name,
+            parameters={
+                "unit_id": uid,
+                "unit_name": name,
+                "period": period,
+                "params": _params_json(unit_params[uid]),
+                "input_dir": "input",
+                "results_dir": "results",
+            },
+        )
+        for uid, name in units.items()
+    ]
+    common = {"period": period, "params": _params_json(portfolio_params), "input_dir": "input"}
+    jobs.append(
+        Job(
+            "portfolio",
+            PORTFOLIO,
+            notebooks_dir / NOTEBOOKS[PORTFOLIO],
+            "index.html",
+            "Portfolio overview",
+            {**common, "results_dir": "results"},
+        )
+    )
+    jobs.append(
+        Job(
+            "maturity",
+            MATURITY,
+            notebooks_dir / NOTEBOOKS[MATURITY],
+            "maturity.html",
+            "PMO maturity",
+            dict(common),
+        )
+    )
+    return jobs
+
+
+def write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+
+
+def stage_unit_inputs(job_dir: Path, dataset: Dataset, unit_id: str, peers: pd.DataFrame) -> None:
+    tables = dataset.for_unit(unit_id)
+    if not peers.empty:
+        tables["peers"] = peers
+    write_tables(job_dir / "input", tables)
+
+
+def stage_portfolio_inputs(job_dir: Path, dataset: Dataset, unit_metrics: pd.DataFrame) -> None:
+    from pmovalue.report import UNIT_METRICS_FILE
+
+    write_tables(job_dir / "input", {**dataset.tables, UNIT_METRICS_FILE: unit_metrics})

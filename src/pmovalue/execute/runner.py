@@ -1,0 +1,81 @@
+"""Execute one notebook job with papermill, in the job's own working folder.
+
+Runs in a worker process (local pool or Dask worker), so it takes and returns plain picklable
+dataclasses and never raises for a notebook error: the failure comes back as data.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from pmovalue.errors import JobFailure
+
+KERNEL = "python3"
+
+
+@dataclass(frozen=True)
+class JobRun:
+    job_id: str
+    unit_id: str | None
+    notebook: str  # the source notebook
+    job_dir: str  # working folder: input/ is read, results/ and the executed notebook written
+    output: str  # where the executed notebook is saved (inside job_dir)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    kernel: str = KERNEL
+    timeout: int = 900
+
+
+@dataclass(frozen=True)
+class JobResult:
+    job_id: str
+    ok: bool
+    seconds: float
+    failure: JobFailure | None = None
+    cached: bool = False
+
+
+def run_job(run: JobRun) -> JobResult:
+    """Execute the notebook; on error the executed notebook is still saved with its outputs."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    started = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            run.notebook,
+            run.output,
+            parameters=run.parameters,
+            kernel_name=run.kernel,
+            cwd=run.job_dir,
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=run.timeout,
+        )
+    except PapermillExecutionError as exc:
+        cell = _source_cell(run.output, exc.cell_index)
+        failure = JobFailure(
+            run.job_id, run.unit_id, cell, f"{exc.ename}: {exc.evalue}", notebook=run.output
+        )
+        return JobResult(run.job_id, False, time.perf_counter() - started, failure)
+    except Exception as exc:  # kernel died, timeout, bad notebook: still one job's failure
+        failure = JobFailure(run.job_id, run.unit_id, None, f"{type(exc).__name__}: {exc}")
+        return JobResult(run.job_id, False, time.perf_counter() - started, failure)
+    return JobResult(run.job_id, True, time.perf_counter() - started)
+
+
+def _source_cell(executed: str, index: int) -> int:
+    """Number the failing cell as in the source notebook (1-based, injected cell not counted)."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(executed, as_version=4)
+    except Exception:
+        return index + 1
+    injected = sum(
+        1
+        for c in nb.cells[:index]
+        if "injected-parameters" in c.get("metadata", {}).get("tags", [])
+    )
+    return index - injected + 1

@@ -1,0 +1,54 @@
+"""Level 3 benefits: baseline forecast, realized, realization.
+
+Benefit rows are per-period FLOWS. Totals are cumulative to date: the sum over rows with
+period ≤ the report period (a row with a blank period counts as the report period, the DESIGN
+default). Negative values are disbenefits and count as negative.
+
+- benefits_baseline_total = Σ baseline_forecast
+- benefits_realized_total = Σ realized over rows with a realized value (blank when none has one)
+- benefits_realization_pct = 100 · Σrealized / Σbaseline_forecast, both over the rows that
+  have a realized value (a flow not yet measured is neither counted as 0 nor as achieved);
+  blank when that Σbaseline_forecast is 0 or negative (a net disbenefit baseline has no
+  meaningful realization percentage).
+
+Which projects count: all but `proposed` (when the projects table is given).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pmovalue.metrics._common import Result, num, period_index, period_indices
+
+
+def benefits_to_date(benefits: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Rows with period ≤ `period` (blank period = the report period), money as float64."""
+    ix = period_indices(benefits["period"]) if "period" in benefits.columns else None
+    mask = (
+        pd.Series(True, index=benefits.index)
+        if ix is None
+        else (ix.isna() | (ix <= period_index(period)))
+    )
+    rows = benefits[mask]
+    return pd.DataFrame(
+        {"baseline": num(rows, "baseline_forecast"), "realized": num(rows, "realized")},
+        index=rows.index,
+    )
+
+
+def realization_pct(baseline: pd.Series, realized: pd.Series) -> Result:
+    """100 · Σrealized / Σbaseline over rows with a realized value."""
+    measured = realized.notna() & baseline.notna()
+    if not measured.any():
+        return Result.blank("no realized benefits reported yet")
+    b = float(baseline[measured].sum())
+    r = float(realized[measured].sum())
+    if b == 0:
+        return Result.blank("baseline forecast is 0: realization undefined")
+    if b < 0:
+        return Result.blank("baseline forecast is a net disbenefit: realization undefined")
+    unmeasured = int((baseline.notna() & realized.isna()).sum())
+    note = (
+        f"over the rows with a realized value ({unmeasured} not yet measured)" if unmeasured else ""
+    )
+    return Result(100.0 * r / b, note)

@@ -1,0 +1,65 @@
+"""Level 3 stakeholder satisfaction from the survey table, for the report period only.
+
+- NPS (Bain) = % promoters (score 9-10) − % detractors (score 0-6) among the answers of the
+  `nps` instrument; −100..+100. Passives (7-8, and any score strictly between 6 and 9) count in
+  the denominator only.
+- csat_pct = 100 · answers of 4 or 5 / answers, `csat` instrument on a 1..5 scale.
+- survey_responses = distinct respondents in the period (respondent_id; a row with no
+  respondent_id counts as one respondent), over both instruments.
+Each is blank, with the reason, when the period has no answers for it; a caveat
+"few responses (n = …)" is added below 10 answers (respondents for survey_responses).
+The portfolio pools every unit's answers (respondent-weighted).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pmovalue.metrics._common import Result, num, text
+
+FEW_RESPONSES = 10
+
+
+def survey_in_period(survey: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Answers of the period: columns instrument, score (float64), respondent_id."""
+    in_period = text(survey, "period", lower=False).eq(period).astype(bool)
+    rows = survey[in_period]
+    return pd.DataFrame(
+        {
+            "instrument": text(rows, "instrument"),
+            "score": num(rows, "score"),
+            "respondent_id": text(rows, "respondent_id", lower=False),
+        },
+        index=rows.index,
+    )
+
+
+def _few(n: int) -> str:
+    return f"few responses (n = {n})" if n < FEW_RESPONSES else ""
+
+
+def net_promoter_score(scores: pd.Series, period: str = "") -> Result:
+    """NPS = 100 · (promoters − detractors) / answers, promoters ≥ 9, detractors ≤ 6."""
+    s = scores.dropna()
+    if s.empty:
+        return Result.blank(f"no NPS answers in {period}" if period else "no NPS answers")
+    promoters = int((s >= 9).sum())
+    detractors = int((s <= 6).sum())
+    return Result(100.0 * (promoters - detractors) / len(s), _few(len(s)))
+
+
+def csat_pct(scores: pd.Series, period: str = "") -> Result:
+    """CSAT % = 100 · answers of 4-5 / answers (1..5 scale)."""
+    s = scores.dropna()
+    if s.empty:
+        return Result.blank(f"no CSAT answers in {period}" if period else "no CSAT answers")
+    return Result(100.0 * float((s >= 4).sum()) / len(s), _few(len(s)))
+
+
+def respondent_count(answers: pd.DataFrame, period: str = "") -> Result:
+    """Distinct respondent_id plus rows without one; blank when the period has no answers."""
+    if answers.empty:
+        return Result.blank(f"no survey answers in {period}" if period else "no survey answers")
+    rid = answers["respondent_id"]
+    n = int(rid.dropna().nunique()) + int(rid.isna().sum())
+    return Result(float(n), _few(n))

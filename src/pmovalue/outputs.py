@@ -1,0 +1,39 @@
+"""The data files of a version: metrics.csv, metrics.xlsx and projects.csv (DESIGN §8)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+METRICS_COLUMNS = ["version", "period", "unit_id", "unit_name", "metric", "value", "status", "note"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """A text cell starting with = + - @ would run as a formula in a spreadsheet: prefix a quote.
+
+    Numbers are left alone (a negative number is not text)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_metrics(folder: Path, metrics: pd.DataFrame, projects: pd.DataFrame) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    metrics = metrics[METRICS_COLUMNS]
+    metrics.to_csv(folder / "metrics.csv", index=False)
+    projects.to_csv(folder / "projects.csv", index=False)
+    with pd.ExcelWriter(folder / "metrics.xlsx", engine="openpyxl") as xl:
+        for name, frame in (("metrics", metrics), ("projects", projects)):
+            safe = frame.copy()
+            for col in safe.columns:
+                if not pd.api.types.is_numeric_dtype(safe[col]):
+                    safe[col] = safe[col].astype("object").map(neutralise)
+            safe.to_excel(xl, sheet_name=name, index=False)
+
+
+def read_metrics(path: Path) -> pd.DataFrame:
+    return pd.read_csv(
+        path, keep_default_na=False, na_values=[""], dtype={"status": str, "note": str}
+    ).fillna({"status": "", "note": ""})
