@@ -246,6 +246,8 @@ def _execute(
     peers = _peer_metrics(inputs)
     try:
         for stage in (1, 2):
+            if stage == 2 and not opts.allow_partial and any(not r.ok for r in results):
+                break  # nothing will be published: don't spend time on the portfolio pages
             runs: list[tuple[Job, JobRun, str]] = []
             for job in (j for j in jobs if j.stage == stage):
                 job_dir = (work / "jobs" / job.id).resolve()

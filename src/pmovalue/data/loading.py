@@ -14,12 +14,14 @@ import pandas as pd
 import pandera.pandas as pa
 
 from pmovalue.data.mapping import (
+    BLANKS,
     TableMapping,
     apply_mapping,
     header_names,
     read_mapping,
 )
 from pmovalue.data.schemas import (
+    PERIOD_PATTERN,
     TABLE_ORDER,
     TABLES,
     ColumnSpec,
@@ -30,7 +32,6 @@ from pmovalue.data.units import slugify
 from pmovalue.errors import InputError, Problem, ValidationFailed
 
 EXTENSIONS = (".csv", ".xlsx", ".parquet")
-BLANKS = {"", "na", "n/a", "nan", "null", "none", "nat"}
 ROW = "_row"  # source row number, carried until validation is over
 _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}
@@ -156,11 +157,13 @@ class _Coercer:
         rows: pd.Series,
         headers: dict[str, str],
         policy: dict[str, str],
+        scale: dict[str, float] | None = None,
     ):
         self.file = file
         self.rows = rows
         self.headers = headers
         self.policy = policy
+        self.scale = scale or {}
         self.problems: list[Problem] = []
         self.blanked: dict[str, list[str]] = {}
 
@@ -190,6 +193,8 @@ class _Coercer:
                 out = out.where(~bad).astype("Int64")
             else:
                 out = out.astype("float64")
+                if spec.name in self.scale:  # mapping.yml `scale`, e.g. $ millions -> $
+                    out = out * self.scale[spec.name]
         elif spec.kind == "date":
             out = pd.to_datetime(text, errors="coerce", format="mixed", utc=True)
             out = out.dt.tz_localize(None).astype("datetime64[ns]")
@@ -203,6 +208,12 @@ class _Coercer:
             raise ValueError(spec.kind)
         if bad.any():
             self._report(spec, raw, bad)
+        if self.policy.get(spec.name) == "blank":
+            # on_invalid: blank also covers values of the right type that break the rules.
+            broken = _breaks_rules(spec, out)
+            if broken.any():
+                self.blanked.setdefault(spec.name, []).extend(str(v) for v in raw[broken])
+                out = out.mask(broken)
         if spec.default is not None:
             out = out.fillna(spec.default)
         return out
@@ -215,7 +226,7 @@ class _Coercer:
             "bool": "true or false",
         }[spec.kind]
         if self.policy.get(spec.name) == "blank":
-            self.blanked[spec.name] = [str(v) for v in raw[bad]]
+            self.blanked.setdefault(spec.name, []).extend(str(v) for v in raw[bad])
             return
         for idx in raw.index[bad]:
             self.problems.append(
@@ -226,6 +237,20 @@ class _Coercer:
                     column=self.column_label(spec.name),
                 )
             )
+
+
+def _breaks_rules(spec: ColumnSpec, out: pd.Series) -> pd.Series:
+    """Cells with a value that fails the column's choices, range or period format."""
+    fail = pd.Series(False, index=out.index)
+    if spec.choices:
+        fail |= ~out.isin(spec.choices)
+    if spec.min is not None:
+        fail |= out < spec.min
+    if spec.max is not None:
+        fail |= out > spec.max
+    if spec.kind == "period":
+        fail |= ~out.str.match(PERIOD_PATTERN)
+    return (fail & out.notna()).fillna(False).astype(bool)
 
 
 _CHECK_TEXT = {
@@ -279,7 +304,13 @@ def load_table(
             )
     if any(p.severity == "error" for p in problems):
         return pd.DataFrame(), problems, []
-    coercer = _Coercer(file, rows, headers, mapping.on_invalid if mapping else {})
+    coercer = _Coercer(
+        file,
+        rows,
+        headers,
+        mapping.on_invalid if mapping else {},
+        mapping.scale if mapping else {},
+    )
     frame = pd.DataFrame(index=raw.index)
     for c in spec.columns:
         column = (
@@ -309,7 +340,9 @@ def load_table(
     problems += _duplicates(spec, frame, rows, file)
     frame[ROW] = rows
     blanked = [
-        BlankedCount(spec.name, col, headers.get(col, col), len(vals), tuple(vals[:5]))
+        BlankedCount(
+            spec.name, col, headers.get(col, col), len(vals), tuple(dict.fromkeys(vals))[:5]
+        )
         for col, vals in coercer.blanked.items()
     ]
     return frame, problems, blanked
@@ -393,12 +426,14 @@ def _load(data_dir: Path) -> tuple[Dataset | None, list[Problem]]:
         if not frame.empty or not any(p.severity == "error" for p in found):
             tables[name] = frame
             sources[name] = SourceFile(name, path, file_sha256(path), len(frame))
-    if any(p.severity == "error" for p in problems) or "projects" not in tables:
+    if "projects" not in tables:
         return None, problems
+    # Cross-table checks run even after cell errors: the user sees every problem in one pass.
     units = _units(tables, sources, problems)
     problems += _cross_checks(tables, sources)
-    for frame in tables.values():
-        frame.drop(columns=[ROW], inplace=True)
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    tables = {name: frame.drop(columns=[ROW]) for name, frame in tables.items()}
     return Dataset(
         data_dir,
         tables,

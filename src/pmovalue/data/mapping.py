@@ -1,12 +1,50 @@
 """mapping.yml: read real exports from PPM tools without editing them (DESIGN §6).
 
-For each canonical table: the source `file`, a `columns` map (canonical column -> source header,
-or a list of headers meaning "first non-empty"), optional `values` maps per column, `constants`
-and `on_invalid: error|blank` per column. Raw files are never modified.
+`mapping.yml` sits in the data folder; each top-level key is a canonical table (`projects`,
+`evm`, `benefits`, ...) read from any source file, so one export can feed several tables::
+
+    projects:
+      file: ppm-export.csv          # relative to the data folder, or absolute; .csv/.xlsx/.parquet
+      sheet: Projects               # .xlsx only (default: the first sheet)
+      columns:                      # canonical column -> source header, exactly as in the file
+        project_id: Project ID
+        unit_id: Agency Name
+        baseline_finish: [Planned Finish (B2), Completion Date (B1)]   # first non-empty
+        budget_at_completion: Planned Cost ($ M)
+        rating: RAG
+      values:                       # source value -> canonical value, per column
+        rating: {Red: red, Amber: amber, Green: green, "Not rated": null}
+      constants:                    # a fixed value for a column (fills blanks if it is mapped)
+        status: active
+      scale:                        # multiply a number column after it is read
+        budget_at_completion: 1000000   # the export is in $ millions
+      on_invalid:                   # error (default) | blank, per column
+        rating: blank
+
+Rules:
+
+* Headers must match the file's first row exactly (spaces and case included); a missing header
+  is reported with the closest header of the file. Only mapped columns are read.
+* A list of headers means "the first non-empty of these", row by row.
+* `values` keys match exactly first, then ignoring case and surrounding/repeated spaces. A value
+  with no key passes through unchanged and is checked like any other. A key that YAML reads as
+  true/false (`Yes`, `No`, `On`, `Off`) matches those spellings; `null` as a value means blank.
+  `values` apply to source values before `constants` fill blanks.
+* `scale` (number columns only) multiplies every value of the column after it is read as a
+  number and before its rules (e.g. money >= 0) are checked; constants in that column are in the
+  file's unit and are scaled too.
+* `on_invalid: blank` sets a cell that is not of the column's type or breaks its rules (choices,
+  range, period format) to blank instead of failing; such cells are counted per column and
+  listed, with examples, on the data-quality page. Required columns cannot be blanked.
+* Messages name the source file, its row (as in a spreadsheet, header = row 1) and the header.
+
+Raw files are never modified.
 """
 
 from __future__ import annotations
 
+import difflib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +56,10 @@ from pmovalue.data.schemas import TABLES
 from pmovalue.errors import Problem, ValidationFailed
 
 MAPPING_FILE = "mapping.yml"
-_KEYS = {"file", "columns", "values", "constants", "on_invalid", "sheet"}
+BLANKS = {"", "na", "n/a", "nan", "null", "none", "nat"}  # cells read as "no value"
+_KEYS = {"file", "columns", "values", "constants", "on_invalid", "sheet", "scale"}
+_YAML_TRUE = {"true", "yes", "on"}
+_YAML_FALSE = {"false", "no", "off"}
 
 
 @dataclass
@@ -26,10 +67,32 @@ class TableMapping:
     table: str
     file: Path
     columns: dict[str, list[str]] = field(default_factory=dict)
-    values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    values: dict[str, dict[Any, Any]] = field(default_factory=dict)
     constants: dict[str, Any] = field(default_factory=dict)
     on_invalid: dict[str, str] = field(default_factory=dict)
     sheet: str | int | None = None
+    scale: dict[str, float] = field(default_factory=dict)
+
+
+def _norm(value: object) -> str:
+    """A value as compared by `values` maps when there is no exact match."""
+    return " ".join(str(value).split()).casefold()
+
+
+def _key_spellings(key: object) -> list[str]:
+    if isinstance(key, bool):  # YAML 1.1 reads Yes/No/On/Off/True/False keys as booleans
+        return sorted(_YAML_TRUE if key else _YAML_FALSE)
+    return [_norm(key)]
+
+
+def _is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if value is pd.NA or value is pd.NaT:
+        return True
+    return str(value).strip().lower() in BLANKS
 
 
 def read_mapping(data_dir: Path) -> dict[str, TableMapping]:
@@ -40,88 +103,169 @@ def read_mapping(data_dir: Path) -> dict[str, TableMapping]:
     raw = read_yaml(path)
     problems: list[Problem] = []
     out: dict[str, TableMapping] = {}
+    where = str(path)
+
+    def bad(message: str) -> None:
+        problems.append(Problem(where, message))
+
     for table, spec in raw.items():
-        where = f"{path}"
         if table not in TABLES:
-            problems.append(
-                Problem(
-                    where,
-                    f"{table!r} is not a canonical table; use one of {list(TABLES)}",
-                )
-            )
+            bad(f"{table!r} is not a canonical table; use one of {list(TABLES)}")
             continue
         if not isinstance(spec, dict) or "file" not in spec:
-            problems.append(Problem(where, f"{table}: needs a 'file' and a 'columns' map"))
+            bad(f"{table}: needs a 'file' and a 'columns' map")
             continue
         unknown = set(spec) - _KEYS
         if unknown:
-            problems.append(Problem(where, f"{table}: unknown key(s) {sorted(unknown)}"))
-        canonical = set(TABLES[table].column_names)
-        columns: dict[str, list[str]] = {}
-        for col, headers in (spec.get("columns") or {}).items():
-            if col not in canonical:
-                problems.append(
-                    Problem(where, f"{table}.columns: {col!r} is not a column of {table}")
-                )
-                continue
-            columns[col] = [str(h) for h in (headers if isinstance(headers, list) else [headers])]
-        for key in ("values", "constants", "on_invalid"):
-            for col in spec.get(key) or {}:
-                if col not in canonical:
-                    problems.append(
-                        Problem(where, f"{table}.{key}: {col!r} is not a column of {table}")
+            bad(f"{table}: unknown key(s) {sorted(unknown)}; use {sorted(_KEYS)}")
+        maps: dict[str, dict[Any, Any]] = {}
+        for key in ("columns", "values", "constants", "on_invalid", "scale"):
+            value = spec.get(key)
+            if value is None:
+                maps[key] = {}
+            elif isinstance(value, dict):
+                maps[key] = value
+            else:
+                bad(f"{table}.{key}: must be a map of canonical column -> value")
+                maps[key] = {}
+        if not maps["columns"]:
+            bad(f"{table}: needs a 'columns' map (canonical column -> source header)")
+        by_name = {c.name: c for c in TABLES[table].columns}
+        for key, entries in maps.items():
+            for col in entries:
+                if col not in by_name:
+                    bad(
+                        f"{table}.{key}: {col!r} is not a column of {table}; "
+                        f"use one of {list(by_name)}"
                     )
-        for col, policy in (spec.get("on_invalid") or {}).items():
+        columns: dict[str, list[str]] = {}
+        for col, headers in maps["columns"].items():
+            if col not in by_name:
+                continue
+            listed = headers if isinstance(headers, list) else [headers]
+            if not listed or any(h is None or isinstance(h, (dict, list)) for h in listed):
+                bad(f"{table}.columns.{col}: give a source header or a list of headers")
+                continue
+            columns[col] = [str(h) for h in listed]
+        values: dict[str, dict[Any, Any]] = {}
+        for col, table_map in maps["values"].items():
+            if col not in by_name:
+                continue
+            if not isinstance(table_map, dict):
+                bad(f"{table}.values.{col}: must be a map of source value -> canonical value")
+                continue
+            if col not in columns:
+                bad(f"{table}.values.{col}: {col} is not mapped in 'columns', so no value is read")
+                continue
+            seen: dict[str, Any] = {}
+            for k, v in table_map.items():
+                for s in _key_spellings(k):
+                    if s in seen and seen[s] != v:
+                        bad(
+                            f"{table}.values.{col}: keys {k!r} and another key are the same "
+                            "value apart from case or spaces but map to different values"
+                        )
+                    seen[s] = v
+            values[col] = dict(table_map)
+        on_invalid: dict[str, str] = {}
+        for col, policy in maps["on_invalid"].items():
+            if col not in by_name:
+                continue
             if policy not in ("error", "blank"):
-                problems.append(Problem(where, f"{table}.on_invalid.{col}: use 'error' or 'blank'"))
-        file = Path(str(spec["file"]))
+                bad(f"{table}.on_invalid.{col}: use 'error' or 'blank', not {policy!r}")
+            elif policy == "blank" and by_name[col].required:
+                bad(f"{table}.on_invalid.{col}: {col} is required, so it cannot be set blank")
+            else:
+                on_invalid[col] = policy
+        scale: dict[str, float] = {}
+        for col, factor in maps["scale"].items():
+            if col not in by_name:
+                continue
+            if by_name[col].kind != "float":
+                bad(f"{table}.scale.{col}: only number columns of money or values can be scaled")
+            elif (
+                isinstance(factor, bool)
+                or not isinstance(factor, (int, float))
+                or not math.isfinite(factor)
+                or factor <= 0
+            ):
+                bad(f"{table}.scale.{col}: must be a positive number (e.g. 1000000), not {factor!r}")
+            else:
+                scale[col] = float(factor)
+        file = Path(str(spec["file"])).expanduser()
         out[table] = TableMapping(
             table=table,
             file=file if file.is_absolute() else data_dir / file,
             columns=columns,
-            values={k: dict(v) for k, v in (spec.get("values") or {}).items()},
-            constants=dict(spec.get("constants") or {}),
-            on_invalid=dict(spec.get("on_invalid") or {}),
+            values=values,
+            constants={k: v for k, v in maps["constants"].items() if k in by_name},
+            on_invalid=on_invalid,
             sheet=spec.get("sheet"),
+            scale=scale,
         )
     if problems:
         raise ValidationFailed(problems)
     return out
 
 
+def _map_values(series: pd.Series, table: dict[Any, Any]) -> pd.Series:
+    """Replace source values by canonical ones: exact key first, then case/space-insensitive."""
+    loose: dict[str, Any] = {}
+    for k, v in table.items():
+        for s in _key_spellings(k):
+            loose.setdefault(s, v)
+    exact_str = {str(k): v for k, v in table.items() if not isinstance(k, bool)}
+
+    def one(value: object) -> object:
+        if _is_blank(value):
+            return value
+        try:
+            if value in table and not isinstance(value, bool):
+                return table[value]
+        except TypeError:  # unhashable cell
+            pass
+        if str(value) in exact_str:
+            return exact_str[str(value)]
+        return loose.get(_norm(value), value)
+
+    return series.map(one).astype("object")
+
+
 def apply_mapping(
     source: pd.DataFrame, mapping: TableMapping
 ) -> tuple[pd.DataFrame, list[Problem]]:
-    """Canonical columns (as strings) from a raw export, plus problems with missing headers."""
+    """Canonical columns (source values, not yet typed) from a raw export, plus problems with
+    headers that are not in the file."""
     problems: list[Problem] = []
     out = pd.DataFrame(index=source.index)
+    known = [str(c) for c in source.columns]
     for col, headers in mapping.columns.items():
         missing = [h for h in headers if h not in source.columns]
-        if missing:
+        for h in missing:
+            close = difflib.get_close_matches(h, known, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
             problems.append(
                 Problem(
                     str(mapping.file),
-                    f"header {missing[0]!r} (mapped to {mapping.table}.{col}) is not in the file; "
-                    f"check mapping.yml against the file's first row",
-                    column=missing[0],
+                    f"header {h!r} (mapped to {mapping.table}.{col} in mapping.yml) is not in "
+                    f"the file; headers must match its first row exactly{hint}",
+                    column=h,
                 )
             )
+        if missing:
             continue
         # A list of headers means "the first non-empty of these".
         value = source[headers[0]].astype("object")
         for h in headers[1:]:
-            blank = value.isna() | (value.astype(str).str.strip() == "")
-            value = value.where(~blank, source[h].astype("object"))
+            value = value.where(~value.map(_is_blank).astype(bool), source[h].astype("object"))
+        if col in mapping.values:
+            value = _map_values(value, mapping.values[col])
         out[col] = value
     for col, constant in mapping.constants.items():
         if col in out.columns:
-            blank = out[col].isna() | (out[col].astype(str).str.strip() == "")
-            out[col] = out[col].where(~blank, constant)
+            out[col] = out[col].where(~out[col].map(_is_blank).astype(bool), constant)
         else:
-            out[col] = constant
-    for col, table in mapping.values.items():
-        if col in out.columns:
-            out[col] = out[col].map(lambda v, t=table: t.get(v, t.get(str(v), v)))
+            out[col] = pd.Series([constant] * len(out), index=out.index, dtype="object")
     return out, problems
 
 
@@ -129,4 +273,7 @@ def header_names(mapping: TableMapping | None) -> dict[str, str]:
     """Canonical column -> the source header(s) it came from, for messages."""
     if mapping is None:
         return {}
-    return {col: " / ".join(h) for col, h in mapping.columns.items()}
+    names = {col: " / ".join(h) for col, h in mapping.columns.items()}
+    for col in mapping.constants:
+        names.setdefault(col, "constant in mapping.yml")
+    return names

@@ -47,7 +47,7 @@ def planned_duration(t: np.ndarray, pv: np.ndarray, bac: float) -> float:
     """
     if bac is None or math.isnan(bac):
         return math.nan
-    reached = np.nonzero(pv >= bac - _TOL * max(1.0, abs(bac)))[0]
+    reached = np.nonzero(pv >= bac - _TOL * abs(bac))[0]
     return float(t[reached[0]]) if reached.size else math.nan
 
 

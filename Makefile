@@ -1,0 +1,60 @@
+# pmovalue: a bare `make` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+OUT    ?= site
+PORT   ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help report test serve lint sample-data bench kernel clean browser
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+kernel: $(VENV)/.installed ## register the `pmovalue` Jupyter kernel in the virtual environment
+	@$(BIN)/python -m ipykernel install --sys-prefix --name pmovalue --display-name "Python (pmovalue)" >/dev/null
+	@echo "kernel 'pmovalue' registered in $(VENV)"
+
+report: kernel ## create .venv, install, build the sample site and say where it is
+	$(BIN)/pmovalue build --data data/sample --out $(OUT)
+	@echo ""
+	@echo "The sample site is in $(OUT)/: open $(OUT)/index.html in a browser (works offline),"
+	@echo "or run 'make serve' and browse http://127.0.0.1:$(PORT)/ (search needs HTTP)."
+
+browser: ## install Debian's Chromium for the browser tests (root or sudo)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@chromium --version 2>/dev/null | head -n 1
+
+test: $(VENV)/.test-installed kernel browser ## install test dependencies and run the whole suite
+	$(BIN)/python -m ruff check src tests scripts
+	$(BIN)/python -m pytest -q
+
+serve: ## preview the published site at http://127.0.0.1:$(PORT)/
+	$(BIN)/pmovalue serve --out $(OUT) --port $(PORT)
+
+lint: $(VENV)/.test-installed ## ruff lint and format check
+	$(BIN)/python -m ruff check src tests scripts
+	$(BIN)/python -m ruff format --check src tests scripts
+
+sample-data: $(VENV)/.installed ## regenerate data/sample from its fixed seed
+	$(BIN)/python scripts/make_sample_data.py data/sample
+
+bench: $(VENV)/.test-installed ## benchmark builds against the naive papermill loop (JSON)
+	$(BIN)/python scripts/bench.py
+
+clean: ## remove the site, caches and build folders (keeps .venv)
+	rm -rf $(OUT) .pmovalue build .pytest_cache .ruff_cache
