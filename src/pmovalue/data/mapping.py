@@ -24,10 +24,12 @@
 Rules:
 
 * Headers must match the file's first row exactly (spaces and case included); a missing header
-  is reported with the closest header of the file. Only mapped columns are read.
+  is reported with the closest header of the file. Only mapped columns are read. Quote a header
+  that YAML would cut or change: `"Proj #"` (` #` starts a comment), `"Cost: total"`, `"Yes"`.
 * A list of headers means "the first non-empty of these", row by row.
-* `values` keys match exactly first, then ignoring case and surrounding/repeated spaces. A value
-  with no key passes through unchanged and is checked like any other. A key that YAML reads as
+* `values` keys match exactly first, then ignoring case and surrounding/repeated spaces (unless
+  two keys differ only so and map to different values). A value with no key passes through
+  unchanged and is checked like any other. A key that YAML reads as
   true/false (`Yes`, `No`, `On`, `Off`) matches those spellings; `null` as a value means blank.
   `values` apply to source values before `constants` fill blanks.
 * `scale` (number columns only) multiplies every value of the column after it is read as a
@@ -157,15 +159,6 @@ def read_mapping(data_dir: Path) -> dict[str, TableMapping]:
             if col not in columns:
                 bad(f"{table}.values.{col}: {col} is not mapped in 'columns', so no value is read")
                 continue
-            seen: dict[str, Any] = {}
-            for k, v in table_map.items():
-                for s in _key_spellings(k):
-                    if s in seen and seen[s] != v:
-                        bad(
-                            f"{table}.values.{col}: keys {k!r} and another key are the same "
-                            "value apart from case or spaces but map to different values"
-                        )
-                    seen[s] = v
             values[col] = dict(table_map)
         on_invalid: dict[str, str] = {}
         for col, policy in maps["on_invalid"].items():
@@ -189,7 +182,7 @@ def read_mapping(data_dir: Path) -> dict[str, TableMapping]:
                 or not math.isfinite(factor)
                 or factor <= 0
             ):
-                bad(f"{table}.scale.{col}: must be a positive number (e.g. 1000000), not {factor!r}")
+                bad(f"{table}.scale.{col}: must be a positive number (e.g. 1000000), not {factor}")
             else:
                 scale[col] = float(factor)
         file = Path(str(spec["file"])).expanduser()
@@ -211,9 +204,14 @@ def read_mapping(data_dir: Path) -> dict[str, TableMapping]:
 def _map_values(series: pd.Series, table: dict[Any, Any]) -> pd.Series:
     """Replace source values by canonical ones: exact key first, then case/space-insensitive."""
     loose: dict[str, Any] = {}
+    ambiguous: set[str] = set()
     for k, v in table.items():
         for s in _key_spellings(k):
+            if s in loose and loose[s] != v:
+                ambiguous.add(s)  # e.g. {A: x, a: y}: only exact matches apply
             loose.setdefault(s, v)
+    for s in ambiguous:
+        del loose[s]
     exact_str = {str(k): v for k, v in table.items() if not isinstance(k, bool)}
 
     def one(value: object) -> object:

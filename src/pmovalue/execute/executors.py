@@ -12,6 +12,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Protocol
 
 from pmovalue.errors import UsageError
+from pmovalue.execute.kernels import warm_up
 from pmovalue.execute.runner import JobResult, JobRun, run_job
 
 OnDone = Callable[[JobResult], None]
@@ -36,7 +37,9 @@ class LocalExecutor:
         if self._pool is None:
             # spawn: a clean interpreter per worker, no inherited threads or kernels.
             ctx = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=ctx, initializer=warm_up
+            )
         return self._pool
 
     def run(self, runs: Sequence[JobRun], on_done: OnDone) -> list[JobResult]:

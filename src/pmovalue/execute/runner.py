@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pmovalue.errors import JobFailure
@@ -41,8 +42,15 @@ def run_job(run: JobRun) -> JobResult:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from pmovalue.execute.kernels import zygote
+
     started = time.perf_counter()
+    factory = zygote()
+    km = None
     try:
+        if factory is not None:
+            # A fresh kernel forked from the preloaded zygote, already in the job's folder.
+            km = factory.kernel(run.job_dir, str(Path(run.job_dir) / "kernel.log"))
         papermill.execute_notebook(
             run.notebook,
             run.output,
@@ -52,6 +60,7 @@ def run_job(run: JobRun) -> JobResult:
             progress_bar=False,
             log_output=False,
             execution_timeout=run.timeout,
+            km=km,
         )
     except PapermillExecutionError as exc:
         cell = _source_cell(run.output, exc.cell_index)
@@ -62,6 +71,9 @@ def run_job(run: JobRun) -> JobResult:
     except Exception as exc:  # kernel died, timeout, bad notebook: still one job's failure
         failure = JobFailure(run.job_id, run.unit_id, None, f"{type(exc).__name__}: {exc}")
         return JobResult(run.job_id, False, time.perf_counter() - started, failure)
+    finally:
+        if km is not None:
+            km.kill()  # no graceful shutdown wait: the kernel is never reused
     return JobResult(run.job_id, True, time.perf_counter() - started)
 
 

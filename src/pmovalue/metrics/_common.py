@@ -146,15 +146,20 @@ def ratio(numerator: float, denominator: float, zero_reason: str) -> Result:
         return Result.blank(zero_reason)
     if denominator == 0:
         return Result.blank(zero_reason)
-    return Result(float(numerator) / float(denominator))
+    value = float(numerator) / float(denominator)
+    if not math.isfinite(value):
+        return Result.blank("ratio out of range (denominator too close to 0)")
+    return Result(value)
 
 
 def safe_divide(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    """Element-wise ratio; NaN where the denominator is 0 or either side is missing."""
+    """Element-wise ratio; NaN where the denominator is 0, either side is missing, or the
+    quotient overflows."""
     num_ = pd.to_numeric(numerator, errors="coerce").astype("float64")
     den = pd.to_numeric(denominator, errors="coerce").astype("float64")
     den = den.where(den != 0)
-    return (num_ / den).astype("float64")
+    out = (num_ / den).astype("float64")
+    return out.where(np.isfinite(out))
 
 
 def median(values: pd.Series, what: str) -> Result:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pmovalue.metrics._common import Result, ids, num, text
+from pmovalue.metrics._common import Result, ids, num, ratio, text
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,9 @@ def aligned_spend_pct(score: pd.Series, bac: pd.Series, threshold: float) -> Res
     if isinstance(got, Result):
         return got
     s, b = got
-    return Result(100.0 * float(b[s >= threshold].sum()) / float(b.sum()), _left_out(score, bac))
+    aligned = 100.0 * float(b[s >= threshold].sum())
+    share = ratio(aligned, float(b.sum()), "scored projects have no BAC")
+    return share.with_note(_left_out(score, bac))
 
 
 def alignment_score_mean(score: pd.Series, bac: pd.Series) -> Result:
@@ -91,7 +93,8 @@ def alignment_score_mean(score: pd.Series, bac: pd.Series) -> Result:
     if isinstance(got, Result):
         return got
     s, b = got
-    return Result(float((s * b).sum()) / float(b.sum()), _left_out(score, bac))
+    mean = ratio(float((s * b).sum()), float(b.sum()), "scored projects have no BAC")
+    return mean.with_note(_left_out(score, bac))
 
 
 def _left_out(score: pd.Series, bac: pd.Series) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pmovalue.metrics._common import Result, num, period_index, period_indices
+from pmovalue.metrics._common import Result, num, period_index, period_indices, ratio
 
 
 def benefits_to_date(benefits: pd.DataFrame, period: str) -> pd.DataFrame:
@@ -51,4 +51,4 @@ def realization_pct(baseline: pd.Series, realized: pd.Series) -> Result:
     note = (
         f"over the rows with a realized value ({unmeasured} not yet measured)" if unmeasured else ""
     )
-    return Result(100.0 * r / b, note)
+    return ratio(100.0 * r, b, "baseline forecast is 0: realization undefined").with_note(note)

@@ -6,12 +6,13 @@ absent; the metrics that need it are blank with the note "no <table> data".
 
 Which projects count (by status; blank status = active):
 
-| set | statuses | used for |
-|---|---|---|
-| all | every project | project_count, rating counts, the per-project table |
-| money | all but proposed | BAC/EAC totals, EVM roll-ups (CV, SV, CPI, SPI), period KPIs, benefits, cash flows, alignment |
-| delivering | all but proposed and cancelled | on_budget_pct, on_time_pct, slip median, SPI(t) median |
-| open | active, on_hold | TCPI (work still to finance), active_project_count = active only |
+- all projects: project_count, rating counts, the per-project table;
+- "money" = all but proposed: BAC/EAC totals, EVM roll-ups (CV, SV, CPI, SPI), period KPIs,
+  benefits, cash flows, alignment (proposed budgets are not approved spend);
+- "delivering" = all but proposed and cancelled: on_budget_pct, on_time_pct, slip median,
+  SPI(t) median (cancelled projects will not deliver);
+- "open" = active and on_hold: TCPI (only they have work left to finance);
+  active_project_count counts `active` only.
 
 Closed and cancelled projects keep their cumulative EVM. Rows of the benefits, cash-flow and
 alignment tables belong to projects through project_id; rows of projects outside the projects
@@ -237,12 +238,10 @@ def project_metrics(tables: Tables, params: Params, period: str) -> pd.DataFrame
         summary = finance.cashflow_summary(cf, params.finance.discount_rate)
         summary = summary.reindex(out.index)
         out["npv"] = summary["npv"].astype("float64")
-        out["bcr"] = [
-            finance.bcr(b, c).value for b, c in zip(summary["pv_benefit"], summary["pv_cost"])
-        ]
-        out["roi_pct"] = [
-            finance.roi_pct(b, c).value for b, c in zip(summary["benefit"], summary["cost"])
-        ]
+        pv_pairs = zip(summary["pv_benefit"], summary["pv_cost"], strict=True)
+        out["bcr"] = [finance.bcr(b, c).value for b, c in pv_pairs]
+        pairs = zip(summary["benefit"], summary["cost"], strict=True)
+        out["roi_pct"] = [finance.roi_pct(b, c).value for b, c in pairs]
 
     # benefits to date
     out["benefits_baseline"] = np.nan

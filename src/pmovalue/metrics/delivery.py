@@ -2,7 +2,7 @@
 
 - on budget: EAC ≤ BAC · (1 + tolerances.budget_pct / 100); unknown when EAC or BAC is blank.
 - finish = actual_finish where reported, else forecast_finish.
-- slip days = finish − baseline_finish in days (negative = early); unknown when either is blank.
+- slip days = finish - baseline_finish in days (negative = early); unknown when either is blank.
 - on time: slip days ≤ tolerances.schedule_days (i.e. finish ≤ baseline + tolerance).
 - on_budget_pct / on_time_pct = 100 · on / (on + off) over projects whose flag is known.
 - schedule_slip_days_median = median of the known slips, early finishes included (negative).
@@ -34,7 +34,7 @@ def finish_date(actual_finish: pd.Series, forecast_finish: pd.Series) -> pd.Seri
 
 
 def slip_days(finish: pd.Series, baseline_finish: pd.Series) -> pd.Series:
-    """finish − baseline_finish in days (float, NaN when either date is blank)."""
+    """finish - baseline_finish in days (float, NaN when either date is blank)."""
     delta = pd.to_datetime(finish) - pd.to_datetime(baseline_finish)
     return (delta.dt.total_seconds() / 86400.0).astype("float64")
 

@@ -5,15 +5,15 @@ AC (actual cost), plus BAC (budget at completion) from the projects table.
 
 Project level (element-wise on Series, NaN when it cannot be computed):
 
-- CV = EV − AC;  SV = EV − PV
+- CV = EV - AC;  SV = EV - PV
 - CPI = EV / AC (blank when AC = 0: no actuals yet);  SPI = EV / PV (blank when PV = 0)
 - EAC = forecast_at_completion where reported, else BAC / CPI, else blank (DESIGN §7)
-- ETC = EAC − AC;  VAC = BAC − EAC
-- TCPI (to BAC) = (BAC − EV) / (BAC − AC), blank when BAC − AC ≤ 0 (budget used up)
+- ETC = EAC - AC;  VAC = BAC - EAC
+- TCPI (to BAC) = (BAC - EV) / (BAC - AC), blank when BAC - AC ≤ 0 (budget used up)
 
 Roll-ups (unit or portfolio) are ratios of SUMS, never means of ratios:
-CPI = ΣEV / ΣAC, SPI = ΣEV / ΣPV, TCPI = (ΣBAC − ΣEV) / (ΣBAC − ΣAC), CV = ΣEV − ΣAC,
-SV = ΣEV − ΣPV.
+CPI = ΣEV / ΣAC, SPI = ΣEV / ΣPV, TCPI = (ΣBAC - ΣEV) / (ΣBAC - ΣAC), CV = ΣEV - ΣAC,
+SV = ΣEV - ΣPV.
 
 Which projects count: every project except `proposed` whose latest EVM row at or before the
 report period has PV, EV and AC all present. Closed and cancelled projects keep their cumulative
@@ -44,12 +44,12 @@ from pmovalue.metrics._common import (
 
 
 def cost_variance(ev: pd.Series, ac: pd.Series) -> pd.Series:
-    """CV = EV − AC (negative: over cost)."""
+    """CV = EV - AC (negative: over cost)."""
     return (ev - ac).astype("float64")
 
 
 def schedule_variance(ev: pd.Series, pv: pd.Series) -> pd.Series:
-    """SV = EV − PV (negative: behind plan), in money."""
+    """SV = EV - PV (negative: behind plan), in money."""
     return (ev - pv).astype("float64")
 
 
@@ -81,16 +81,17 @@ def estimate_at_completion(
 
 
 def eac_atypical(ac: pd.Series, bac: pd.Series, ev: pd.Series) -> pd.Series:
-    """EAC = AC + (BAC − EV): past variances are atypical, the rest goes to plan.
+    """EAC = AC + (BAC - EV): past variances are atypical, the rest goes to plan.
 
     A PMBOK alternative shown for context; the reported EAC follows DESIGN (see above).
     """
     return (ac + (bac - ev)).astype("float64")
 
 
-def eac_composite(ac: pd.Series, bac: pd.Series, ev: pd.Series, cpi: pd.Series,
-                  spi: pd.Series) -> pd.Series:
-    """EAC = AC + (BAC − EV) / (CPI · SPI): both cost and schedule performance persist.
+def eac_composite(
+    ac: pd.Series, bac: pd.Series, ev: pd.Series, cpi: pd.Series, spi: pd.Series
+) -> pd.Series:
+    """EAC = AC + (BAC - EV) / (CPI · SPI): both cost and schedule performance persist.
 
     A PMBOK alternative shown for context; NaN when CPI · SPI is 0 or missing.
     """
@@ -98,17 +99,17 @@ def eac_composite(ac: pd.Series, bac: pd.Series, ev: pd.Series, cpi: pd.Series,
 
 
 def estimate_to_complete(eac: pd.Series, ac: pd.Series) -> pd.Series:
-    """ETC = EAC − AC."""
+    """ETC = EAC - AC."""
     return (eac - ac).astype("float64")
 
 
 def variance_at_completion(bac: pd.Series, eac: pd.Series) -> pd.Series:
-    """VAC = BAC − EAC (negative: expected overrun)."""
+    """VAC = BAC - EAC (negative: expected overrun)."""
     return (bac - eac).astype("float64")
 
 
 def to_complete_performance_index(bac: pd.Series, ev: pd.Series, ac: pd.Series) -> pd.Series:
-    """TCPI to BAC = (BAC − EV) / (BAC − AC); NaN when BAC − AC ≤ 0 (budget already used up)."""
+    """TCPI to BAC = (BAC - EV) / (BAC - AC); NaN when BAC - AC ≤ 0 (budget already used up)."""
     remaining_budget = (bac - ac).astype("float64")
     return safe_divide(bac - ev, remaining_budget.where(remaining_budget > 0))
 
@@ -186,23 +187,23 @@ def rollup_spi(sums: EvmSums, empty_reason: str = "no EVM data") -> Result:
 
 
 def rollup_cv(sums: EvmSums, empty_reason: str = "no EVM data") -> Result:
-    """CV = ΣEV − ΣAC."""
+    """CV = ΣEV - ΣAC."""
     if sums.n == 0:
         return Result.blank(empty_reason)
     return Result(sums.ev - sums.ac)
 
 
 def rollup_sv(sums: EvmSums, empty_reason: str = "no EVM data") -> Result:
-    """SV = ΣEV − ΣPV."""
+    """SV = ΣEV - ΣPV."""
     if sums.n == 0:
         return Result.blank(empty_reason)
     return Result(sums.ev - sums.pv)
 
 
 def rollup_tcpi(bac: pd.Series, ev: pd.Series, ac: pd.Series, empty_reason: str) -> Result:
-    """TCPI = (ΣBAC − ΣEV) / (ΣBAC − ΣAC) over projects with BAC, EV and AC present.
+    """TCPI = (ΣBAC - ΣEV) / (ΣBAC - ΣAC) over projects with BAC, EV and AC present.
 
-    Blank when no such project, or when ΣBAC − ΣAC ≤ 0 (the budget is used up: TCPI to BAC
+    Blank when no such project, or when ΣBAC - ΣAC ≤ 0 (the budget is used up: TCPI to BAC
     has no meaning; the reader should look at EAC instead).
     """
     complete = bac.notna() & ev.notna() & ac.notna()
@@ -210,8 +211,8 @@ def rollup_tcpi(bac: pd.Series, ev: pd.Series, ac: pd.Series, empty_reason: str)
         return Result.blank(empty_reason)
     b, e, a = float(bac[complete].sum()), float(ev[complete].sum()), float(ac[complete].sum())
     if b - a <= 0:
-        return Result.blank("budget used up (ΣBAC − ΣAC ≤ 0): TCPI to BAC undefined")
-    return Result((b - e) / (b - a))
+        return Result.blank("budget used up (ΣBAC - ΣAC ≤ 0): TCPI to BAC undefined")
+    return ratio(b - e, b - a, "budget used up (ΣBAC - ΣAC ≤ 0): TCPI to BAC undefined")
 
 
 def ev_over_bac_note(project_ids: pd.Series, ev: pd.Series, bac: pd.Series) -> str:

@@ -4,9 +4,9 @@ Each project's years count from its own year 0 (the decision year). With discoun
 
 - discount factor DF_y = 1 / (1 + r)^y; year 0 is NOT discounted (DF_0 = 1). The spreadsheet
   NPV() function discounts the first flow too, which is wrong here.
-- NPV = Σ_y (benefit_y − cost_y) · DF_y
+- NPV = Σ_y (benefit_y - cost_y) · DF_y
 - BCR = PV(benefits) / PV(costs) = Σ benefit_y·DF_y / Σ cost_y·DF_y; blank when PV(costs) = 0
-- ROI % = 100 · (Σ benefit − Σ cost) / Σ cost, undiscounted; blank when Σ cost = 0
+- ROI % = 100 · (Σ benefit - Σ cost) / Σ cost, undiscounted; blank when Σ cost = 0
 
 Portfolio: npv_total = Σ project NPVs (each discounted to its own year 0, not to a common
 date), BCR and ROI from the summed PVs and sums (never a mean of project ratios).
@@ -67,7 +67,7 @@ def cashflow_summary(cashflows: pd.DataFrame, rate: float) -> pd.DataFrame:
 
 
 def npv(pv_benefit: float, pv_cost: float) -> float:
-    """NPV = PV(benefits) − PV(costs)."""
+    """NPV = PV(benefits) - PV(costs)."""
     return pv_benefit - pv_cost
 
 
@@ -77,7 +77,7 @@ def bcr(pv_benefit: float, pv_cost: float) -> Result:
 
 
 def roi_pct(benefit: float, cost: float) -> Result:
-    """ROI % = 100 · (Σbenefit − Σcost) / Σcost, undiscounted; blank when Σcost = 0."""
+    """ROI % = 100 · (Σbenefit - Σcost) / Σcost, undiscounted; blank when Σcost = 0."""
     if cost == 0:
         return Result.blank("no costs in the cash flows: ROI undefined")
-    return Result(100.0 * (benefit - cost) / cost)
+    return ratio(100.0 * (benefit - cost), cost, "no costs in the cash flows: ROI undefined")

@@ -2,7 +2,7 @@
 
 - period_budget_total = Σ period_budget; period_forecast_total = Σ period_forecast
   (each over the projects that report it; blank when none does).
-- period_variance_pct = 100 · (Σforecast − Σbudget) / Σbudget over the projects that report
+- period_variance_pct = 100 · (Σforecast - Σbudget) / Σbudget over the projects that report
   BOTH, so a project with only one of the two does not distort the variance; blank when that
   Σbudget is 0.
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pmovalue.metrics._common import Result, total
+from pmovalue.metrics._common import Result, ratio, total
 
 
 def period_total(values: pd.Series, what: str) -> Result:
@@ -24,7 +24,7 @@ def period_total(values: pd.Series, what: str) -> Result:
 
 
 def period_variance_pct(budget: pd.Series, forecast: pd.Series) -> Result:
-    """100 · (Σforecast − Σbudget) / Σbudget over projects reporting both."""
+    """100 · (Σforecast - Σbudget) / Σbudget over projects reporting both."""
     both = budget.notna() & forecast.notna()
     if not both.any():
         return Result.blank("no project reports both a period budget and a period forecast")
@@ -33,4 +33,4 @@ def period_variance_pct(budget: pd.Series, forecast: pd.Series) -> Result:
         return Result.blank("period budget is 0: variance undefined")
     left_out = int((budget.notna() | forecast.notna()).sum() - both.sum())
     note = f"{left_out} project(s) with only one of budget/forecast left out" if left_out else ""
-    return Result(100.0 * (f - b) / b, note)
+    return ratio(100.0 * (f - b), b, "period budget is 0: variance undefined").with_note(note)

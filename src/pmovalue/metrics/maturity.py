@@ -16,7 +16,7 @@ assessment.
   dimensions left out).
 - maturity_level = min over the four dimensions of floor(score) — the weakest link —; blank when
   any dimension is blank (the weakest link could be the one not measured).
-- maturity_gap_<dim> = max(0, target − score): the shortfall against maturity.targets; a
+- maturity_gap_<dim> = max(0, target - score): the shortfall against maturity.targets; a
   dimension at or above its target has gap 0. Blank when the score is blank or no target is set.
 """
 
@@ -70,7 +70,7 @@ def coverage(rows: pd.DataFrame, dimension: str) -> tuple[float, float]:
     slots += len(no_id)
     answered += float(no_id["score"].notna().sum())
     with_id = rows[rows["respondent_id"].notna()]
-    for unit, unit_rows in with_id.groupby("unit_id"):
+    for _unit, unit_rows in with_id.groupby("unit_id"):
         respondents = unit_rows["respondent_id"].nunique()
         d = unit_rows[unit_rows["dimension"] == dimension]
         slots += float(d["item_id"].nunique() * respondents)
@@ -117,7 +117,7 @@ def level(scores: dict[str, Result]) -> Result:
 
 
 def gap(score: Result, target: float | None, dimension: str) -> Result:
-    """max(0, target − score)."""
+    """max(0, target - score)."""
     if target is None:
         return Result.blank(f"no maturity target for {dimension}")
     if score.is_blank:

@@ -4,8 +4,8 @@
   value ≥ thresholds.index_green_min, amber when ≥ thresholds.index_amber_min, else red.
 - Other metrics, against `targets[metric_id]` when set, by the catalog `direction`, with
   band = thresholds.target_amber_pct / 100 · |target|:
-  - "higher": green when value ≥ target; amber when target − value ≤ band; else red.
-  - "lower": green when value ≤ target; amber when value − target ≤ band; else red.
+  - "higher": green when value ≥ target; amber when target - value ≤ band; else red.
+  - "lower": green when value ≤ target; amber when value - target ≤ band; else red.
   - "zero": as "lower" on |value| against |target| (e.g. a ±5 % variance target).
 - "" when the value is blank, the metric has no direction, or no target is set.
 

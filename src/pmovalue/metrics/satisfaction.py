@@ -1,7 +1,7 @@
 """Level 3 stakeholder satisfaction from the survey table, for the report period only.
 
-- NPS (Bain) = % promoters (score 9-10) − % detractors (score 0-6) among the answers of the
-  `nps` instrument; −100..+100. Passives (7-8, and any score strictly between 6 and 9) count in
+- NPS (Bain) = % promoters (score 9-10) - % detractors (score 0-6) among the answers of the
+  `nps` instrument; -100..+100. Passives (7-8, and any score strictly between 6 and 9) count in
   the denominator only.
 - csat_pct = 100 · answers of 4 or 5 / answers, `csat` instrument on a 1..5 scale.
 - survey_responses = distinct respondents in the period (respondent_id; a row with no
@@ -39,7 +39,7 @@ def _few(n: int) -> str:
 
 
 def net_promoter_score(scores: pd.Series, period: str = "") -> Result:
-    """NPS = 100 · (promoters − detractors) / answers, promoters ≥ 9, detractors ≤ 6."""
+    """NPS = 100 · (promoters - detractors) / answers, promoters ≥ 9, detractors ≤ 6."""
     s = scores.dropna()
     if s.empty:
         return Result.blank(f"no NPS answers in {period}" if period else "no NPS answers")

@@ -9,12 +9,12 @@ the baseline starts at (t = 0, PV = 0).
   Gaps between reported periods are bridged linearly.
 - Planned duration PD = the first t where PV reaches BAC. The baseline is cut at PD, so ES never
   exceeds PD and a late project shows SPI(t) < 1 even when SPI = 1.
-- ES = C + (EV − PV_C) / (PV_{C+1} − PV_C), where C is the last baseline period with
+- ES = C + (EV - PV_C) / (PV_{C+1} - PV_C), where C is the last baseline period with
   PV_C ≤ EV (with gaps the fraction is scaled by the gap's length). When EV ≥ PV at PD,
   ES = PD.
 - AT = number of periods from the project's first EVM period to the status period (the period
   of its latest EVM row at or before the report period), both included.
-- SPI(t) = ES / AT;  SV(t) = ES − AT (periods; negative = late).
+- SPI(t) = ES / AT;  SV(t) = ES - AT (periods; negative = late).
 
 Blank ES (with a reason) when EV is missing, or EV lies beyond a PV baseline that never reaches
 BAC in the data (the plan for later periods is unknown).
@@ -54,7 +54,7 @@ def planned_duration(t: np.ndarray, pv: np.ndarray, bac: float) -> float:
 def earned_schedule(t: np.ndarray, pv: np.ndarray, ev: float, bac: float) -> EarnedSchedule:
     """ES from a cumulative PV baseline `pv` at periods `t` (1, 2, … ascending) and EV.
 
-    ES = C + (EV − PV_C)/(PV_{C+1} − PV_C) · (t_{C+1} − t_C), C = last baseline point with
+    ES = C + (EV - PV_C)/(PV_{C+1} - PV_C) · (t_{C+1} - t_C), C = last baseline point with
     PV_C ≤ EV; the baseline is (0, 0) followed by the points up to the planned duration.
     """
     t = np.asarray(t, dtype="float64")
@@ -101,7 +101,7 @@ def spi_t(es: float, at: float) -> float:
 
 
 def sv_t(es: float, at: float) -> float:
-    """SV(t) = ES − AT, in periods."""
+    """SV(t) = ES - AT, in periods."""
     return es - at
 
 
@@ -121,15 +121,18 @@ def schedule_table(evm: pd.DataFrame, latest: pd.DataFrame, bac: pd.Series) -> p
         }
     )
     frame = frame[frame["project_id"].isin(list(latest.index)) & frame["period_ix"].notna()]
-    groups = dict(tuple(frame.groupby("project_id")))
+    positions = frame.groupby("project_id").indices
+    period_ix = frame["period_ix"].to_numpy(dtype="float64")
+    pv_all = frame["pv"].to_numpy(dtype="float64")
     rows = []
-    for pid, row in latest.iterrows():
-        g = groups[pid]
-        first_ix = float(g["period_ix"].min())
-        t = g["period_ix"].to_numpy(dtype="float64") - first_ix + 1
-        at = float(actual_time(str(row["first_period"]), str(row["evm_period"])))
-        b = float(bac.get(pid, math.nan)) if pid in bac.index else math.nan
-        res = earned_schedule(t, g["pv"].to_numpy(dtype="float64"), float(row["ev"]), b)
+    for pid, first, status, ev in zip(
+        latest.index, latest["first_period"], latest["evm_period"], latest["ev"], strict=True
+    ):
+        where = positions[pid]
+        t = period_ix[where] - period_ix[where].min() + 1
+        at = float(actual_time(str(first), str(status)))
+        b = float(bac.get(pid, math.nan))
+        res = earned_schedule(t, pv_all[where], float(ev), b)
         note = res.note
         if math.isnan(res.planned_duration) and not note:
             note = (

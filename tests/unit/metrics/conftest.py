@@ -19,7 +19,7 @@ import pytest
 
 from pmovalue.config import Params
 
-S, F, D, B, I = "string", "float64", "datetime64[ns]", "boolean", "Int64"
+S, F, D, B, INT = "string", "float64", "datetime64[ns]", "boolean", "Int64"
 
 COLUMNS: dict[str, dict[str, str]] = {
     "projects": {
@@ -33,7 +33,7 @@ COLUMNS: dict[str, dict[str, str]] = {
             "actual_cost": F},
     "benefits": {"project_id": S, "benefit_id": S, "category": S, "period": S,
                  "baseline_forecast": F, "realized": F},
-    "cashflows": {"project_id": S, "year": I, "kind": S, "amount": F},
+    "cashflows": {"project_id": S, "year": INT, "kind": S, "amount": F},
     "alignment": {"project_id": S, "criterion": S, "score": F},
     "survey": {"unit_id": S, "unit_name": S, "period": S, "instrument": S, "score": F,
                "respondent_id": S},
@@ -49,7 +49,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 
 
 def _blank(dtype: str) -> Any:
-    return {S: pd.NA, F: math.nan, D: pd.NaT, B: pd.NA, I: pd.NA}[dtype]
+    return {S: pd.NA, F: math.nan, D: pd.NaT, B: pd.NA, INT: pd.NA}[dtype]
 
 
 def make(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -86,8 +86,13 @@ class Builders:
 
     @staticmethod
     def evm_row(pid: str, period: str, pv: float, ev: float, ac: float) -> dict[str, Any]:
-        return {"project_id": pid, "period": period, "planned_value": pv, "earned_value": ev,
-                "actual_cost": ac}
+        return {
+            "project_id": pid,
+            "period": period,
+            "planned_value": pv,
+            "earned_value": ev,
+            "actual_cost": ac,
+        }
 
     @staticmethod
     def benefits(*rows: dict[str, Any]) -> pd.DataFrame:

@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from pmovalue.metrics import compute_metrics, project_metrics
 from pmovalue.metrics import alignment as AL
+from pmovalue.metrics import compute_metrics, project_metrics
 
 P = "2026-Q3"
 CRIT = {"fit": 0.5, "value": 0.3, "risk": 0.2}
@@ -68,8 +68,9 @@ def test_override_to_one_criterion(tb, row) -> None:
     p = tb.params(alignment={"criteria": {"fit": 1.0}})
     projects = tb.projects({"project_id": "A", "budget_at_completion": 10.0})
     al = tb.alignment(*scores("A", fit=2.0, value=5.0))
-    r = row(compute_metrics(tb.tables(projects=projects, alignment=al), p, P),
-            "alignment_score_mean")
+    r = row(
+        compute_metrics(tb.tables(projects=projects, alignment=al), p, P), "alignment_score_mean"
+    )
     assert r["value"] == 2.0
     assert "value not in alignment.criteria: ignored" in r["note"]
 

@@ -12,8 +12,9 @@ P = "2026-Q3"
 
 
 def _m(tb, params, benefits, projects=None):
-    projects = projects if projects is not None else tb.projects({"project_id": "A"},
-                                                                 {"project_id": "B"})
+    projects = (
+        projects if projects is not None else tb.projects({"project_id": "A"}, {"project_id": "B"})
+    )
     return compute_metrics(tb.tables(projects=projects, benefits=benefits), params, P)
 
 
@@ -21,8 +22,12 @@ def test_flows_are_summed_up_to_the_period_with_disbenefits_negative(tb, params,
     benefits = tb.benefits(
         {"project_id": "A", "period": "2026-Q1", "baseline_forecast": 100.0, "realized": 80.0},
         {"project_id": "A", "period": "2026-Q2", "baseline_forecast": 100.0, "realized": 90.0},
-        {"project_id": "A", "period": "2026-Q4", "baseline_forecast": 100.0,
-         "realized": 100.0},  # after the period: not yet
+        {
+            "project_id": "A",
+            "period": "2026-Q4",
+            "baseline_forecast": 100.0,
+            "realized": 100.0,
+        },  # after the period: not yet
         # a disbenefit (e.g. extra running cost) counts as negative
         {"project_id": "B", "period": "2026-Q3", "baseline_forecast": -20.0, "realized": -30.0},
     )
@@ -31,8 +36,9 @@ def test_flows_are_summed_up_to_the_period_with_disbenefits_negative(tb, params,
     assert row(m, "benefits_realized_total")["value"] == 140.0  # 80 + 90 - 30
     # 100 * 140 / 180
     assert row(m, "benefits_realization_pct")["value"] == pytest.approx(77.7777, abs=1e-3)
-    pm = project_metrics(tb.tables(projects=tb.projects({"project_id": "A"}), benefits=benefits),
-                         params, P).iloc[0]
+    pm = project_metrics(
+        tb.tables(projects=tb.projects({"project_id": "A"}), benefits=benefits), params, P
+    ).iloc[0]
     assert (pm["benefits_baseline"], pm["benefits_realized"]) == (200.0, 170.0)
 
 
@@ -61,8 +67,9 @@ def test_baseline_zero_or_negative_is_blank(tb, params, row) -> None:
     )
     r = row(_m(tb, params, net_zero), "benefits_realization_pct")
     assert math.isnan(r["value"]) and "is 0" in r["note"]
-    negative = tb.benefits({"project_id": "A", "period": P, "baseline_forecast": -5.0,
-                            "realized": -5.0})
+    negative = tb.benefits(
+        {"project_id": "A", "period": P, "baseline_forecast": -5.0, "realized": -5.0}
+    )
     r = row(_m(tb, params, negative), "benefits_realization_pct")
     assert math.isnan(r["value"]) and "disbenefit" in r["note"]
 

@@ -25,27 +25,46 @@ def full_unit(tb) -> dict[str, pd.DataFrame]:
     """A unit with every table, small enough to compute every number by hand (see below)."""
     return tb.tables(
         projects=tb.projects(
-            {"project_id": "A", "budget_at_completion": 100.0, "rating": "green",
-             "baseline_finish": "2026-12-31", "forecast_finish": "2026-12-31",
-             "period_budget": 20.0, "period_forecast": 22.0},
+            {
+                "project_id": "A",
+                "budget_at_completion": 100.0,
+                "rating": "green",
+                "baseline_finish": "2026-12-31",
+                "forecast_finish": "2026-12-31",
+                "period_budget": 20.0,
+                "period_forecast": 22.0,
+            },
         ),
         evm=tb.evm(tb.evm_row("A", "2026-Q2", 50, 45, 50), tb.evm_row("A", P, 100, 90, 100)),
-        benefits=tb.benefits({"project_id": "A", "period": P, "baseline_forecast": 100.0,
-                              "realized": 80.0}),
-        cashflows=tb.cashflows({"project_id": "A", "year": 0, "kind": "cost", "amount": 100.0},
-                               {"project_id": "A", "year": 1, "kind": "benefit",
-                                "amount": 207.0}),
-        alignment=tb.alignment(*({"project_id": "A", "criterion": c, "score": 4.0} for c in
-                                 ("strategy_fit", "customer_value", "risk_reduction",
-                                  "innovation"))),
-        survey=tb.survey(
-            *({"period": P, "instrument": "nps", "score": s, "respondent_id": f"n{i}"}
-              for i, s in enumerate([10.0, 10.0, 10.0, 0.0])),
-            *({"period": P, "instrument": "csat", "score": s, "respondent_id": f"n{i}"}
-              for i, s in enumerate([4.0, 5.0, 2.0, 1.0])),
+        benefits=tb.benefits(
+            {"project_id": "A", "period": P, "baseline_forecast": 100.0, "realized": 80.0}
         ),
-        maturity=tb.maturity(*({"period": P, "dimension": d, "item_id": d, "score": 3.0}
-                               for d in ("people", "process", "technology", "governance"))),
+        cashflows=tb.cashflows(
+            {"project_id": "A", "year": 0, "kind": "cost", "amount": 100.0},
+            {"project_id": "A", "year": 1, "kind": "benefit", "amount": 207.0},
+        ),
+        alignment=tb.alignment(
+            *(
+                {"project_id": "A", "criterion": c, "score": 4.0}
+                for c in ("strategy_fit", "customer_value", "risk_reduction", "innovation")
+            )
+        ),
+        survey=tb.survey(
+            *(
+                {"period": P, "instrument": "nps", "score": s, "respondent_id": f"n{i}"}
+                for i, s in enumerate([10.0, 10.0, 10.0, 0.0])
+            ),
+            *(
+                {"period": P, "instrument": "csat", "score": s, "respondent_id": f"n{i}"}
+                for i, s in enumerate([4.0, 5.0, 2.0, 1.0])
+            ),
+        ),
+        maturity=tb.maturity(
+            *(
+                {"period": P, "dimension": d, "item_id": d, "score": 3.0}
+                for d in ("people", "process", "technology", "governance")
+            )
+        ),
     )
 
 
@@ -60,7 +79,7 @@ def test_one_row_per_metric_in_catalog_order(tb, params) -> None:
 
 def test_full_unit_hand_computed(tb, params, row) -> None:
     m = compute_metrics(full_unit(tb), params, P)
-    v = dict(zip(m["metric"], m["value"]))
+    v = dict(zip(m["metric"], m["value"], strict=True))
     assert v["cpi"] == pytest.approx(0.9)  # 90/100
     assert v["spi"] == pytest.approx(0.9)  # 90/100
     # ES: PV baseline (1: 50, 2: 100 = BAC, PD = 2); EV 90 -> 1 + 40/50 = 1.8; AT 2 -> 0.9
@@ -86,8 +105,10 @@ def test_full_unit_hand_computed(tb, params, row) -> None:
 
 
 def test_blank_values_always_have_a_reason_and_nothing_is_infinite(tb, params) -> None:
-    tables = {name: tb.empty(name) for name in
-              ("evm", "benefits", "cashflows", "alignment", "survey", "maturity")}
+    tables = {
+        name: tb.empty(name)
+        for name in ("evm", "benefits", "cashflows", "alignment", "survey", "maturity")
+    }
     tables["projects"] = tb.projects({"project_id": "A", "budget_at_completion": 0.0})
     for frame in (compute_metrics(tables, params, P), compute_metrics(full_unit(tb), params, P)):
         assert not np.isinf(frame["value"]).any()
@@ -106,9 +127,12 @@ def test_unit_with_no_projects_counts_zero_and_blanks_the_rest(tb, params, row) 
 def test_missing_tables_are_named(tb, params, row) -> None:
     m = compute_metrics(tb.tables(projects=tb.projects({"project_id": "A"})), params, P)
     expected = {
-        "cpi": "no EVM data", "benefits_realized_total": "no benefits data",
-        "npv_total": "no cashflows data", "aligned_spend_pct": "no alignment data",
-        "nps": "no survey data", "maturity_profile": "no maturity data",
+        "cpi": "no EVM data",
+        "benefits_realized_total": "no benefits data",
+        "npv_total": "no cashflows data",
+        "aligned_spend_pct": "no alignment data",
+        "nps": "no survey data",
+        "maturity_profile": "no maturity data",
     }
     for mid, note in expected.items():
         assert row(m, mid)["note"] == note, mid
@@ -173,12 +197,16 @@ def test_inputs_are_not_modified(tb, params) -> None:
 
 def test_portfolio_pools_units(tb, params, row) -> None:
     # Two units' tables together (the portfolio): sums over both, survey pooled
-    projects = tb.projects({"project_id": "A", "unit_id": "u1", "unit_name": "U1"},
-                           {"project_id": "B", "unit_id": "u2", "unit_name": "U2"})
+    projects = tb.projects(
+        {"project_id": "A", "unit_id": "u1", "unit_name": "U1"},
+        {"project_id": "B", "unit_id": "u2", "unit_name": "U2"},
+    )
     evm = tb.evm(tb.evm_row("A", P, 10, 10, 20), tb.evm_row("B", P, 30, 30, 20))
-    survey = tb.survey({"unit_id": "u1", "period": P, "instrument": "nps", "score": 10.0},
-                       {"unit_id": "u2", "period": P, "instrument": "nps", "score": 10.0},
-                       {"unit_id": "u2", "period": P, "instrument": "nps", "score": 5.0})
+    survey = tb.survey(
+        {"unit_id": "u1", "period": P, "instrument": "nps", "score": 10.0},
+        {"unit_id": "u2", "period": P, "instrument": "nps", "score": 10.0},
+        {"unit_id": "u2", "period": P, "instrument": "nps", "score": 5.0},
+    )
     m = compute_metrics(tb.tables(projects=projects, evm=evm, survey=survey), params, P)
     assert row(m, "cpi")["value"] == pytest.approx(1.0)  # 40/40
     assert row(m, "nps")["value"] == pytest.approx(100 / 3)  # (2 - 1)/3 pooled

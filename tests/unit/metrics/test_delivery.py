@@ -30,8 +30,13 @@ def test_on_time_tolerance_boundary_and_actual_over_forecast(tb, params) -> None
         # 31 days late -> not on time
         {"project_id": "B", "baseline_finish": "2026-06-30", "forecast_finish": "2026-07-31"},
         # closed: the actual finish (10 days early) wins over a stale forecast (late)
-        {"project_id": "C", "status": "closed", "baseline_finish": "2026-06-30",
-         "forecast_finish": "2026-12-31", "actual_finish": "2026-06-20"},
+        {
+            "project_id": "C",
+            "status": "closed",
+            "baseline_finish": "2026-06-30",
+            "forecast_finish": "2026-12-31",
+            "actual_finish": "2026-06-20",
+        },
         # no baseline: unknown
         {"project_id": "D", "forecast_finish": "2026-06-30"},
     )
@@ -46,20 +51,45 @@ def test_on_time_tolerance_boundary_and_actual_over_forecast(tb, params) -> None
 
 def test_delivery_percentages_and_slip_median(tb, params, row) -> None:
     projects = tb.projects(
-        {"project_id": "A", "budget_at_completion": 100.0, "forecast_at_completion": 100.0,
-         "baseline_finish": "2026-06-30", "forecast_finish": "2026-06-30"},  # slip 0
-        {"project_id": "B", "budget_at_completion": 100.0, "forecast_at_completion": 120.0,
-         "baseline_finish": "2026-06-30", "forecast_finish": "2026-09-28"},  # slip 90
-        {"project_id": "C", "budget_at_completion": 100.0, "forecast_at_completion": 104.0,
-         "baseline_finish": "2026-06-30", "forecast_finish": "2026-06-20"},  # slip -10
+        {
+            "project_id": "A",
+            "budget_at_completion": 100.0,
+            "forecast_at_completion": 100.0,
+            "baseline_finish": "2026-06-30",
+            "forecast_finish": "2026-06-30",
+        },  # slip 0
+        {
+            "project_id": "B",
+            "budget_at_completion": 100.0,
+            "forecast_at_completion": 120.0,
+            "baseline_finish": "2026-06-30",
+            "forecast_finish": "2026-09-28",
+        },  # slip 90
+        {
+            "project_id": "C",
+            "budget_at_completion": 100.0,
+            "forecast_at_completion": 104.0,
+            "baseline_finish": "2026-06-30",
+            "forecast_finish": "2026-06-20",
+        },  # slip -10
         {"project_id": "D", "budget_at_completion": 100.0},  # no EAC, no dates: undetermined
         # cancelled and proposed: not judged (would make on-budget 3/6 and slip median 45)
-        {"project_id": "X", "status": "cancelled", "budget_at_completion": 100.0,
-         "forecast_at_completion": 500.0, "baseline_finish": "2026-06-30",
-         "forecast_finish": "2027-06-30"},
-        {"project_id": "Y", "status": "proposed", "budget_at_completion": 100.0,
-         "forecast_at_completion": 500.0, "baseline_finish": "2026-06-30",
-         "forecast_finish": "2027-06-30"},
+        {
+            "project_id": "X",
+            "status": "cancelled",
+            "budget_at_completion": 100.0,
+            "forecast_at_completion": 500.0,
+            "baseline_finish": "2026-06-30",
+            "forecast_finish": "2027-06-30",
+        },
+        {
+            "project_id": "Y",
+            "status": "proposed",
+            "budget_at_completion": 100.0,
+            "forecast_at_completion": 500.0,
+            "baseline_finish": "2026-06-30",
+            "forecast_finish": "2027-06-30",
+        },
     )
     m = compute_metrics(tb.tables(projects=projects), params, P)
     # on budget: A (100 <= 105), C (104 <= 105) of A, B, C -> 2/3
@@ -97,7 +127,11 @@ def test_rating_counts_and_red_amber_share(tb, params, row) -> None:
 
 def test_ratings_blank_not_zero_when_nobody_is_rated(tb, params, row) -> None:
     m = compute_metrics(tb.tables(projects=tb.projects({"project_id": "A"})), params, P)
-    for mid in ("rating_red_count", "rating_amber_count", "rating_green_count",
-                "rating_red_amber_pct"):
+    for mid in (
+        "rating_red_count",
+        "rating_amber_count",
+        "rating_green_count",
+        "rating_red_amber_pct",
+    ):
         assert math.isnan(row(m, mid)["value"]), mid
         assert row(m, mid)["note"] == "no project ratings"

@@ -166,8 +166,12 @@ def test_stale_evm_row_noted_for_open_projects(tb, params) -> None:
 def test_etc_falls_back_to_reported_actual_cost_without_evm(tb, params) -> None:
     tables = tb.tables(
         projects=tb.projects(
-            {"project_id": "A", "budget_at_completion": 100.0, "forecast_at_completion": 120.0,
-             "actual_cost": 70.0}
+            {
+                "project_id": "A",
+                "budget_at_completion": 100.0,
+                "forecast_at_completion": 120.0,
+                "actual_cost": 70.0,
+            }
         )
     )
     pm = project_metrics(tables, params, P).iloc[0]

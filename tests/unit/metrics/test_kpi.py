@@ -16,8 +16,12 @@ def test_period_totals_and_variance(tb, params, row) -> None:
         {"project_id": "A", "period_budget": 100.0, "period_forecast": 110.0},
         {"project_id": "B", "period_budget": 50.0, "period_forecast": 40.0},
         {"project_id": "C", "period_budget": 30.0},  # no forecast: in the budget total only
-        {"project_id": "N", "status": "proposed", "period_budget": 999.0,
-         "period_forecast": 999.0},  # not approved: left out
+        {
+            "project_id": "N",
+            "status": "proposed",
+            "period_budget": 999.0,
+            "period_forecast": 999.0,
+        },  # not approved: left out
     )
     p = tb.params(targets={"period_variance_pct": 5})
     m = compute_metrics(tb.tables(projects=projects), p, P)

@@ -13,20 +13,34 @@ from pmovalue.metrics.catalog import MATURITY_DIMENSIONS
 P = "2026-Q3"
 
 
-def items(dim: str, scores: list[float | None], rid: str | None = None, period: str = P,
-          unit: str = "unit-a") -> list[dict]:
+def items(
+    dim: str,
+    scores: list[float | None],
+    rid: str | None = None,
+    period: str = P,
+    unit: str = "unit-a",
+) -> list[dict]:
     return [
-        {"unit_id": unit, "period": period, "dimension": dim, "item_id": f"{dim}-{i}",
-         "score": s, "respondent_id": rid}
+        {
+            "unit_id": unit,
+            "period": period,
+            "dimension": dim,
+            "item_id": f"{dim}-{i}",
+            "score": s,
+            "respondent_id": rid,
+        }
         for i, s in enumerate(scores)
     ]
 
 
-def full(people=(3.0, 3.0), process=(2.0, 3.0), technology=(4.0, 4.0), governance=(3.0, 4.0),
-         **kw) -> list[dict]:
+def full(
+    people=(3.0, 3.0), process=(2.0, 3.0), technology=(4.0, 4.0), governance=(3.0, 4.0), **kw
+) -> list[dict]:
     return [
-        *items("people", list(people), **kw), *items("process", list(process), **kw),
-        *items("technology", list(technology), **kw), *items("governance", list(governance), **kw),
+        *items("people", list(people), **kw),
+        *items("process", list(process), **kw),
+        *items("technology", list(technology), **kw),
+        *items("governance", list(governance), **kw),
     ]
 
 
@@ -88,8 +102,11 @@ def test_respondent_grid_counts_missing_rows_as_unanswered(tb) -> None:
 
 
 def test_latest_assessment_per_unit_and_note(tb, params, row) -> None:
-    rows = [*full(period="2026-Q1"), *full(people=(1.0, 1.0), period="2025-Q3"),
-            *full(people=(4.0, 4.0), period="2026-Q4")]  # after the period: not used
+    rows = [
+        *full(period="2026-Q1"),
+        *full(people=(1.0, 1.0), period="2025-Q3"),
+        *full(people=(4.0, 4.0), period="2026-Q4"),
+    ]  # after the period: not used
     m = compute(tb, params, rows)
     assert row(m, "maturity_people")["value"] == 3.0  # the 2026-Q1 assessment
     assert row(m, "maturity_people")["note"] == "assessment of 2026-Q1"

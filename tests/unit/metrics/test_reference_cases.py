@@ -121,7 +121,7 @@ def test_earned_schedule_reference_case_through_project_metrics(tb, params, row)
     # Six planned quarters from 2026-Q1; the status period is the 4th (2026-Q4): AT = 4.
     quarters = tb.quarters("2026-Q1", 6)
     pv = [10, 25, 45, 70, 90, 100]
-    rows = [tb.evm_row("P1", q, v, 0.0, 0.0) for q, v in zip(quarters, pv)]
+    rows = [tb.evm_row("P1", q, v, 0.0, 0.0) for q, v in zip(quarters, pv, strict=True)]
     rows[3] = tb.evm_row("P1", quarters[3], 70, 50, 50)  # EV 50 at 2026-Q4
     tables = tb.tables(
         projects=tb.projects({"project_id": "P1", "budget_at_completion": 100.0}),
@@ -188,21 +188,26 @@ def test_nps_reference_case(tb, params, row) -> None:
     scores = [9.0] * 25 + [10.0] * 25 + [7.0] * 15 + [8.0] * 15 + [0.0] * 10 + [6.0] * 10
     assert SAT.net_promoter_score(pd.Series(scores)).value == pytest.approx(30.0)
     survey = tb.survey(*({"period": P, "instrument": "nps", "score": s} for s in scores))
-    m = compute_metrics(tb.tables(projects=tb.projects({"project_id": "P1"}), survey=survey),
-                        params, P)
+    m = compute_metrics(
+        tb.tables(projects=tb.projects({"project_id": "P1"}), survey=survey), params, P
+    )
     assert row(m, "nps")["value"] == pytest.approx(30.0)
     assert row(m, "survey_responses")["value"] == 100  # no respondent_id: one per row
 
 
 def test_benefits_realization_reference_cases(tb, params, row) -> None:
     projects = tb.projects({"project_id": "P1"})
-    ok = tb.benefits({"project_id": "P1", "period": P, "baseline_forecast": 400.0,
-                      "realized": 300.0})
+    ok = tb.benefits(
+        {"project_id": "P1", "period": P, "baseline_forecast": 400.0, "realized": 300.0}
+    )
     m = compute_metrics(tb.tables(projects=projects, benefits=ok), params, P)
     assert row(m, "benefits_realization_pct")["value"] == pytest.approx(75.0)  # 300/400
-    zero = tb.benefits({"project_id": "P1", "period": P, "baseline_forecast": 0.0,
-                        "realized": 300.0})
-    r = row(compute_metrics(tb.tables(projects=projects, benefits=zero), params, P),
-            "benefits_realization_pct")
+    zero = tb.benefits(
+        {"project_id": "P1", "period": P, "baseline_forecast": 0.0, "realized": 300.0}
+    )
+    r = row(
+        compute_metrics(tb.tables(projects=projects, benefits=zero), params, P),
+        "benefits_realization_pct",
+    )
     assert math.isnan(r["value"])
     assert "baseline forecast is 0" in r["note"]

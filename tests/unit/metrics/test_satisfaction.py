@@ -31,13 +31,16 @@ def test_csat_share_of_4_and_5() -> None:
 
 def test_unit_metrics_respondents_and_other_periods(tb, params, row) -> None:
     survey = tb.survey(
-        ans("nps", 10.0, "r1"), ans("csat", 5.0, "r1"),  # r1 answered both: one respondent
-        ans("nps", 3.0, "r2"), ans("csat", 2.0, "r2"),
+        ans("nps", 10.0, "r1"),
+        ans("csat", 5.0, "r1"),  # r1 answered both: one respondent
+        ans("nps", 3.0, "r2"),
+        ans("csat", 2.0, "r2"),
         ans("nps", 8.0),  # no respondent id: counts as one
         ans("nps", 0.0, "r9", period="2026-Q2"),  # another quarter: ignored
     )
-    m = compute_metrics(tb.tables(projects=tb.projects({"project_id": "A"}), survey=survey),
-                        params, P)
+    m = compute_metrics(
+        tb.tables(projects=tb.projects({"project_id": "A"}), survey=survey), params, P
+    )
     # NPS: promoters {10}, detractors {3}, passive {8}: 100*(1 - 1)/3 = 0
     assert row(m, "nps")["value"] == pytest.approx(0.0)
     assert row(m, "csat_pct")["value"] == pytest.approx(50.0)  # 5 yes, 2 no
@@ -49,8 +52,9 @@ def test_unit_metrics_respondents_and_other_periods(tb, params, row) -> None:
 
 def test_ten_responses_no_caveat(tb, params, row) -> None:
     survey = tb.survey(*(ans("csat", 5.0, f"r{i}") for i in range(10)))
-    m = compute_metrics(tb.tables(projects=tb.projects({"project_id": "A"}), survey=survey),
-                        params, P)
+    m = compute_metrics(
+        tb.tables(projects=tb.projects({"project_id": "A"}), survey=survey), params, P
+    )
     assert row(m, "survey_responses")["value"] == 10
     assert row(m, "survey_responses")["note"] == ""
     assert row(m, "csat_pct")["note"] == ""
@@ -58,12 +62,14 @@ def test_ten_responses_no_caveat(tb, params, row) -> None:
 
 def test_period_without_answers_is_blank_with_reason(tb, params, row) -> None:
     survey = tb.survey(ans("nps", 9.0, "r1", period="2026-Q2"), ans("csat", 4.0, "r1"))
-    m = compute_metrics(tb.tables(projects=tb.projects({"project_id": "A"}), survey=survey),
-                        params, P)
+    m = compute_metrics(
+        tb.tables(projects=tb.projects({"project_id": "A"}), survey=survey), params, P
+    )
     assert math.isnan(row(m, "nps")["value"])
     assert row(m, "nps")["note"] == "no NPS answers in 2026-Q3"
-    m = compute_metrics(tb.tables(projects=tb.projects({"project_id": "A"}), survey=survey),
-                        params, "2026-Q1")
+    m = compute_metrics(
+        tb.tables(projects=tb.projects({"project_id": "A"}), survey=survey), params, "2026-Q1"
+    )
     for mid in ("nps", "csat_pct", "survey_responses"):
         assert math.isnan(row(m, mid)["value"]), mid
     assert row(m, "survey_responses")["note"] == "no survey answers in 2026-Q1"

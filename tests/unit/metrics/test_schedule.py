@@ -24,7 +24,9 @@ def test_late_project_spi_one_but_spi_t_below_one(tb, params, row) -> None:
     ev = [10, 20, 40, 60, 80, 100]
     rows = [tb.evm_row("L", q[i], pv[i], ev[i], ev[i]) for i in range(6)]
     tables = tb.tables(
-        projects=tb.projects({"project_id": "L", "status": "closed", "budget_at_completion": 100.0}),
+        projects=tb.projects(
+            {"project_id": "L", "status": "closed", "budget_at_completion": 100.0}
+        ),
         evm=tb.evm(*rows),
     )
     pm = project_metrics(tables, params, "2027-Q2").iloc[0]
@@ -44,8 +46,10 @@ def test_es_mid_project_uses_earlier_rows_for_at(tb, params) -> None:
     # Same plan, status 2026-Q3 (AT = 3), EV = 40: C = 1 (PV 25 <= 40 < 50),
     # ES = 1 + (40 - 25)/(50 - 25) = 1.6; SPI(t) = 1.6/3
     q = tb.quarters("2026-Q1", 4)
-    rows = [tb.evm_row("A", q[i], pv, ev, ev) for i, (pv, ev) in
-            enumerate([(25, 10), (50, 20), (75, 40), (100, 0)])]
+    rows = [
+        tb.evm_row("A", q[i], pv, ev, ev)
+        for i, (pv, ev) in enumerate([(25, 10), (50, 20), (75, 40), (100, 0)])
+    ]
     tables = tb.tables(
         projects=tb.projects({"project_id": "A", "budget_at_completion": 100.0}),
         evm=tb.evm(*rows),
@@ -60,8 +64,10 @@ def test_ahead_of_schedule_uses_planned_values_of_later_periods(tb, params) -> N
     # PV 25, 50, 75, 100; status 2026-Q2 (AT = 2) with EV = 60:
     # C = 2 (PV 50 <= 60 < 75): ES = 2 + 10/25 = 2.4 > AT; SPI(t) = 1.2
     q = tb.quarters("2026-Q1", 4)
-    rows = [tb.evm_row("A", q[i], pv, ev, ev) for i, (pv, ev) in
-            enumerate([(25, 30), (50, 60), (75, 0), (100, 0)])]
+    rows = [
+        tb.evm_row("A", q[i], pv, ev, ev)
+        for i, (pv, ev) in enumerate([(25, 30), (50, 60), (75, 0), (100, 0)])
+    ]
     tables = tb.tables(
         projects=tb.projects({"project_id": "A", "budget_at_completion": 100.0}),
         evm=tb.evm(*rows),

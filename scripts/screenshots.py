@@ -1,0 +1,144 @@
+"""Full-page screenshots of every page of the newest published version, for people to look at.
+
+    python scripts/screenshots.py [SITE] [--out shots]
+
+SITE defaults to `site`. The site is served over HTTP on 127.0.0.1 (pmovalue.serve.make_server)
+and each page is shot with headless Debian Chromium at 1366x768 (desktop) and 390x844 (phone)
+into OUT/desktop/ and OUT/phone/. Console errors and requests that leave the site are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import shutil
+import sys
+import threading
+import time
+from pathlib import Path
+
+from pmovalue.serve import SiteHandler, make_server
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+VIEWPORTS = {
+    "desktop": {"viewport": {"width": 1366, "height": 768}},
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+    },
+}
+CHARTS_DRAWN = """() => {
+  const all = document.querySelectorAll('.plotly-graph-div').length;
+  const drawn = [...document.querySelectorAll('.js-plotly-plot')]
+    .filter(el => el.querySelector('.main-svg')).length;
+  return drawn >= all;
+}"""
+
+
+class QuietHandler(SiteHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - base signature
+        pass
+
+
+def newest_version(site: Path) -> str:
+    listed = json.loads((site / "versions.json").read_text(encoding="utf-8"))
+    if not listed:
+        raise SystemExit(f"{site}/versions.json lists no version")
+    return str(listed[0]["version"])  # newest first
+
+
+def pages_of(site: Path, version: str) -> list[str]:
+    root = site / version
+    found = [p.relative_to(site).as_posix() for p in root.rglob("*.html")]
+    first = [f"{version}/index.html"]
+    return first + sorted(p for p in found if p not in first)
+
+
+def shot_name(rel: str, version: str) -> str:
+    return rel.removeprefix(version + "/").removesuffix(".html").replace("/", "__") + ".png"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("site", nargs="?", default="site", type=Path, help="site folder (site)")
+    parser.add_argument("--out", default=Path("shots"), type=Path, help="output folder (shots)")
+    parser.add_argument("--version", help="version to shoot (default: the newest)")
+    parser.add_argument("--only", choices=sorted(VIEWPORTS), help="one viewport only")
+    args = parser.parse_args(argv)
+
+    from playwright.sync_api import sync_playwright
+
+    site: Path = args.site.resolve()
+    version = args.version or newest_version(site)
+    pages = pages_of(site, version)
+    exe = shutil.which("chromium")
+    if exe is None:
+        raise SystemExit("Debian's chromium is not installed (make browser)")
+
+    server = make_server(site, 0)
+    server.RequestHandlerClass = functools.partial(QuietHandler, directory=str(site))  # type: ignore[assignment]
+    server.daemon_threads = True
+    host, port = server.server_address[:2]
+    origin = f"http://{host}:{port}/"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    problems = 0
+    started = time.monotonic()
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
+            for name, options in VIEWPORTS.items():
+                if args.only and name != args.only:
+                    continue
+                folder = args.out / name
+                folder.mkdir(parents=True, exist_ok=True)
+                context = browser.new_context(**options)
+                for rel in pages:
+                    page = context.new_page()
+                    notes: list[str] = []
+                    page.on(
+                        "console",
+                        lambda m, n=notes: n.append(f"console {m.type}: {m.text}")
+                        if m.type == "error"
+                        else None,
+                    )
+                    page.on("pageerror", lambda e, n=notes: n.append(f"page error: {e}"))
+                    page.on(
+                        "request",
+                        lambda r, n=notes: n.append(f"request outside the site: {r.url}")
+                        if not r.url.startswith((origin, "data:"))
+                        else None,
+                    )
+                    page.goto(origin + rel, wait_until="load")
+                    page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
+                    page.wait_for_timeout(300)  # let responsive charts settle after layout
+                    width = page.evaluate("document.documentElement.scrollWidth")
+                    if width > options["viewport"]["width"]:  # type: ignore[index]
+                        notes.append(f"page is {width}px wide: scrolls sideways")
+                    target = folder / shot_name(rel, version)
+                    page.screenshot(path=str(target), full_page=True)
+                    page.close()
+                    print(f"{name:8} {target}")
+                    for note in notes:
+                        print(f"         ! {note}")
+                    problems += len(notes)
+                context.close()
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    took = time.monotonic() - started
+    print(f"{len(pages)} pages of {version} in {took:.0f} s; {problems} problem(s) noted")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

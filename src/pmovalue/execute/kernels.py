@@ -1,0 +1,203 @@
+"""Fresh kernels without the start-up cost.
+
+A naive run pays, for every notebook, a new Python process, the import of pandas, plotly and
+pmovalue, and a graceful shutdown wait. Here each worker owns a *zygote*: one process that
+imported all that once. For each job the zygote forks a child that becomes a brand-new ipykernel
+(its own process and namespace, so units never share state); the job's kernel is killed when
+the job ends, with no shutdown wait. Where fork is unavailable, a normal kernel is started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+
+PRELOAD = ("pmovalue.report", "ipykernel.kernelapp")
+
+
+# ---- the zygote process (python -m pmovalue.execute.kernels) ---------------------------------
+
+
+def zygote_main() -> None:
+    for module in PRELOAD:
+        importlib.import_module(module)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the OS reaps kernels: no zombies
+    reply = sys.stdout
+    reply.write(json.dumps({"ready": os.getpid()}) + "\n")
+    reply.flush()
+    for line in sys.stdin:  # EOF: the worker is gone, and so are we
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            _become_kernel(request)
+        reply.write(json.dumps({"pid": pid}) + "\n")
+        reply.flush()
+
+
+def _become_kernel(request: dict[str, Any]) -> None:
+    code = 1
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the kernel may run subprocesses
+        os.setsid()  # its own process group, so a signal to it spares the zygote
+        os.chdir(request["cwd"])
+        log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the kernel
+        from ipykernel.kernelapp import IPKernelApp
+
+        app = IPKernelApp.instance()
+        # parent_handle: the kernel exits by itself if the zygote (and so the worker) dies.
+        app.initialize(
+            ["-f", request["connection_file"], f"--IPKernelApp.parent_handle={os.getppid()}"]
+        )
+        app.start()
+        code = 0
+    finally:
+        os._exit(code)
+
+
+# ---- the worker side ---------------------------------------------------------------------------
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class ForkedKernelManager(AsyncKernelManager):
+    """Manages a kernel forked by the zygote: not our child, so we track it by pid."""
+
+    pid: int | None = None
+
+    @property
+    def has_kernel(self) -> bool:
+        return _alive(self.pid)
+
+    async def _async_is_alive(self) -> bool:
+        return _alive(self.pid)
+
+    is_alive = _async_is_alive
+
+    async def _async_interrupt_kernel(self) -> None:
+        if self.pid is not None:
+            os.kill(self.pid, signal.SIGINT)
+
+    interrupt_kernel = _async_interrupt_kernel
+
+    async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+        self.kill()
+
+    shutdown_kernel = _async_shutdown_kernel
+
+    def kill(self) -> None:
+        if self.pid is not None and _alive(self.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.pid, signal.SIGKILL)
+        self.pid = None
+        self.cleanup_connection_file()
+        self.cleanup_ipc_files()
+
+
+class Zygote:
+    """One per worker process; started lazily, stopped when the worker exits."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "pmovalue.execute.kernels"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            bufsize=1,
+        )
+        self.sockets = Path(tempfile.mkdtemp(prefix="pmovalue-kernels-"))
+        self.count = 0
+        self._ready: int | None = None
+
+    def wait_ready(self) -> None:
+        with self.lock:
+            self._read_ready()
+
+    def _read_ready(self) -> None:
+        if self._ready is None:
+            line = self.proc.stdout.readline() if self.proc.stdout else ""
+            if not line:
+                raise RuntimeError("the kernel zygote failed to start")
+            self._ready = int(json.loads(line)["ready"])
+
+    def kernel(self, cwd: str, log: str) -> ForkedKernelManager:
+        """A brand-new kernel whose working directory is `cwd`."""
+        with self.lock:
+            self.wait_ready()
+            self.count += 1
+            km = ForkedKernelManager(transport="ipc", ip=str(self.sockets / f"k{self.count}"))
+            km.write_connection_file()
+            request = {"connection_file": km.connection_file, "cwd": cwd, "log": log}
+            assert self.proc.stdin is not None and self.proc.stdout is not None
+            self.proc.stdin.write(json.dumps(request) + "\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("the kernel zygote died")
+            km.pid = int(json.loads(line)["pid"])
+            return km
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            if self.proc.stdin:
+                self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+_zygote: Zygote | None = None
+
+
+def zygote() -> Zygote | None:
+    """This process's zygote, or None where fork is unavailable (then kernels start normally)."""
+    global _zygote
+    if not hasattr(os, "fork") or os.environ.get("PMOVALUE_KERNELS") == "plain":
+        return None
+    if _zygote is None or _zygote.proc.poll() is not None:
+        _zygote = Zygote()
+        import atexit
+        from multiprocessing import util
+
+        atexit.register(_zygote.close)
+        util.Finalize(_zygote, _zygote.close, exitpriority=10)  # pool workers skip atexit
+    return _zygote
+
+
+def warm_up() -> None:
+    """Pool initializer: start the zygote while the main process prepares the jobs."""
+    z = zygote()
+    if z is not None:
+        threading.Thread(target=z.wait_ready, daemon=True).start()
+
+
+if __name__ == "__main__":
+    zygote_main()

@@ -1,0 +1,80 @@
+"""The runner and executors with real kernels: fresh per job, in the job's folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from pmovalue.execute.executors import LocalExecutor
+from pmovalue.execute.runner import JobResult, JobRun, run_job
+
+PROBE = """
+import builtins, json, os, sys
+leaked = hasattr(builtins, "pmovalue_leak")
+builtins.pmovalue_leak = unit
+json.dump({"unit": unit, "pid": os.getpid(), "cwd": os.getcwd(), "leaked": leaked,
+           "preloaded": "pandas" in sys.modules}, open("probe.json", "w"))
+"""
+
+
+def notebook(path: Path, *sources: str) -> Path:
+    params = new_code_cell('unit = "none"')
+    params.metadata["tags"] = ["parameters"]
+    nb = new_notebook(cells=[params, *(new_code_cell(s) for s in sources)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def job(tmp: Path, nb: Path, unit: str) -> JobRun:
+    job_dir = tmp / unit
+    job_dir.mkdir()
+    return JobRun(unit, unit, str(nb), str(job_dir), str(job_dir / "out.ipynb"),
+                  {"unit": unit}, timeout=120)
+
+
+def probe(tmp: Path, unit: str) -> dict:
+    return json.loads((tmp / unit / "probe.json").read_text())
+
+
+@pytest.mark.parametrize("kernels", ["zygote", "plain"])
+def test_each_job_gets_a_fresh_kernel_in_its_folder(tmp_path: Path, kernels: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    if kernels == "plain":
+        monkeypatch.setenv("PMOVALUE_KERNELS", "plain")
+    nb = notebook(tmp_path / "probe.ipynb", PROBE)
+    runs = [job(tmp_path, nb, u) for u in ("alpha", "beta", "gamma")]
+    seen: list[JobResult] = []
+    executor = LocalExecutor(1)  # one worker: jobs run one after another in the same worker
+    try:
+        results = executor.run(runs, seen.append)
+    finally:
+        executor.close()
+    assert [r.ok for r in results] == [True, True, True]
+    assert len(seen) == 3
+    probes = [probe(tmp_path, u) for u in ("alpha", "beta", "gamma")]
+    assert len({p["pid"] for p in probes}) == 3  # a new process per job
+    assert not any(p["leaked"] for p in probes)  # no state shared between units
+    for p, u in zip(probes, ("alpha", "beta", "gamma"), strict=True):
+        assert Path(p["cwd"]).resolve() == (tmp_path / u).resolve()
+        assert p["unit"] == u
+    if kernels == "zygote":
+        assert all(p["preloaded"] for p in probes)  # imports paid once, in the zygote
+
+
+def test_failure_names_cell_and_keeps_outputs(tmp_path: Path) -> None:
+    nb = notebook(tmp_path / "fail.ipynb", "print('before')", "1 / 0", "print('never')")
+    run = job(tmp_path, nb, "delta")
+    result = run_job(run)
+    assert not result.ok and result.failure is not None
+    assert result.failure.unit_id == "delta"
+    assert result.failure.cell == 3  # parameters=1, print=2, 1/0=3 (injected cell not counted)
+    assert result.failure.error.startswith("ZeroDivisionError")
+    executed = nbformat.read(run.output, as_version=4)
+    texts = [o.get("text", "") for c in executed.cells for o in c.get("outputs", [])]
+    assert "before\n" in texts and "never\n" not in texts
