@@ -187,8 +187,9 @@ def project_metrics(tables: Tables, params: Params, period: str) -> pd.DataFrame
     out["vac"] = evm.variance_at_completion(out["bac"], out["eac"])
     out["tcpi"] = evm.to_complete_performance_index(out["bac"], out["ev"], out["ac"])
 
+    baseline_finish = dates(projects, "baseline_finish")
     sched = (
-        schedule.schedule_table(evm_table, latest, out["bac"])
+        schedule.schedule_table(evm_table, latest, out["bac"], baseline_finish)
         if evm_table is not None and not latest.empty
         else schedule.schedule_table(pd.DataFrame(), latest.iloc[0:0], out["bac"])
     )
@@ -215,7 +216,7 @@ def project_metrics(tables: Tables, params: Params, period: str) -> pd.DataFrame
         notes[p].append("nothing planned yet: SPI blank")
 
     # delivery judgements
-    out["baseline_finish"] = dates(projects, "baseline_finish")
+    out["baseline_finish"] = baseline_finish
     out["finish"] = delivery.finish_date(
         dates(projects, "actual_finish"), dates(projects, "forecast_finish")
     )

@@ -1,0 +1,1 @@
+"""Assembling pages into a version folder: engines, templates and the shared page model."""

@@ -1,0 +1,114 @@
+"""Engines turn executed notebooks into the pages of one version folder.
+
+Both engines produce the same page paths (DESIGN §8); `builtin` needs nothing beyond PyPI,
+`quarto` drives a real Quarto install. `resolve_engine` implements `--engine auto|builtin|quarto`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from importlib import resources
+from pathlib import Path
+from typing import Protocol
+
+import jinja2
+import nbformat
+from nbconvert import HTMLExporter
+
+from pmovalue.errors import AssemblyError, EngineUnavailable, UsageError
+from pmovalue.site.model import MAIN_NAV, Page, SiteContext
+
+ASSETS = "_assets"
+
+
+class Engine(Protocol):
+    name: str
+
+    def assemble(self, pages: list[Page], site: SiteContext, stage: Path) -> None: ...
+
+
+def templates() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("pmovalue", "site/templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def write_assets(stage: Path) -> None:
+    """plotly.js once per version, plus our stylesheet and script: nothing from a CDN."""
+    from plotly.offline import get_plotlyjs
+
+    assets = stage / ASSETS
+    assets.mkdir(parents=True, exist_ok=True)
+    (assets / "plotly.min.js").write_text(get_plotlyjs(), encoding="utf-8")
+    static = resources.files("pmovalue") / "site" / "static"
+    for name in ("pmovalue.css", "pmovalue.js"):
+        (assets / name).write_bytes((static / name).read_bytes())
+
+
+def notebook_body(notebook: Path, exporter: HTMLExporter) -> str:
+    """The outputs and prose of an executed notebook as an HTML fragment (code hidden)."""
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            # Warnings on stderr are for the analyst's log, not for the reader.
+            cell.outputs = [o for o in cell.get("outputs", []) if o.get("name") != "stderr"]
+    body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+class BuiltinEngine:
+    name = "builtin"
+
+    def __init__(self) -> None:
+        self.env = templates()
+        self.exporter = HTMLExporter(
+            template_name="basic",
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+        )
+
+    def assemble(self, pages: list[Page], site: SiteContext, stage: Path) -> None:
+        write_assets(stage)
+        page_template = self.env.get_template("page.html.j2")
+        for page in pages:
+            try:
+                if page.notebook is not None:
+                    body = notebook_body(page.notebook, self.exporter)
+                else:
+                    body = page.body_html or ""
+            except Exception as exc:  # nbconvert failure: name the page
+                raise AssemblyError(f"could not render {page.path}: {exc}") from exc
+            out = stage / page.path
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(
+                page_template.render(
+                    page=page, site=site, root=page.root, body=body, main_nav=MAIN_NAV
+                ),
+                encoding="utf-8",
+            )
+
+
+def quarto_path() -> str | None:
+    return shutil.which("quarto")
+
+
+def resolve_engine(name: str) -> Engine:
+    if name == "builtin":
+        return BuiltinEngine()
+    if name in ("quarto", "auto"):
+        if quarto_path() is None:
+            if name == "auto":
+                return BuiltinEngine()
+            raise EngineUnavailable(
+                "--engine quarto needs Quarto, and `quarto` is not on PATH. Install it from "
+                "https://quarto.org/docs/get-started/ (a system package, not pip), or use "
+                "--engine builtin, which needs nothing more."
+            )
+        from pmovalue.site.quarto import QuartoEngine
+
+        return QuartoEngine(quarto_path() or "quarto")
+    raise UsageError(f"unknown engine {name!r}; use auto, builtin or quarto")

@@ -1,0 +1,129 @@
+"""Pages built from data rather than from a notebook: data quality and changes."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from pmovalue.data.loading import Dataset
+from pmovalue.metrics.catalog import METRICS
+from pmovalue.report import fmt, table_html
+
+
+def _p(text: str) -> str:
+    return f"<p>{html.escape(text)}</p>"
+
+
+def data_quality_html(dataset: Dataset) -> str:
+    """Provenance of every table, warnings, values blanked by the mapping, completeness."""
+    parts = ["<h2>Sources</h2>"]
+    src = pd.DataFrame(
+        [
+            {"table": s.table, "file": s.path.name, "rows": s.rows, "sha256": s.sha256[:16]}
+            for s in dataset.sources.values()
+        ]
+    )
+    parts.append(table_html(src, csv_name="sources.csv"))
+    missing = [
+        t
+        for t in ("evm", "benefits", "cashflows", "alignment", "survey", "maturity")
+        if t not in dataset.tables
+    ]
+    if missing:
+        parts.append(
+            _p(
+                f"Tables not provided: {', '.join(missing)}. The sections that need them "
+                "say so on each page."
+            )
+        )
+    parts.append("<h2>Values set blank by mapping.yml</h2>")
+    if dataset.blanked:
+        blank = pd.DataFrame(
+            [
+                {
+                    "table": b.table,
+                    "column": b.column,
+                    "source header": b.source,
+                    "values blanked": b.count,
+                    "examples": ", ".join(b.examples),
+                }
+                for b in dataset.blanked
+            ]
+        )
+        total = int(blank["values blanked"].sum())
+        parts.append(
+            _p(
+                f"{total} invalid values were set blank (on_invalid: blank) and are "
+                "not counted in any metric."
+            )
+        )
+        parts.append(table_html(blank, csv_name="blanked-values.csv"))
+    else:
+        parts.append(_p("No value was set blank."))
+    parts.append("<h2>Validation warnings</h2>")
+    if dataset.warnings:
+        warn = pd.DataFrame(
+            [
+                {
+                    "where": f"{w.file}:{w.row or ''}:{w.column or ''}".rstrip(":"),
+                    "warning": w.message,
+                }
+                for w in dataset.warnings
+            ]
+        )
+        parts.append(table_html(warn, csv_name="warnings.csv"))
+    else:
+        parts.append(_p("No warnings."))
+    parts.append("<h2>Completeness</h2>")
+    parts.append(_p("Share of rows with a value, for each column of each table."))
+    rows = []
+    for name, frame in dataset.tables.items():
+        for col in frame.columns:
+            if col == "unit_name":
+                continue
+            filled = float(frame[col].notna().mean() * 100) if len(frame) else 0.0
+            rows.append(
+                {"table": name, "column": col, "rows": len(frame), "filled %": round(filled, 1)}
+            )
+    parts.append(table_html(pd.DataFrame(rows), csv_name="completeness.csv"))
+    return "\n".join(parts)
+
+
+def changes_html(changes: pd.DataFrame | None, previous: str | None, currency: str) -> str:
+    """Metrics up and down since the previous version of the same kind."""
+    if changes is None or previous is None:
+        return _p("This is the first published version: there is nothing to compare with yet.")
+    parts = [_p(f"Compared with version {previous}.")]
+    if changes.empty:
+        parts.append(_p("No metric changed."))
+        return "\n".join(parts)
+    ups = int((changes["direction"] == "up").sum())
+    downs = int((changes["direction"] == "down").sum())
+    rag = changes[changes["old_status"] != changes["new_status"]]
+    parts.append(
+        _p(f"{ups} metric values went up, {downs} went down, and {len(rag)} changed RAG status.")
+    )
+    show = pd.DataFrame(
+        {
+            "unit": changes["unit_name"],
+            "metric": changes["metric"].map(lambda m: METRICS[m].label if m in METRICS else m),
+            "before": [
+                fmt(m, v, currency) for m, v in zip(changes["metric"], changes["old"], strict=True)
+            ],
+            "now": [
+                fmt(m, v, currency) for m, v in zip(changes["metric"], changes["new"], strict=True)
+            ],
+            "direction": changes["direction"],
+            "status": [
+                f"{a.upper() or '-'} → {b.upper() or '-'}"
+                for a, b in zip(changes["old_status"], changes["new_status"], strict=True)
+            ],
+        }
+    )
+    if len(rag):
+        parts.append("<h2>RAG status changes</h2>")
+        parts.append(table_html(show.loc[rag.index], csv_name="rag-changes.csv"))
+    parts.append("<h2>All metric changes</h2>")
+    parts.append(table_html(show, csv_name="metric-changes.csv"))
+    return "\n".join(parts)

@@ -1,0 +1,58 @@
+"""What every engine is given: the pages of a version and the facts its pages show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class NavLink:
+    text: str
+    href: str  # relative to the version root (ours) or absolute URL (the user's own links)
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # inside the version, e.g. units/retail-banking.html
+    title: str
+    kind: str  # portfolio | unit | maturity | changes | data-quality
+    notebook: Path | None = None  # the executed notebook (None: body_html is given)
+    body_html: str | None = None
+    failed: bool = False  # --allow-partial: the page says the unit failed
+
+    @property
+    def root(self) -> str:
+        """Relative path from this page to the version root ('' or '../')."""
+        return "../" * self.path.count("/")
+
+
+@dataclass
+class SiteContext:
+    """Facts shown on every page of a version (header, switcher, provenance footer)."""
+
+    version: str
+    period: str
+    kind: str  # official | scenario
+    scenario: str | None
+    site_title: str
+    organisation: str
+    generated_at: str
+    params_hash: str
+    data_hash: str
+    pmovalue_version: str
+    engine: str
+    units: list[NavLink] = field(default_factory=list)
+    extra_links: list[NavLink] = field(default_factory=list)
+    footer: str = ""
+    colours: dict[str, str] = field(default_factory=dict)
+    scenario_changes: dict[str, tuple[object, object]] = field(default_factory=dict)
+    failed_units: list[str] = field(default_factory=list)
+
+
+MAIN_NAV = [
+    NavLink("Portfolio", "index.html"),
+    NavLink("Maturity", "maturity.html"),
+    NavLink("Changes", "changes.html"),
+    NavLink("Data quality", "data-quality.html"),
+]

@@ -1,0 +1,211 @@
+"""End-to-end: the sample organisation built for real (papermill, kernels, nbconvert)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from pmovalue.build import build
+from pmovalue.errors import NotebookFailed, VersionConflict
+from pmovalue.metrics.catalog import METRIC_IDS
+from tests.conftest import options, run_cli
+
+VERSION = "2026-Q3"
+UNITS = ["corporate-banking", "digital-channels", "operations-technology", "retail-banking",
+         "risk-compliance", "wealth-management"]
+
+
+def pages(site: Path) -> list[Path]:
+    return sorted((site / VERSION).rglob("*.html"))
+
+
+def test_site_layout(sample_site: Path) -> None:
+    v = sample_site / VERSION
+    for rel in ["index.html", "maturity.html", "changes.html", "data-quality.html",
+                "data/metrics.csv", "data/metrics.xlsx", "data/projects.csv", "manifest.json",
+                "_assets/plotly.min.js", *[f"units/{u}.html" for u in UNITS]]:
+        assert (v / rel).is_file(), rel
+    assert sorted(p.name for p in (v / "notebooks").glob("*.ipynb")) == sorted(
+        [f"unit-{u}.ipynb" for u in UNITS] + ["portfolio.ipynb", "maturity.ipynb"])
+    assert (sample_site / "latest" / "units" / "digital-channels.html").is_file()
+
+
+def test_versions_listing(sample_site: Path) -> None:
+    listing = json.loads((sample_site / "versions.json").read_text())
+    assert listing == json.loads(
+        (sample_site / "versions.js").read_text().split("=", 1)[1].strip().rstrip(";"))
+    (entry,) = listing
+    assert set(entry) == {"version", "title", "period", "scenario", "kind", "published_at",
+                          "aliases", "path"}
+    assert (entry["version"], entry["kind"], entry["aliases"], entry["path"]) == (
+        VERSION, "official", ["latest"], f"{VERSION}/")
+    index = (sample_site / "index.html").read_text()
+    assert f'url={VERSION}/index.html"' in index  # relative redirect
+
+
+def test_metrics_csv_has_every_metric_for_every_unit(sample_site: Path) -> None:
+    m = pd.read_csv(sample_site / VERSION / "data" / "metrics.csv")
+    assert list(m.columns) == ["version", "period", "unit_id", "unit_name", "metric", "value",
+                               "status", "note"]
+    assert set(m["unit_id"]) == {*UNITS, "_portfolio"}
+    for unit, part in m.groupby("unit_id"):
+        assert list(part["metric"]) == list(METRIC_IDS), unit
+    assert (m["version"] == VERSION).all() and (m["period"] == VERSION).all()
+
+
+def test_pages_are_offline_and_relative(sample_site: Path) -> None:
+    for page in pages(sample_site):
+        text = page.read_text()
+        refs = re.findall(r'(?:src|href)="([^"]+)"', text)
+        for ref in refs:
+            assert not ref.startswith(("http:", "https:", "//", "/")), (page, ref)
+        assert "cdn." not in text and "googleapis" not in text, page
+        # plotly.js is shipped once under _assets/, never inlined into a page
+        assert len(text) < 1_500_000, page
+        assert text.count("_assets/plotly.min.js") == 1, page
+
+
+def test_unit_page_charts_and_sections(sample_site: Path) -> None:
+    text = (sample_site / VERSION / "units" / "digital-channels.html").read_text()
+    assert text.count('class="plotly-graph-div"') >= 6
+    for heading in ["Level 1", "Level 2", "Level 3", "Level 4", "PMO maturity"]:
+        assert heading in text
+    assert "Plotly.newPlot" in text
+    assert "application/vnd.plotly.v1+json" not in text
+
+
+def test_unit_page_shows_cpi_from_metrics_csv(sample_site: Path) -> None:
+    m = pd.read_csv(sample_site / VERSION / "data" / "metrics.csv")
+    cpi = m[(m["unit_id"] == "digital-channels") & (m["metric"] == "cpi")]["value"].iloc[0]
+    text = (sample_site / VERSION / "units" / "digital-channels.html").read_text()
+    card = re.search(r'data-metric="cpi".*?class="value">([^<]+)<', text, re.S)
+    assert card is not None and card.group(1) == f"{cpi:.2f}"
+
+
+def outside_scripts(html: str) -> str:
+    return re.sub(r"<script\b.*?</script>", "", html, flags=re.S)
+
+
+def test_data_text_is_escaped(sample_site: Path) -> None:
+    # "Operations & Technology" must appear escaped in the HTML of every page.
+    for page in pages(sample_site):
+        text = outside_scripts(page.read_text())
+        assert "Operations &amp; Technology" in text, page
+        assert "Operations & Technology" not in text, page
+
+
+HOSTILE_UNIT = '<img src=x onerror="alert(1)">Ops'
+HOSTILE_PROJECT = '=HYPERLINK("x","</script><script>alert(2)</script>")'
+
+
+def test_hostile_names_are_escaped_everywhere(tmp_path: Path, repo: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(repo / "data" / "sample", data)
+    projects = pd.read_csv(data / "projects.csv", dtype=str, keep_default_na=False)
+    projects.loc[projects["unit_id"] == "Retail Banking", "unit_id"] = HOSTILE_UNIT
+    projects.loc[projects["project_id"] == "RB-001", "project_name"] = HOSTILE_PROJECT
+    projects.to_csv(data / "projects.csv", index=False)
+    for table in ("survey", "maturity"):
+        frame = pd.read_csv(data / f"{table}.csv", dtype=str, keep_default_na=False)
+        frame.loc[frame["unit_id"] == "Retail Banking", "unit_id"] = HOSTILE_UNIT
+        frame.to_csv(data / f"{table}.csv", index=False)
+    result = build(options(tmp_path, data_dir=data, units=[HOSTILE_UNIT]), log=lambda _m: None)
+    unit_page = result.path / "units" / "img-src-x-onerror-alert-1-ops.html"
+    for page in [unit_page, result.path / "index.html", result.path / "data-quality.html"]:
+        html = page.read_text()
+        assert "<img src=x" not in html, page
+        assert "alert(2)</script>" not in html, page
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;Ops" in unit_page.read_text() or \
+        "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;Ops" in unit_page.read_text()
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(result.path / "data" / "metrics.xlsx")["projects"]
+    names = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "'" + HOSTILE_PROJECT in names  # neutralised: shown as text, never run
+    assert not any(n.startswith("=") for n in names)
+
+
+def test_manifest(sample_site: Path) -> None:
+    man = json.loads((sample_site / VERSION / "manifest.json").read_text())
+    assert man["version"] == VERSION and man["engine"] == "builtin"
+    assert set(man["hashes"]["data"]) == {"projects", "evm", "benefits", "cashflows",
+                                          "alignment", "survey", "maturity"}
+    assert man["units"] == dict.fromkeys(UNITS, "ok")
+    assert man["versions"]["pmovalue"]
+
+
+def test_rebuild_with_identical_inputs_is_a_noop(sample_site: Path, sample_build) -> None:
+    tmp = sample_site.parent
+    before = {p: p.stat().st_mtime_ns for p in sample_site.rglob("*") if p.is_file()}
+    result = build(options(tmp), log=lambda _m: None)
+    assert result.status == "up-to-date"
+    after = {p: p.stat().st_mtime_ns for p in sample_site.rglob("*") if p.is_file()}
+    assert before == after
+
+
+def test_other_inputs_for_a_published_version_are_refused(sample_site: Path) -> None:
+    with pytest.raises(VersionConflict, match="--replace"):
+        build(options(sample_site.parent, overrides=["finance.discount_rate=0.05"]),
+              log=lambda _m: None)
+
+
+def test_failed_notebook_names_unit_and_cell_and_publishes_nothing(tmp_path: Path,
+                                                                   repo: Path) -> None:
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(repo / "notebooks", notebooks)
+    nb = nbformat.read(notebooks / "unit_report.ipynb", as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell('raise ValueError("boom in " + unit_id)'))
+    nbformat.write(nb, notebooks / "unit_report.ipynb")
+    out = tmp_path / "site"
+    with pytest.raises(NotebookFailed) as err:
+        build(options(tmp_path, notebooks_dir=notebooks, units=["Retail Banking"]),
+              log=lambda _m: None)
+    (failure,) = err.value.failures
+    assert failure.unit_id == "retail-banking"
+    assert failure.cell == 4  # 1-based, as in the source notebook
+    assert "ValueError: boom in retail-banking" in failure.error
+    saved = nbformat.read(failure.notebook, as_version=4)
+    assert any(o.get("ename") == "ValueError" for c in saved.cells for o in c.get("outputs", []))
+    assert not (out / VERSION).exists() and not (out / "versions.json").exists()
+    assert "unit retail-banking, cell 4" in str(err.value)
+
+
+def test_cli_bad_data_exits_2_and_publishes_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "projects.csv").write_text("project_id,project_name,unit_id,budget_at_completion\n"
+                                       "P1,A,Ops,1000\nP2,B,Ops,12k\nP1,C,Ops,5\n")
+    val = run_cli("validate", "--data", str(data))
+    assert val.returncode == 2
+    assert f"{data}/projects.csv:3:budget_at_completion:" in val.stderr
+    assert "duplicate project_id 'P1'" in val.stderr
+    assert "Traceback" not in val.stderr
+    out = tmp_path / "site"
+    res = run_cli("build", "--data", str(data), "--out", str(out), "--engine", "builtin")
+    assert res.returncode == 2, res.stderr
+    assert "projects.csv:3:budget_at_completion" in res.stderr
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_cli_versions_and_diff(sample_site: Path) -> None:
+    res = run_cli("versions", "--out", str(sample_site), "--json")
+    assert res.returncode == 0
+    assert json.loads(res.stdout)[0]["version"] == VERSION
+    same = run_cli("diff", VERSION, VERSION, "--out", str(sample_site))
+    assert same.returncode == 0 and "no metric changed" in same.stdout
+    missing = run_cli("diff", VERSION, "1999-Q1", "--out", str(sample_site))
+    assert missing.returncode == 2 and "1999-Q1 is not published" in missing.stderr
+
+
+def test_quarto_engine_without_quarto_exits_2(tmp_path: Path) -> None:
+    if shutil.which("quarto"):
+        pytest.skip("quarto is installed here")
+    res = run_cli("build", "--engine", "quarto", "--out", str(tmp_path / "site"))
+    assert res.returncode == 2
+    assert "quarto" in res.stderr.lower() and "install" in res.stderr.lower()
