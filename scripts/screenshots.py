@@ -18,6 +18,8 @@ import threading
 import time
 from pathlib import Path
 
+from playwright.sync_api import ConsoleMessage, Request, sync_playwright
+
 from pmovalue.serve import SiteHandler, make_server
 
 CHROMIUM_ARGS = [
@@ -43,10 +45,56 @@ CHARTS_DRAWN = """() => {
   return drawn >= all;
 }"""
 
+# What a reader would notice: tables cut off sideways, chart text cut off at the chart's edge,
+# axis titles drawn over the legend.
+LAYOUT_PROBLEMS = """() => {
+  const out = [];
+  const name = el => (el.closest('figure') || {}).ariaLabel || el.id || '?';
+  const box = el => el.getBoundingClientRect();
+  const hit = (a, b) =>
+    a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  document.querySelectorAll('.table-wrap').forEach(w => {
+    if (w.closest('details:not([open])')) return;
+    if (w.scrollWidth > w.clientWidth + 1) {
+      const cap = w.querySelector('.caption');
+      const cols = w.querySelectorAll('thead th').length;
+      const seen = [...w.querySelectorAll('thead th')]
+        .filter(th => box(th).right <= box(w).right + 1).length;
+      out.push(`table "${cap ? cap.textContent : '(no caption)'}" scrolls sideways: ` +
+               `${seen} of ${cols} columns visible`);
+    }
+  });
+  document.querySelectorAll('.js-plotly-plot').forEach(plot => {
+    const p = box(plot);
+    const cut = [...plot.querySelectorAll('.main-svg text')].filter(t => {
+      const r = box(t);
+      return r.width > 0 && (r.left < p.left - 1 || r.right > p.right + 1);
+    }).map(t => t.textContent.trim()).filter(Boolean);
+    if (cut.length) out.push(`chart "${name(plot)}": text cut off at the edge: ` +
+                             cut.slice(0, 4).join(' | ') + (cut.length > 4 ? ' ...' : ''));
+    const legend = plot.querySelector('.legend');
+    plot.querySelectorAll('.g-xtitle, .g-ytitle, .g-y2title').forEach(t => {
+      if (legend && box(t).width > 0 && hit(box(t), box(legend)))
+        out.push(`chart "${name(plot)}": axis title "${t.textContent}" overlaps the legend`);
+    });
+  });
+  return out;
+}"""
+
 
 class QuietHandler(SiteHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - base signature
+    def log_message(self, format: str, *args: object) -> None:
         pass
+
+
+def on_console(notes: list[str], msg: ConsoleMessage) -> None:
+    if msg.type == "error":
+        notes.append(f"console error: {msg.text}")
+
+
+def on_request(notes: list[str], origin: str, request: Request) -> None:
+    if not request.url.startswith((origin, "data:")):
+        notes.append(f"request outside the site: {request.url}")
 
 
 def newest_version(site: Path) -> str:
@@ -75,8 +123,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=sorted(VIEWPORTS), help="one viewport only")
     args = parser.parse_args(argv)
 
-    from playwright.sync_api import sync_playwright
-
     site: Path = args.site.resolve()
     version = args.version or newest_version(site)
     pages = pages_of(site, version)
@@ -104,22 +150,13 @@ def main(argv: list[str] | None = None) -> int:
                 for rel in pages:
                     page = context.new_page()
                     notes: list[str] = []
-                    page.on(
-                        "console",
-                        lambda m, n=notes: n.append(f"console {m.type}: {m.text}")
-                        if m.type == "error"
-                        else None,
-                    )
-                    page.on("pageerror", lambda e, n=notes: n.append(f"page error: {e}"))
-                    page.on(
-                        "request",
-                        lambda r, n=notes: n.append(f"request outside the site: {r.url}")
-                        if not r.url.startswith((origin, "data:"))
-                        else None,
-                    )
+                    page.on("console", functools.partial(on_console, notes))
+                    page.on("pageerror", lambda exc, n=notes: n.append(f"page error: {exc}"))
+                    page.on("request", functools.partial(on_request, notes, origin))
                     page.goto(origin + rel, wait_until="load")
                     page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
                     page.wait_for_timeout(300)  # let responsive charts settle after layout
+                    notes.extend(page.evaluate(LAYOUT_PROBLEMS))
                     width = page.evaluate("document.documentElement.scrollWidth")
                     if width > options["viewport"]["width"]:  # type: ignore[index]
                         notes.append(f"page is {width}px wide: scrolls sideways")

@@ -40,7 +40,9 @@ from pmovalue.execute.plan import (
 )
 from pmovalue.execute.runner import JobResult, JobRun
 from pmovalue.metrics import compute_metrics
+from pmovalue.options import BuildOptions
 from pmovalue.outputs import METRICS_COLUMNS, read_metrics, write_metrics
+from pmovalue.quick import data_fingerprint, fingerprint, up_to_date
 from pmovalue.publish import MANIFEST, Site, VersionEntry, now_iso, version_name
 from pmovalue.report import UNIT_METRICS_FILE
 from pmovalue.site.engines import resolve_engine
@@ -53,27 +55,6 @@ Log = Callable[[str], None]
 
 def _stderr(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
-
-
-@dataclass
-class BuildOptions:
-    data_dir: Path = Path("data/sample")
-    params_dir: Path = Path("params")
-    notebooks_dir: Path = Path("notebooks")
-    project_dir: Path = Path(".")
-    period: str | None = None
-    units: list[str] | None = None
-    overrides: list[str] = field(default_factory=list)
-    scenario: str | None = None
-    out: Path = Path("site")
-    engine: str = "auto"
-    jobs: int = field(default_factory=lambda: os.cpu_count() or 2)
-    executor: str = "local"
-    scheduler: str | None = None
-    replace: bool = False
-    allow_partial: bool = False
-    no_cache: bool = False
-    state_dir: Path = Path(".pmovalue")
 
 
 @dataclass
@@ -183,6 +164,10 @@ def _select_units(known: dict[str, str], wanted: list[str] | None) -> dict[str, 
 def build(opts: BuildOptions, log: Log = _stderr) -> BuildResult:
     started = time.perf_counter()
     started_at = now_iso()
+    version = up_to_date(opts)
+    if version is not None:
+        log(f"{version} is up to date in {opts.out}: nothing to do")
+        return BuildResult(version, "up-to-date", opts.out / version, time.perf_counter() - started)
     inputs = prepare(opts, log)
     engine = resolve_engine(opts.engine)
     site = Site(opts.out)
@@ -456,10 +441,21 @@ def _assemble(
             j.unit_id: ("failed" if j.id in failed else "ok") for j in jobs if j.kind == UNIT
         },
         "previous_version": previous,
+        "quick": _quick(opts, inputs),
     }
     (stage / MANIFEST).write_text(
         json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8"
     )
+
+
+def _quick(opts: BuildOptions, inputs: Inputs) -> dict[str, str | None]:
+    """What the no-op check of a later rebuild compares (see pmovalue.quick)."""
+    data_fp = data_fingerprint(opts.data_dir)
+    return {
+        "fingerprint": fingerprint(opts, inputs.period, data_fp) if data_fp else None,
+        "data": data_fp,
+        "data_latest_period": inputs.dataset.latest_period(),
+    }
 
 
 def _versions() -> dict[str, str]:

@@ -104,7 +104,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "validate":
         return _validate(args)
     if args.command == "build":
-        from pmovalue.build import BuildOptions, build
+        from pmovalue.options import BuildOptions
+        from pmovalue.quick import up_to_date
 
         opts = BuildOptions(
             data_dir=args.data or _default_data(),
@@ -123,6 +124,13 @@ def _run(args: argparse.Namespace) -> int:
             allow_partial=args.allow_partial,
             no_cache=args.no_cache,
         )
+        # The no-op check first, before pandas and friends are even imported.
+        version = up_to_date(opts)
+        if version is not None:
+            print(f"{version}: up to date")
+            return 0
+        from pmovalue.build import build
+
         result = build(opts)
         if result.status == "up-to-date":
             print(f"{result.version}: up to date")

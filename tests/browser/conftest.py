@@ -16,6 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    Request,
+    ViewportSize,
+    sync_playwright,
+)
 
 from pmovalue.serve import SiteHandler, make_server
 
@@ -42,7 +52,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 # ---- the browser ------------------------------------------------------------------------------
 
 
-def launch_chromium(playwright):  # type: ignore[no-untyped-def]
+def launch_chromium(playwright: Playwright) -> Browser:
     """Headless Debian Chromium (Playwright's bundled download is not available)."""
     exe = shutil.which("chromium")
     if exe is None:
@@ -51,9 +61,7 @@ def launch_chromium(playwright):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
+def browser() -> Iterator[Browser]:
     with sync_playwright() as pw:
         chromium = launch_chromium(pw)
         try:
@@ -68,7 +76,7 @@ def browser():  # type: ignore[no-untyped-def]
 class QuietHandler(SiteHandler):
     """The `pmovalue serve` handler without a log line per request."""
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - base signature
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -139,7 +147,7 @@ def served_sub_path(sample_site: Path) -> Iterator[Served]:
 class Visit:
     """An open page with what it logged and requested since it was opened."""
 
-    page: object  # playwright.sync_api.Page
+    page: Page
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
@@ -151,9 +159,20 @@ class Visit:
 
     def outside(self, allowed_prefix: str) -> list[str]:
         """Requested URLs not starting with `allowed_prefix` (data: URLs are fine)."""
-        return [
-            u for u in self.requests if not u.startswith("data:") and not u.startswith(allowed_prefix)
-        ]
+        return [u for u in self.requests if not u.startswith(("data:", allowed_prefix))]
+
+    def on_console(self, msg: ConsoleMessage) -> None:
+        if msg.type == "error":
+            self.console_errors.append(f"{msg.text} @ {msg.location}")
+
+    def on_page_error(self, exc: Exception) -> None:
+        self.page_errors.append(str(exc))
+
+    def on_request(self, request: Request) -> None:
+        self.requests.append(request.url)
+
+    def on_request_failed(self, request: Request) -> None:
+        self.failed.append(f"{request.url}: {request.failure}")
 
 
 def file_prefix(site: Path) -> str:
@@ -165,7 +184,7 @@ def file_url(site: Path, rel: str) -> str:
     return file_prefix(site) + rel
 
 
-def count_drawn_charts(page) -> int:  # type: ignore[no-untyped-def]
+def count_drawn_charts(page: Page) -> int:
     """Plotly charts that have drawn their SVG with a non-empty size."""
     return int(
         page.evaluate(
@@ -179,7 +198,7 @@ def count_drawn_charts(page) -> int:  # type: ignore[no-untyped-def]
     )
 
 
-def wait_for_charts(page, at_least: int = 1, timeout: int = TIMEOUT_MS) -> int:  # type: ignore[no-untyped-def]
+def wait_for_charts(page: Page, at_least: int = 1, timeout: int = TIMEOUT_MS) -> int:
     """Wait until every chart container on the page (and at least `at_least`) has drawn."""
     page.wait_for_function(
         """n => {
@@ -196,26 +215,21 @@ def wait_for_charts(page, at_least: int = 1, timeout: int = TIMEOUT_MS) -> int: 
 
 
 @pytest.fixture
-def open_page(browser) -> Iterator[Callable[..., Visit]]:  # type: ignore[no-untyped-def]
+def open_page(browser: Browser) -> Iterator[Callable[..., Visit]]:
     """open_page(url, viewport=None) -> Visit; each call gets a fresh browser context."""
-    contexts = []
+    contexts: list[BrowserContext] = []
 
-    def _open(url: str, viewport: dict[str, int] | None = None, wait_until: str = "load") -> Visit:
+    def _open(url: str, viewport: ViewportSize | None = None) -> Visit:
         context = browser.new_context(viewport=viewport or {"width": 1366, "height": 768})
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
         visit = Visit(page=page)
-        page.on(
-            "console",
-            lambda msg: visit.console_errors.append(f"{msg.text} @ {msg.location}")
-            if msg.type == "error"
-            else None,
-        )
-        page.on("pageerror", lambda exc: visit.page_errors.append(str(exc)))
-        page.on("request", lambda req: visit.requests.append(req.url))
-        page.on("requestfailed", lambda req: visit.failed.append(f"{req.url}: {req.failure}"))
-        page.goto(url, wait_until=wait_until)
+        page.on("console", visit.on_console)
+        page.on("pageerror", visit.on_page_error)
+        page.on("request", visit.on_request)
+        page.on("requestfailed", visit.on_request_failed)
+        page.goto(url, wait_until="load")
         return visit
 
     yield _open

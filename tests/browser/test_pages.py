@@ -9,12 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page
 
 from .conftest import (
     SUB_PATH,
     UNIT,
     UNIT_PAGE,
     Served,
+    Visit,
     file_prefix,
     file_url,
     serve_site,
@@ -25,7 +27,7 @@ VERSION = "2026-Q3"
 UNIT_CHARTS = 6  # a unit page draws at least this many charts
 
 
-def assert_clean(visit, allowed_prefix: str) -> None:  # type: ignore[no-untyped-def]
+def assert_clean(visit: Visit, allowed_prefix: str) -> None:
     assert visit.errors == [], f"console errors: {visit.errors}"
     assert visit.failed == [], f"failed requests: {visit.failed}"
     assert visit.outside(allowed_prefix) == [], "requests outside the site"
@@ -113,7 +115,7 @@ def test_every_chart_has_a_data_table(open_page, sample_site: Path, page: str) -
 # ---- version switcher, redirect, latest ---------------------------------------------------------
 
 
-def switcher_options(page) -> list[tuple[str, str, bool]]:  # type: ignore[no-untyped-def]
+def switcher_options(page: Page) -> list[list[object]]:
     return page.eval_on_selector_all(
         "#version-switcher option",
         "opts => opts.map(o => [o.value, o.textContent.trim(), o.selected])",
@@ -131,7 +133,7 @@ def test_switcher_lists_versions_from_file(open_page, sample_site: Path) -> None
 def test_switcher_over_http(open_page, served: Served) -> None:
     visit = open_page(served.url(f"{VERSION}/index.html"))
     options = switcher_options(visit.page)
-    assert [tuple(o) for o in options][0] == (f"{VERSION}/", f"{VERSION} (latest)", True)
+    assert tuple(options[0]) == (f"{VERSION}/", f"{VERSION} (latest)", True)
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +210,7 @@ def test_latest_deep_link_opens_with_charts(
     assert_clean(visit, allowed)
 
 
-# ---- search ---------------------------------------------------------------------------------------
+# ---- search -------------------------------------------------------------------------------------
 
 
 def test_search_is_disabled_from_file(open_page, sample_site: Path) -> None:
@@ -229,4 +231,3 @@ def test_search_over_http(open_page, served: Served, sample_site: Path) -> None:
     results.first.wait_for()
     assert results.count() >= 1
     assert_clean(visit, served.base)
-

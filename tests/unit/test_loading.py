@@ -119,3 +119,10 @@ def test_sample_data_is_valid(repo: Path) -> None:
 )
 def test_slugify(name: str, slug: str) -> None:
     assert slugify(name) == slug
+
+
+def test_quick_check_knows_every_table() -> None:
+    from pmovalue.data.schemas import TABLE_ORDER
+    from pmovalue.quick import TABLE_NAMES
+
+    assert TABLE_NAMES == TABLE_ORDER

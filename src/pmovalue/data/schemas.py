@@ -171,7 +171,5 @@ def pandera_schema(spec: TableSpec) -> pa.DataFrameSchema:
             checks.append(pa.Check.le(c.max))
         if c.kind == "period":
             checks.append(pa.Check.str_matches(PERIOD_PATTERN))
-        columns[c.name] = pa.Column(
-            _DTYPES[c.kind], checks=checks, nullable=not c.required
-        )
+        columns[c.name] = pa.Column(_DTYPES[c.kind], checks=checks, nullable=not c.required)
     return pa.DataFrameSchema(columns, strict=False)

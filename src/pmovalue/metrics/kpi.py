@@ -19,8 +19,12 @@ from pmovalue.metrics._common import Result, ratio, total
 
 
 def period_total(values: pd.Series, what: str) -> Result:
-    """Σ of the reported values; blank when no project reports one."""
-    return total(values, what)
+    """Σ of the reported values; blank when no project reports one.
+
+    No caveat for projects without a value: a project with no period budget (a closed one,
+    say) simply has no spend planned in the period.
+    """
+    return Result(total(values, what).value) if values.notna().any() else total(values, what)
 
 
 def period_variance_pct(budget: pd.Series, forecast: pd.Series) -> Result:

@@ -105,7 +105,9 @@ def earned_schedule(
     frac = (ev - bpv[c]) / (bpv[c + 1] - bpv[c])
     note = ""
     if not math.isnan(bridged_from) and bt[c] >= bridged_from:
-        note = "ES interpolated towards BAC at the baseline finish (no planned values after the data)"
+        note = (
+            "ES interpolated towards BAC at the baseline finish (no planned values after the data)"
+        )
     return EarnedSchedule(float(bt[c] + frac * (bt[c + 1] - bt[c])), pd_, note)
 
 

@@ -41,6 +41,9 @@ def unit(draw: st.DrawFn) -> dict:
                 "period_budget": draw(maybe_money),
                 "period_forecast": draw(maybe_money),
                 "status": draw(st.sampled_from(["active", "closed", "cancelled", "on_hold"])),
+                "baseline_finish": draw(
+                    st.sampled_from([None, "2026-02-01", "2026-08-15", "2027-06-30"])
+                ),
             }
         )
         pv = ev = ac = 0.0
@@ -178,13 +181,16 @@ increments = st.lists(
     inc=increments,
     ev_share=st.floats(min_value=0, max_value=1.5),
     extra_bac=st.floats(min_value=0, max_value=1e4),
+    finish_after=st.one_of(st.none(), st.integers(-3, 8)),
 )
-def test_es_never_exceeds_planned_duration(inc, ev_share, extra_bac):
+def test_es_never_exceeds_planned_duration(inc, ev_share, extra_bac, finish_after):
     pv = np.cumsum(inc)
     t = np.arange(1, len(pv) + 1, dtype=float)
     bac = float(pv[-1]) + (extra_bac if extra_bac > 1 else 0.0)
     ev = ev_share * bac
-    res = SCH.earned_schedule(t, pv, ev, bac)
+    # the baseline finish some quarters after (or before) the last PV row, or unknown
+    finish_t = math.nan if finish_after is None else float(t[-1] + finish_after)
+    res = SCH.earned_schedule(t, pv, ev, bac, finish_t)
     if math.isnan(res.planned_duration):
         assert bac > pv[-1]  # only when the baseline never reaches BAC
         assert math.isnan(res.es) or res.es <= t[-1]
@@ -192,7 +198,7 @@ def test_es_never_exceeds_planned_duration(inc, ev_share, extra_bac):
         assert res.es <= res.planned_duration
         assert res.es >= 0
         # and ES grows with EV
-        lower = SCH.earned_schedule(t, pv, ev / 2, bac).es
+        lower = SCH.earned_schedule(t, pv, ev / 2, bac, finish_t).es
         assert lower <= res.es + 1e-9
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from pmovalue.metrics import compute_metrics, project_metrics
@@ -134,3 +135,65 @@ def test_spi_t_median_leaves_out_cancelled_projects(tb, params, row) -> None:
     assert row(compute_metrics(tables, params, "2026-Q1"), "spi_t_median")["value"] == (
         pytest.approx(0.75)
     )
+
+
+def test_baseline_closed_at_baseline_finish_when_pv_rows_stop(tb, params) -> None:
+    # Exports stop at the status period: PV 25 (2026-Q1), 50 (2026-Q2); BAC 100; baseline
+    # finish 2026-12-15 is in 2026-Q4 (t = 4), so the baseline is closed with (4, 100).
+    # EV 60 at 2026-Q2 (AT = 2): C = 2 (PV 50 <= 60), next point (4, 100):
+    # ES = 2 + (60 - 50)/(100 - 50) * (4 - 2) = 2.4; SPI(t) = 2.4/2 = 1.2; PD = 4
+    tables = tb.tables(
+        projects=tb.projects(
+            {"project_id": "A", "budget_at_completion": 100.0, "baseline_finish": "2026-12-15"}
+        ),
+        evm=tb.evm(tb.evm_row("A", "2026-Q1", 25, 30, 30), tb.evm_row("A", "2026-Q2", 50, 60, 60)),
+    )
+    pm = project_metrics(tables, params, "2026-Q2").iloc[0]
+    assert pm["planned_duration"] == 4
+    assert pm["es"] == pytest.approx(2.4)
+    assert pm["spi_t"] == pytest.approx(1.2)
+    assert "interpolated towards BAC at the baseline finish" in pm["note"]
+
+
+def test_no_bridge_note_when_es_falls_in_reported_rows(tb, params) -> None:
+    # Same plan, EV 40 (behind): ES = 1 + (40 - 25)/(50 - 25) = 1.6 from reported rows only
+    tables = tb.tables(
+        projects=tb.projects(
+            {"project_id": "A", "budget_at_completion": 100.0, "baseline_finish": "2026-12-15"}
+        ),
+        evm=tb.evm(tb.evm_row("A", "2026-Q1", 25, 20, 20), tb.evm_row("A", "2026-Q2", 50, 40, 40)),
+    )
+    pm = project_metrics(tables, params, "2026-Q2").iloc[0]
+    assert pm["es"] == pytest.approx(1.6)
+    assert pm["note"] == ""
+
+
+@pytest.mark.parametrize("finish", [None, "2026-03-01"])
+def test_no_bridge_without_a_later_baseline_finish(tb, params, finish) -> None:
+    # baseline finish unknown, or not after the last PV row: EV 60 > PV 50 cannot be placed
+    tables = tb.tables(
+        projects=tb.projects(
+            {"project_id": "A", "budget_at_completion": 100.0, "baseline_finish": finish}
+        ),
+        evm=tb.evm(tb.evm_row("A", "2026-Q1", 25, 30, 30), tb.evm_row("A", "2026-Q2", 50, 60, 60)),
+    )
+    pm = project_metrics(tables, params, "2026-Q2").iloc[0]
+    assert math.isnan(pm["es"]) and math.isnan(pm["spi_t"])
+    assert "beyond the PV baseline" in pm["note"]
+
+
+def test_bridge_pure_function_and_cap() -> None:
+    # PV (1: 20, 2: 40), BAC 100, finish at t = 5: bridge (2, 40) -> (5, 100).
+    # EV 70: ES = 2 + (70 - 40)/(100 - 40) * 3 = 3.5; EV 150 > BAC: ES = PD = 5
+    assert SCH.earned_schedule(arr(1, 2), arr(20, 40), 70.0, 100.0, 5.0).es == pytest.approx(3.5)
+    capped = SCH.earned_schedule(arr(1, 2), arr(20, 40), 150.0, 100.0, 5.0)
+    assert (capped.es, capped.planned_duration) == (5.0, 5.0)
+    # PV already reaches BAC in the rows: the baseline finish is not used (PD from the rows)
+    assert SCH.earned_schedule(arr(1, 2), arr(50, 100), 100.0, 100.0, 9.0).planned_duration == 2
+
+
+def test_date_period_index_matches_period_index() -> None:
+    days = pd.Series(pd.to_datetime(["2026-01-01", "2026-03-31", "2026-04-01", "2026-12-31", None]))
+    got = SCH.date_period_index(days)
+    assert got[:4].tolist() == [2026 * 4, 2026 * 4, 2026 * 4 + 1, 2026 * 4 + 3]
+    assert math.isnan(got[4])

@@ -1,0 +1,120 @@
+"""The no-op check of a rebuild, before anything heavy is imported (goal: well under a second).
+
+A fingerprint of the raw inputs (file bytes, merged-but-unvalidated parameters, notebooks,
+_quarto.yml, options) is stored in each version's manifest. If the same fingerprint is already
+published, the build has nothing to do; otherwise the full build validates everything and
+decides (publish, or refuse other inputs without --replace).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from pmovalue import __version__
+from pmovalue.layers import layer_params, read_yaml, unit_param_files
+from pmovalue.options import BuildOptions
+
+# The canonical tables (pmovalue.data.schemas.TABLE_ORDER; a test keeps the two equal).
+TABLE_NAMES = ("projects", "evm", "benefits", "cashflows", "alignment", "survey", "maturity")
+EXTENSIONS = (".csv", ".xlsx", ".parquet")
+NOTEBOOK_FILES = ("unit_report.ipynb", "portfolio.ipynb", "maturity.ipynb")
+
+
+def _sha(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def data_fingerprint(data_dir: Path) -> str | None:
+    """Hash of every file the loader would read from `data_dir` (None if it can't tell)."""
+    if not data_dir.is_dir():
+        return None
+    files: dict[str, str] = {}
+    mapping = data_dir / "mapping.yml"
+    if mapping.is_file():
+        files["mapping.yml"] = _sha(mapping)
+        for spec in read_yaml(mapping).values():
+            if isinstance(spec, dict) and "file" in spec:
+                src = Path(str(spec["file"])).expanduser()
+                src = src if src.is_absolute() else data_dir / src
+                if not src.is_file():
+                    return None
+                files[str(src)] = _sha(src)
+    for name in TABLE_NAMES:
+        for ext in EXTENSIONS:
+            path = data_dir / f"{name}{ext}"
+            if path.is_file():
+                files[path.name] = _sha(path)
+    return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
+
+
+def fingerprint(opts: BuildOptions, period: str, data_fp: str) -> str:
+    params: dict[str, Any] = {
+        "_portfolio": layer_params(opts.params_dir, None, opts.scenario, opts.overrides).values
+    }
+    for uid in unit_param_files(opts.params_dir):
+        params[uid] = layer_params(opts.params_dir, uid, opts.scenario, opts.overrides).values
+    notebooks = {}
+    for name in NOTEBOOK_FILES:
+        path = opts.notebooks_dir / name
+        notebooks[name] = _sha(path) if path.is_file() else None
+    project = opts.project_dir / "_quarto.yml"
+    raw = {
+        "pmovalue": __version__,
+        "data": data_fp,
+        "params": params,
+        "notebooks": notebooks,
+        "project": _sha(project) if project.is_file() else None,
+        "period": period,
+        "scenario": opts.scenario,
+        "units": opts.units,
+        "engine": opts.engine,
+    }
+    return hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def up_to_date(opts: BuildOptions) -> str | None:
+    """The version name if these exact inputs are already published, else None."""
+    if opts.replace:
+        return None
+    try:
+        listing = json.loads((opts.out / "versions.json").read_text(encoding="utf-8"))
+        data_fp = data_fingerprint(opts.data_dir)
+        if data_fp is None:
+            return None
+        period = opts.period or layer_params(opts.params_dir).values.get("period")
+        manifests = [_manifest(opts.out, e["version"]) for e in listing]
+        if period is None:  # the latest period of this very data, as recorded when published
+            known = [
+                m["quick"]["data_latest_period"]
+                for m in manifests
+                if m and m.get("quick", {}).get("data") == data_fp
+            ]
+            if not known:
+                return None
+            period = known[0]
+        version = f"{period}--{opts.scenario}" if opts.scenario else str(period)
+        manifest = _manifest(opts.out, version)
+        if manifest and manifest.get("quick", {}).get("fingerprint") == fingerprint(
+            opts, str(period), data_fp
+        ):
+            return version
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # anything unclear: the full build decides
+    except Exception:  # a params file error: the full build reports it properly
+        return None
+    return None
+
+
+def _manifest(out: Path, version: str) -> dict[str, Any] | None:
+    path = out / version / "manifest.json"
+    if not path.is_file():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
