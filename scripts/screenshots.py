@@ -72,9 +72,10 @@ LAYOUT_PROBLEMS = """() => {
     }).map(t => t.textContent.trim()).filter(Boolean);
     if (cut.length) out.push(`chart "${name(plot)}": text cut off at the edge: ` +
                              cut.slice(0, 4).join(' | ') + (cut.length > 4 ? ' ...' : ''));
-    const legend = plot.querySelector('.legend');
+    const items = [...plot.querySelectorAll('.legend .traces')].map(box);
     plot.querySelectorAll('.g-xtitle, .g-ytitle, .g-y2title').forEach(t => {
-      if (legend && box(t).width > 0 && hit(box(t), box(legend)))
+      const r = box(t);
+      if (r.width > 0 && items.some(i => hit(r, i)))
         out.push(`chart "${name(plot)}": axis title "${t.textContent}" overlaps the legend`);
     });
   });

@@ -43,7 +43,7 @@ from pmovalue.metrics import compute_metrics
 from pmovalue.options import BuildOptions
 from pmovalue.outputs import METRICS_COLUMNS, read_metrics, write_metrics
 from pmovalue.quick import data_fingerprint, fingerprint, up_to_date
-from pmovalue.publish import MANIFEST, Site, VersionEntry, now_iso, version_name
+from pmovalue.publish import MANIFEST, Site, VersionEntry, now_iso, pause_point, version_name
 from pmovalue.report import UNIT_METRICS_FILE
 from pmovalue.site.engines import resolve_engine
 from pmovalue.site.generated import changes_html, data_quality_html
@@ -195,6 +195,7 @@ def build(opts: BuildOptions, log: Log = _stderr) -> BuildResult:
                 kind="scenario" if opts.scenario else "official",
                 published_at=now_iso(),
             )
+            pause_point("assembled")
             archived = site.publish(stage, entry, opts.replace)
         finally:
             shutil.rmtree(work, ignore_errors=True)

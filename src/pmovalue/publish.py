@@ -13,6 +13,7 @@ import fcntl
 import json
 import os
 import shutil
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -28,8 +29,7 @@ VERSIONS_JS = "versions.js"
 MANIFEST = "manifest.json"
 LATEST = "latest"
 ARCHIVE = "_archive"
-WORK = ".work"  # staging and job folders; same filesystem as the site, so renames are atomic
-RESERVED = {LATEST, ARCHIVE, WORK, "pagefind", "_assets"}
+RESERVED = {LATEST, ARCHIVE, "pagefind", "_assets"}
 
 
 @dataclass
@@ -52,19 +52,26 @@ def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    with tmp.open("rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+def pause_point(name: str) -> None:
+    """Failure-injection point for the kill -9 tests: PMOVALUE_PAUSE_AT=name stops here."""
+    if os.environ.get("PMOVALUE_PAUSE_AT") == name:
+        print(f"paused at {name}", file=sys.stderr, flush=True)
+        time.sleep(float(os.environ.get("PMOVALUE_PAUSE_SECONDS", "60")))
 
 
 class Site:
-    """The published site folder (`--out`)."""
+    """The published site folder (`--out`).
+
+    Work folders, the lock and the publication journal live *beside* it (`.<name>.work/`,
+    `.<name>.lock`), on the same filesystem so renames are atomic, and never inside it: a build
+    killed before it publishes leaves the site byte-identical.
+    """
 
     def __init__(self, out: Path) -> None:
         self.out = out
+        self.work_root = out.parent / f".{out.name}.work"
+        self.lock_path = out.parent / f".{out.name}.lock"
+        self.journal = self.work_root / "publish-journal.json"
 
     # ---- reading ------------------------------------------------------------------------------
 
@@ -97,14 +104,13 @@ class Site:
             )
         return False
 
-    # ---- writing ------------------------------------------------------------------------------
+    # ---- locking and recovery -----------------------------------------------------------------
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """An exclusive lock the OS releases when the process dies (no stale lock files)."""
-        self.out.mkdir(parents=True, exist_ok=True)
-        path = self.out / ".lock"
-        fh = path.open("a+")
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        fh = self.lock_path.open("a+")
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -122,7 +128,10 @@ class Site:
         fh.write(str(os.getpid()))
         fh.flush()
         try:
-            self._clean_stale_work()
+            self.recover()
+            shutil.rmtree(self.work_root, ignore_errors=True)  # leftovers of dead builds
+            self.work_root.mkdir(parents=True, exist_ok=True)
+            pause_point("locked")
             yield
         finally:
             fh.seek(0)
@@ -131,46 +140,125 @@ class Site:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
             fh.close()
 
-    def _clean_stale_work(self) -> None:
-        # Holding the lock, any leftover work folder belongs to a build that died.
-        shutil.rmtree(self.out / WORK, ignore_errors=True)
+    def recover(self) -> bool:
+        """Roll back a publication that was killed half-way (call with the lock held)."""
+        if not self.journal.is_file():
+            return False
+        j = json.loads(self.journal.read_text(encoding="utf-8"))
+        target = Path(j["target"])
+        if j.get("moved_in") and target.exists() and not Path(j["stage"]).exists():
+            os.rename(target, self.work_root / f"rollback-{time.time_ns()}")
+        if j.get("archive") and Path(j["archive"]).exists() and not target.exists():
+            os.rename(j["archive"], target)
+        for name, backup in j["backups"].items():
+            live = self.out / name
+            if backup is None:
+                live.unlink(missing_ok=True)
+            elif Path(backup).exists():
+                os.replace(backup, live)
+        old_latest = j.get("old_latest")
+        if old_latest and Path(old_latest).exists():
+            current = self.out / LATEST
+            if current.exists():
+                os.rename(current, self.work_root / f"rollback-latest-{time.time_ns()}")
+            os.rename(old_latest, current)
+        elif j.get("latest_created") and (self.out / LATEST).exists():
+            os.rename(self.out / LATEST, self.work_root / f"rollback-latest-{time.time_ns()}")
+        archive = self.out / ARCHIVE
+        if j.get("archive_created") and archive.is_dir() and not any(archive.iterdir()):
+            archive.rmdir()
+        self.journal.unlink()
+        return True
 
     def work_dir(self, version: str) -> Path:
-        path = self.out / WORK / f"{version}-{os.getpid()}"
+        path = self.work_root / f"{version}-{os.getpid()}"
         shutil.rmtree(path, ignore_errors=True)
         path.mkdir(parents=True)
         return path
 
+    # ---- publishing ---------------------------------------------------------------------------
+
     def publish(self, stage: Path, entry: VersionEntry, replace: bool) -> Path | None:
-        """Move the staged version into place and refresh the listings; returns the archive."""
+        """Move the staged version into place and refresh the listings; returns the archive.
+
+        Journaled: killed at any step, the next build (under the lock) rolls it back."""
         target = self.out / entry.version
+        self.out.mkdir(parents=True, exist_ok=True)
+        backups: dict[str, str | None] = {}
+        keep = self.work_root / f"backup-{os.getpid()}"
+        keep.mkdir(parents=True, exist_ok=True)
+        for name in (VERSIONS_JSON, VERSIONS_JS, "index.html"):
+            live = self.out / name
+            if live.exists():
+                shutil.copy2(live, keep / name)
+                backups[name] = str(keep / name)
+            else:
+                backups[name] = None
         archived = None
         if target.exists():
             if not replace:
                 raise VersionConflict(f"version {entry.version} appeared while building; run again")
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             archived = self.out / ARCHIVE / f"{entry.version}-{stamp}"
+        journal: dict[str, Any] = {
+            "target": str(target),
+            "stage": str(stage),
+            "archive": str(archived) if archived else None,
+            "backups": backups,
+            "moved_in": False,
+            "old_latest": None,
+            "latest_created": False,
+            "archive_created": not (self.out / ARCHIVE).exists(),
+        }
+        self._write_journal(journal)
+        pause_point("publish-start")
+        if archived is not None:
             archived.parent.mkdir(parents=True, exist_ok=True)
             os.rename(target, archived)
+        journal["moved_in"] = True
+        self._write_journal(journal)
         os.rename(stage, target)
+        pause_point("publish-moved")
         entries = [e for e in self.versions() if e.version != entry.version]
         entries.append(entry)
-        self.write_listing(entries)
+        self.write_listing(entries, journal, changed=entry.version)
+        pause_point("publish-listed")
+        self.journal.unlink()
+        shutil.rmtree(keep, ignore_errors=True)
+        if journal["old_latest"]:
+            shutil.rmtree(journal["old_latest"], ignore_errors=True)
         return archived
 
-    def write_listing(self, entries: list[VersionEntry]) -> None:
+    def _write_journal(self, journal: dict[str, Any]) -> None:
+        self.work_root.mkdir(parents=True, exist_ok=True)
+        self._write(self.journal, json.dumps(journal, indent=1))
+
+    def _write(self, path: Path, text: str) -> None:
+        """Write to a temporary file beside the site, then rename into place (atomic)."""
+        self.work_root.mkdir(parents=True, exist_ok=True)
+        tmp = self.work_root / f".{path.name}.{os.getpid()}.tmp"
+        tmp.write_text(text, encoding="utf-8")
+        with tmp.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+    def write_listing(
+        self,
+        entries: list[VersionEntry],
+        journal: dict[str, Any] | None = None,
+        changed: str | None = None,
+    ) -> None:
         entries = sort_versions(entries)
         official = [e for e in entries if e.kind == "official"]
         latest = official[0] if official else None
         for e in entries:
             e.path = f"{e.version}/"
             e.aliases = [LATEST] if latest is not None and e.version == latest.version else []
-        data = [asdict(e) for e in entries]
-        text = json.dumps(data, indent=2, ensure_ascii=False)
-        write_atomic(self.out / VERSIONS_JSON, text + "\n")
+        text = json.dumps([asdict(e) for e in entries], indent=2, ensure_ascii=False)
+        self._write(self.out / VERSIONS_JSON, text + "\n")
         # A script, not JSON: pages opened from file:// cannot fetch() but can load scripts.
-        write_atomic(self.out / VERSIONS_JS, f"window.PMOVALUE_VERSIONS = {text};\n")
-        self._refresh_latest(latest)
+        self._write(self.out / VERSIONS_JS, f"window.PMOVALUE_VERSIONS = {text};\n")
+        self._refresh_latest(latest, journal, changed)
         head = latest or (entries[0] if entries else None)
         if head is not None:
             html = (
@@ -178,25 +266,33 @@ class Site:
                 .get_template("redirect.html.j2")
                 .render(title=f"{head.title} {head.version}", target=f"{head.version}/index.html")
             )
-            write_atomic(self.out / "index.html", html)
+            self._write(self.out / "index.html", html)
 
-    def _refresh_latest(self, latest: VersionEntry | None) -> None:
+    def _refresh_latest(
+        self, latest: VersionEntry | None, journal: dict[str, Any] | None, changed: str | None
+    ) -> None:
         """latest/ is a full copy (no symlinks: Windows file shares), swapped in by rename."""
         current = self.out / LATEST
         marker = current / ".version"
         if latest is None:
             return
-        if marker.is_file() and marker.read_text().strip() == latest.version:
+        same = marker.is_file() and marker.read_text().strip() == latest.version
+        if same and changed != latest.version:  # a replaced latest version is copied again
             return
-        fresh = self.out / WORK / f"latest-{os.getpid()}"
+        fresh = self.work_root / f"latest-{os.getpid()}"
         shutil.rmtree(fresh, ignore_errors=True)
         shutil.copytree(self.out / latest.version, fresh)
         (fresh / ".version").write_text(latest.version + "\n")
-        old = self.out / WORK / f"latest-old-{os.getpid()}-{time.time_ns()}"
+        old = self.work_root / f"latest-old-{os.getpid()}-{time.time_ns()}"
+        if journal is not None:
+            journal["old_latest"] = str(old) if current.exists() else None
+            journal["latest_created"] = not current.exists()
+            self._write_journal(journal)
         if current.exists():
             os.rename(current, old)
         os.rename(fresh, current)
-        shutil.rmtree(old, ignore_errors=True)
+        if journal is None:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def sort_versions(entries: list[VersionEntry]) -> list[VersionEntry]:
