@@ -23,6 +23,7 @@ Usage (from the repository root)::
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -318,13 +319,14 @@ def job_lines(run: Run) -> list[dict[str, Any]]:
 def summarise_build(run: Run) -> dict[str, Any]:
     jobs = job_lines(run)
     executed = [j for j in jobs if not j["cached"]]
-    reported = None
+    reported = version = None
     for _, line in run.lines:
         m = PUBLISHED_LINE.match(line.strip())
         if m:
-            reported = float(m.group(2))
+            version, reported = m.group(1), float(m.group(2))
     out: dict[str, Any] = {
         "seconds": round(run.seconds, 2),
+        "version": version,
         "ok": run.returncode == 0,
         "returncode": run.returncode,
         "status": "up-to-date" if "up to date" in run.stdout else "published",
@@ -354,6 +356,49 @@ def summarise_build(run: Run) -> dict[str, Any]:
     if run.returncode != 0:
         out["stderr_tail"] = run.stderr[-3000:]
     return out
+
+
+def notebook_profile(version_dir: Path, top: int = 5) -> dict[str, Any]:
+    """Where the time goes inside the jobs: papermill's per-cell durations in the published
+    notebooks, summed per notebook and per cell (by the cell's first line) over all notebooks."""
+    import nbformat
+
+    per_notebook: dict[str, float] = {}
+    per_cell: dict[str, float] = {}
+    for path in sorted((version_dir / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        total = 0.0
+        for cell in nb.cells:
+            secs = (cell.get("metadata", {}).get("papermill") or {}).get("duration") or 0.0
+            if cell.get("cell_type") != "code" or not secs:
+                continue
+            total += secs
+            lines = [ln for ln in cell.source.splitlines() if ln.strip()]
+            label = (
+                "injected parameters"
+                if "injected-parameters" in cell.metadata.get("tags", [])
+                else (lines[0][:70] if lines else "(empty)")
+            )
+            per_cell[label] = per_cell.get(label, 0.0) + secs
+        per_notebook[path.stem] = round(total, 2)
+    slowest = sorted(per_cell.items(), key=lambda kv: -kv[1])[:top]
+    return {
+        "cell_seconds_per_notebook": per_notebook,
+        "cell_seconds_total": round(sum(per_notebook.values()), 1),
+        "slowest_cells_summed_over_notebooks": {k: round(v, 2) for k, v in slowest},
+    }
+
+
+def source_fingerprint() -> str:
+    """Hash of the package source and notebooks: a change during the run invalidates caches
+    (other people may be editing the checkout while the benchmark runs)."""
+    h = hashlib.sha256()
+    for folder in (REPO / "src" / "pmovalue", NOTEBOOKS):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                h.update(str(path.relative_to(REPO)).encode())
+                h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 # ---- the naive loop ---------------------------------------------------------------------------
@@ -634,6 +679,10 @@ def bench_sample(root: Path, jobs: int) -> dict[str, Any]:
     argv = build_argv(SAMPLE, PARAMS, root / "sample-site", jobs, "--no-cache")
     full = run_watched(argv, proj_a, echo=True)
     res["pmovalue_full"] = summarise_build(full)
+    if full.returncode == 0 and res["pmovalue_full"]["version"]:
+        res["pmovalue_full"]["inside_notebooks"] = notebook_profile(
+            root / "sample-site" / res["pmovalue_full"]["version"]
+        )
 
     progress("sample: no-op rebuild (the same command again)")
     noop = run_watched(argv, proj_a, echo=True)
@@ -645,12 +694,18 @@ def bench_sample(root: Path, jobs: int) -> dict[str, Any]:
     proj_b.mkdir()
     site_b = root / "changed-site"
     progress("sample: cached build with the original parameters (fills the cache)")
+    source_before = source_fingerprint()
     first = run_watched(build_argv(SAMPLE, PARAMS, site_b, jobs), proj_b, echo=True)
+    cache_dir = proj_b / ".pmovalue" / "cache"
+    entries = len([p for p in cache_dir.iterdir() if p.is_dir()]) if cache_dir.is_dir() else 0
     change = changed_params(PARAMS, root / "params-changed", unit, nps)
     progress(f"sample: one unit changed ({change['change']} in {change['file']}), --replace")
     second = run_watched(
         build_argv(SAMPLE, root / "params-changed", site_b, jobs, "--replace"), proj_b, echo=True
     )
+    source_changed = source_fingerprint() != source_before
+    if source_changed:
+        progress("warning: the package source or notebooks changed during this step")
     lines = job_lines(second)
     expected = sorted([f"unit-{unit}", "maturity", "portfolio"])
     reexecuted = sorted(j["job"] for j in lines if not j["cached"])
@@ -662,6 +717,10 @@ def bench_sample(root: Path, jobs: int) -> dict[str, Any]:
         "reexecuted": reexecuted,
         "reused_from_cache": sorted(j["job"] for j in lines if j["cached"]),
         "expected_reexecuted": expected,
+        "cache_entries_after_first_build": entries,
+        # True: src/pmovalue or notebooks/ was edited between the two builds, so any job may
+        # legitimately have re-run; run the benchmark again on a quiet checkout.
+        "source_changed_between_builds": source_changed,
     }
 
     naive_s = res["naive"]["seconds"]
@@ -704,6 +763,10 @@ def bench_large(
     argv = build_argv(data, PARAMS, root / "large-site", jobs, "--no-cache")
     full = run_watched(argv, proj, echo=True)
     res["pmovalue_full"] = summarise_build(full)
+    if full.returncode == 0 and res["pmovalue_full"]["version"]:
+        res["pmovalue_full"]["inside_notebooks"] = notebook_profile(
+            root / "large-site" / res["pmovalue_full"]["version"]
+        )
 
     progress("large: no-op rebuild")
     noop = run_watched(argv, proj, echo=False)
@@ -769,6 +832,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
     }
     started = time.perf_counter()
+    source_at_start = source_fingerprint()
     try:
         report["sample"] = bench_sample(root, args.jobs)
         if not args.skip_large:
@@ -787,6 +851,7 @@ def main(argv: list[str] | None = None) -> int:
             progress(f"kept {root}")
     report["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     report["bench_seconds"] = round(time.perf_counter() - started, 1)
+    report["source_changed_during_bench"] = source_fingerprint() != source_at_start
     s = report["sample"]
     report["goals"] = {
         "sample_speedup_ge_8x": s["speedup_naive_over_pmovalue"]["pass"],

@@ -51,8 +51,10 @@ LAYOUT_PROBLEMS = """() => {
   const out = [];
   const name = el => (el.closest('figure') || {}).ariaLabel || el.id || '?';
   const box = el => el.getBoundingClientRect();
+  // Boxes include some padding: count as overlap only when glyphs surely collide.
   const hit = (a, b) =>
-    a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    Math.min(a.right, b.right) - Math.max(a.left, b.left) > 10 &&
+    Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 8;
   document.querySelectorAll('.table-wrap').forEach(w => {
     if (w.closest('details:not([open])')) return;
     if (w.scrollWidth > w.clientWidth + 1) {
@@ -68,7 +70,8 @@ LAYOUT_PROBLEMS = """() => {
     const p = box(plot);
     const cut = [...plot.querySelectorAll('.main-svg text')].filter(t => {
       const r = box(t);
-      return r.width > 0 && (r.left < p.left - 1 || r.right > p.right + 1);
+      return r.width > 0 && (r.left < p.left - 1 || r.right > p.right + 1 ||
+                             r.top < p.top - 1 || r.bottom > p.bottom + 1);
     }).map(t => t.textContent.trim()).filter(Boolean);
     if (cut.length) out.push(`chart "${name(plot)}": text cut off at the edge: ` +
                              cut.slice(0, 4).join(' | ') + (cut.length > 4 ? ' ...' : ''));

@@ -112,7 +112,7 @@ def level(scores: dict[str, Result]) -> Result:
     missing = [d for d, r in scores.items() if r.is_blank]
     if missing:
         return Result.blank(f"needs every dimension; {', '.join(missing)} blank")
-    value = float(round(sum(r.value for r in scores.values()) / len(scores)))
+    value = float(min(math.floor(r.value + 1e-9) for r in scores.values()))
     return Result(value, MATURITY_STAGES.get(int(value), ""))
 
 

@@ -1,0 +1,157 @@
+"""Several versions in one site, built for real: periods, a scenario, kills and a race."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pmovalue.build import build
+from tests.conftest import REPO, options, run_cli
+from tests.site.test_publish import snapshot
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def multi_site(sample_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample site (2026-Q3) plus 2026-Q2 and the what-if 2026-Q3--high-rate."""
+    tmp = tmp_path_factory.mktemp("multi")
+    shutil.copytree(sample_site, tmp / "site")
+    quiet = {"log": lambda _m: None}
+    build(options(tmp, period="2026-Q2"), **quiet)
+    build(options(tmp, scenario="high-rate", overrides=["finance.discount_rate=0.07"]), **quiet)
+    return tmp / "site"
+
+
+def metric(site: Path, version: str, unit: str, name: str) -> float:
+    m = pd.read_csv(site / version / "data" / "metrics.csv")
+    return float(m[(m["unit_id"] == unit) & (m["metric"] == name)]["value"].iloc[0])
+
+
+def test_versions_listing_with_periods_and_scenario(multi_site: Path) -> None:
+    listing = json.loads((multi_site / "versions.json").read_text())
+    assert [(v["version"], v["kind"], v["aliases"]) for v in listing] == [
+        ("2026-Q3", "official", ["latest"]),
+        ("2026-Q3--high-rate", "scenario", []),
+        ("2026-Q2", "official", []),
+    ]
+    assert listing[1]["scenario"] == "high-rate"
+    assert (multi_site / "latest" / ".version").read_text().strip() == "2026-Q3"
+
+
+def test_scenario_pages_say_so_and_list_changed_params(multi_site: Path) -> None:
+    for page in (multi_site / "2026-Q3--high-rate").rglob("*.html"):
+        text = page.read_text()
+        assert "What-if scenario" in text, page
+        assert "<code>finance.discount_rate</code>: 0.035 → 0.07" in text, page
+    assert "What-if scenario" not in (multi_site / "2026-Q3" / "index.html").read_text()
+
+
+def test_scenario_numbers_follow_its_parameters(multi_site: Path) -> None:
+    official = metric(multi_site, "2026-Q3", "_portfolio", "npv_total")
+    what_if = metric(multi_site, "2026-Q3--high-rate", "_portfolio", "npv_total")
+    assert what_if < official  # a higher discount rate lowers the NPV of future benefits
+    assert metric(multi_site, "2026-Q3", "_portfolio", "cpi") == metric(
+        multi_site, "2026-Q3--high-rate", "_portfolio", "cpi")
+
+
+def test_changes_pages_compare_with_the_right_version(multi_site: Path) -> None:
+    scenario = (multi_site / "2026-Q3--high-rate" / "changes.html").read_text()
+    assert "Compared with version 2026-Q3." in scenario
+    assert "Net present value (NPV)" in scenario
+    first = (multi_site / "2026-Q2" / "changes.html").read_text()
+    assert "first published version" in first
+
+
+def test_diff_command(multi_site: Path) -> None:
+    res = run_cli("diff", "2026-Q3", "2026-Q3--high-rate", "--out", str(multi_site), "--json")
+    assert res.returncode == 0, res.stderr
+    rows = json.loads(res.stdout)
+    npv = [r for r in rows if r["unit_id"] == "_portfolio" and r["metric"] == "npv_total"]
+    assert npv and npv[0]["direction"] == "down"
+    assert not [r for r in rows if r["metric"] == "cpi"]
+
+
+def cli_build(out: Path, state: Path, *extra: str, pause_at: str | None = None
+              ) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    if pause_at:
+        env["PMOVALUE_PAUSE_AT"] = pause_at
+    return subprocess.Popen(
+        [sys.executable, "-c", "import os, sys; os.chdir(sys.argv[1]); "
+         "from pmovalue.cli import main; sys.exit(main(sys.argv[2:]))", str(REPO), "build",
+         "--out", str(out), "--engine", "builtin", "--jobs", "2", *extra],
+        env={**env, "PYTHONPATH": str(REPO / "src")}, stderr=subprocess.PIPE, text=True,
+        cwd=state)
+
+
+def wait_for_line(proc: subprocess.Popen[str], needle: str, timeout: float = 300) -> None:
+    assert proc.stderr is not None
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line and proc.poll() is not None:
+            break
+        seen.append(line)
+        if needle in line:
+            return
+    raise AssertionError(f"never saw {needle!r}: {''.join(seen)[-2000:]}")
+
+
+def processes_in(folder: Path) -> list[int]:
+    """Processes (pool workers, zygote, kernels) whose working folder is inside `folder`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cwd = os.readlink(proc / "cwd")
+        except OSError:
+            continue
+        if cwd.startswith(str(folder)):
+            found.append(int(proc.name))
+    return found
+
+
+@pytest.mark.parametrize("moment", ["executing", "assembled"])
+def test_kill_9_mid_build_leaves_the_site_byte_identical(sample_site: Path, tmp_path: Path,
+                                                         moment: str) -> None:
+    out = tmp_path / "site"
+    shutil.copytree(sample_site, out)
+    before = snapshot(out)
+    proc = cli_build(out, tmp_path, "--period", "2026-Q2", "--no-cache",
+                     pause_at="assembled" if moment == "assembled" else None)
+    wait_for_line(proc, "paused at assembled" if moment == "assembled" else "[1/")
+    proc.send_signal(signal.SIGKILL)  # the main process only, as `kill -9 PID` would
+    proc.wait()
+    assert snapshot(out) == before
+    work = tmp_path / ".site.work"
+    deadline = time.monotonic() + 30
+    while processes_in(work) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert processes_in(work) == []  # workers, zygote and kernels died with their build
+
+
+def test_two_concurrent_builds(sample_site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    shutil.copytree(sample_site, out)
+    first = cli_build(out, tmp_path, "--period", "2026-Q2", pause_at="locked")
+    try:
+        wait_for_line(first, "paused at locked")
+        second = run_cli("build", "--out", str(out), "--period", "2026-Q1",
+                         "--engine", "builtin")
+        assert second.returncode == 2
+        assert f"another build (process {first.pid})" in second.stderr
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()
