@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import platform
 import shutil
 import sys
@@ -42,8 +41,8 @@ from pmovalue.execute.runner import JobResult, JobRun
 from pmovalue.metrics import compute_metrics
 from pmovalue.options import BuildOptions
 from pmovalue.outputs import METRICS_COLUMNS, read_metrics, write_metrics
-from pmovalue.quick import data_fingerprint, fingerprint, up_to_date
 from pmovalue.publish import MANIFEST, Site, VersionEntry, now_iso, pause_point, version_name
+from pmovalue.quick import data_fingerprint, fingerprint, up_to_date
 from pmovalue.report import UNIT_METRICS_FILE
 from pmovalue.site.engines import resolve_engine
 from pmovalue.site.generated import changes_html, data_quality_html

@@ -28,7 +28,8 @@ EXTRA_TYPES = {
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {  # noqa: RUF012 - the base class defines it as a class dict**http.server.SimpleHTTPRequestHandler.extensions_map, **EXTRA_TYPES}
+    # The base class defines it as a class-level dict too.
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **EXTRA_TYPES}  # noqa: RUF012
 
 
 def make_server(out: Path, port: int, host: str = "127.0.0.1") -> http.server.ThreadingHTTPServer:

@@ -25,8 +25,11 @@ def notebook(path: Path, *sources: str) -> Path:
     params = new_code_cell('unit = "none"')
     params.metadata["tags"] = ["parameters"]
     nb = new_notebook(cells=[params, *(new_code_cell(s) for s in sources)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, path)
     return path
 
@@ -34,8 +37,9 @@ def notebook(path: Path, *sources: str) -> Path:
 def job(tmp: Path, nb: Path, unit: str) -> JobRun:
     job_dir = tmp / unit
     job_dir.mkdir()
-    return JobRun(unit, unit, str(nb), str(job_dir), str(job_dir / "out.ipynb"),
-                  {"unit": unit}, timeout=120)
+    return JobRun(
+        unit, unit, str(nb), str(job_dir), str(job_dir / "out.ipynb"), {"unit": unit}, timeout=120
+    )
 
 
 def probe(tmp: Path, unit: str) -> dict:
@@ -43,8 +47,9 @@ def probe(tmp: Path, unit: str) -> dict:
 
 
 @pytest.mark.parametrize("kernels", ["zygote", "plain"])
-def test_each_job_gets_a_fresh_kernel_in_its_folder(tmp_path: Path, kernels: str,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_each_job_gets_a_fresh_kernel_in_its_folder(
+    tmp_path: Path, kernels: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if kernels == "plain":
         monkeypatch.setenv("PMOVALUE_KERNELS", "plain")
     nb = notebook(tmp_path / "probe.ipynb", PROBE)

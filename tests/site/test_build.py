@@ -17,8 +17,14 @@ from pmovalue.metrics.catalog import METRIC_IDS
 from tests.conftest import options, run_cli
 
 VERSION = "2026-Q3"
-UNITS = ["corporate-banking", "digital-channels", "operations-technology", "retail-banking",
-         "risk-compliance", "wealth-management"]
+UNITS = [
+    "corporate-banking",
+    "digital-channels",
+    "operations-technology",
+    "retail-banking",
+    "risk-compliance",
+    "wealth-management",
+]
 
 
 def pages(site: Path) -> list[Path]:
@@ -27,32 +33,63 @@ def pages(site: Path) -> list[Path]:
 
 def test_site_layout(sample_site: Path) -> None:
     v = sample_site / VERSION
-    for rel in ["index.html", "maturity.html", "changes.html", "data-quality.html",
-                "data/metrics.csv", "data/metrics.xlsx", "data/projects.csv", "manifest.json",
-                "_assets/plotly.min.js", *[f"units/{u}.html" for u in UNITS]]:
+    for rel in [
+        "index.html",
+        "maturity.html",
+        "changes.html",
+        "data-quality.html",
+        "data/metrics.csv",
+        "data/metrics.xlsx",
+        "data/projects.csv",
+        "manifest.json",
+        "_assets/plotly.min.js",
+        *[f"units/{u}.html" for u in UNITS],
+    ]:
         assert (v / rel).is_file(), rel
     assert sorted(p.name for p in (v / "notebooks").glob("*.ipynb")) == sorted(
-        [f"unit-{u}.ipynb" for u in UNITS] + ["portfolio.ipynb", "maturity.ipynb"])
+        [f"unit-{u}.ipynb" for u in UNITS] + ["portfolio.ipynb", "maturity.ipynb"]
+    )
     assert (sample_site / "latest" / "units" / "digital-channels.html").is_file()
 
 
 def test_versions_listing(sample_site: Path) -> None:
     listing = json.loads((sample_site / "versions.json").read_text())
     assert listing == json.loads(
-        (sample_site / "versions.js").read_text().split("=", 1)[1].strip().rstrip(";"))
+        (sample_site / "versions.js").read_text().split("=", 1)[1].strip().rstrip(";")
+    )
     (entry,) = listing
-    assert set(entry) == {"version", "title", "period", "scenario", "kind", "published_at",
-                          "aliases", "path"}
+    assert set(entry) == {
+        "version",
+        "title",
+        "period",
+        "scenario",
+        "kind",
+        "published_at",
+        "aliases",
+        "path",
+    }
     assert (entry["version"], entry["kind"], entry["aliases"], entry["path"]) == (
-        VERSION, "official", ["latest"], f"{VERSION}/")
+        VERSION,
+        "official",
+        ["latest"],
+        f"{VERSION}/",
+    )
     index = (sample_site / "index.html").read_text()
     assert f'url={VERSION}/index.html"' in index  # relative redirect
 
 
 def test_metrics_csv_has_every_metric_for_every_unit(sample_site: Path) -> None:
     m = pd.read_csv(sample_site / VERSION / "data" / "metrics.csv")
-    assert list(m.columns) == ["version", "period", "unit_id", "unit_name", "metric", "value",
-                               "status", "note"]
+    assert list(m.columns) == [
+        "version",
+        "period",
+        "unit_id",
+        "unit_name",
+        "metric",
+        "value",
+        "status",
+        "note",
+    ]
     assert set(m["unit_id"]) == {*UNITS, "_portfolio"}
     for unit, part in m.groupby("unit_id"):
         assert list(part["metric"]) == list(METRIC_IDS), unit
@@ -121,8 +158,10 @@ def test_hostile_names_are_escaped_everywhere(tmp_path: Path, repo: Path) -> Non
         html = page.read_text()
         assert "<img src=x" not in html, page
         assert "alert(2)</script>" not in html, page
-    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;Ops" in unit_page.read_text() or \
-        "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;Ops" in unit_page.read_text()
+    assert (
+        "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;Ops" in unit_page.read_text()
+        or "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;Ops" in unit_page.read_text()
+    )
     from openpyxl import load_workbook
 
     sheet = load_workbook(result.path / "data" / "metrics.xlsx")["projects"]
@@ -134,8 +173,15 @@ def test_hostile_names_are_escaped_everywhere(tmp_path: Path, repo: Path) -> Non
 def test_manifest(sample_site: Path) -> None:
     man = json.loads((sample_site / VERSION / "manifest.json").read_text())
     assert man["version"] == VERSION and man["engine"] == "builtin"
-    assert set(man["hashes"]["data"]) == {"projects", "evm", "benefits", "cashflows",
-                                          "alignment", "survey", "maturity"}
+    assert set(man["hashes"]["data"]) == {
+        "projects",
+        "evm",
+        "benefits",
+        "cashflows",
+        "alignment",
+        "survey",
+        "maturity",
+    }
     assert man["units"] == dict.fromkeys(UNITS, "ok")
     assert man["versions"]["pmovalue"]
 
@@ -151,12 +197,15 @@ def test_rebuild_with_identical_inputs_is_a_noop(sample_site: Path, sample_build
 
 def test_other_inputs_for_a_published_version_are_refused(sample_site: Path) -> None:
     with pytest.raises(VersionConflict, match="--replace"):
-        build(options(sample_site.parent, overrides=["finance.discount_rate=0.05"]),
-              log=lambda _m: None)
+        build(
+            options(sample_site.parent, overrides=["finance.discount_rate=0.05"]),
+            log=lambda _m: None,
+        )
 
 
-def test_failed_notebook_names_unit_and_cell_and_publishes_nothing(tmp_path: Path,
-                                                                   repo: Path) -> None:
+def test_failed_notebook_names_unit_and_cell_and_publishes_nothing(
+    tmp_path: Path, repo: Path
+) -> None:
     notebooks = tmp_path / "notebooks"
     shutil.copytree(repo / "notebooks", notebooks)
     nb = nbformat.read(notebooks / "unit_report.ipynb", as_version=4)
@@ -164,8 +213,10 @@ def test_failed_notebook_names_unit_and_cell_and_publishes_nothing(tmp_path: Pat
     nbformat.write(nb, notebooks / "unit_report.ipynb")
     out = tmp_path / "site"
     with pytest.raises(NotebookFailed) as err:
-        build(options(tmp_path, notebooks_dir=notebooks, units=["Retail Banking"]),
-              log=lambda _m: None)
+        build(
+            options(tmp_path, notebooks_dir=notebooks, units=["Retail Banking"]),
+            log=lambda _m: None,
+        )
     (failure,) = err.value.failures
     assert failure.unit_id == "retail-banking"
     assert failure.cell == 4  # 1-based, as in the source notebook
@@ -179,8 +230,10 @@ def test_failed_notebook_names_unit_and_cell_and_publishes_nothing(tmp_path: Pat
 def test_cli_bad_data_exits_2_and_publishes_nothing(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    (data / "projects.csv").write_text("project_id,project_name,unit_id,budget_at_completion\n"
-                                       "P1,A,Ops,1000\nP2,B,Ops,12k\nP1,C,Ops,5\n")
+    (data / "projects.csv").write_text(
+        "project_id,project_name,unit_id,budget_at_completion\n"
+        "P1,A,Ops,1000\nP2,B,Ops,12k\nP1,C,Ops,5\n"
+    )
     val = run_cli("validate", "--data", str(data))
     assert val.returncode == 2
     assert f"{data}/projects.csv:3:budget_at_completion:" in val.stderr

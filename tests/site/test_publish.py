@@ -29,15 +29,20 @@ def stage(work: Path, version: str, text: str) -> Path:
 
 def entry(version: str, scenario: str | None = None) -> VersionEntry:
     period = version.split("--")[0]
-    return VersionEntry(version, "PMO value report", period, scenario,
-                        "scenario" if scenario else "official", "2026-11-26T10:00:00Z")
+    return VersionEntry(
+        version,
+        "PMO value report",
+        period,
+        scenario,
+        "scenario" if scenario else "official",
+        "2026-11-26T10:00:00Z",
+    )
 
 
 def publish(site: Site, version: str, text: str, replace: bool = False) -> Path | None:
     scenario = version.split("--")[1] if "--" in version else None
     with site.lock():
-        return site.publish(stage(site.work_root, version, text), entry(version, scenario),
-                            replace)
+        return site.publish(stage(site.work_root, version, text), entry(version, scenario), replace)
 
 
 def snapshot(root: Path) -> dict[str, str]:
@@ -56,8 +61,12 @@ def test_listing_latest_and_redirect(tmp_path: Path) -> None:
     publish(site, "2026-Q3--high-rate", "what if")
     publish(site, "2026-Q4--draft", "future scenario")
     listing = json.loads((site.out / "versions.json").read_text())
-    assert [v["version"] for v in listing] == ["2026-Q4--draft", "2026-Q3", "2026-Q3--high-rate",
-                                               "2026-Q2"]
+    assert [v["version"] for v in listing] == [
+        "2026-Q4--draft",
+        "2026-Q3",
+        "2026-Q3--high-rate",
+        "2026-Q2",
+    ]
     assert [v["aliases"] for v in listing] == [[], ["latest"], [], []]  # a scenario never is
     assert listing[1]["path"] == "2026-Q3/"
     assert (site.out / "latest" / "units" / "ops.html").read_text() == "<p>ops q3</p>"
@@ -93,13 +102,16 @@ with site.lock():
 """
 
 
-def start_holder(out: Path, pause_at: str, version: str = "2026-Q4",
-                 replace: bool = False) -> subprocess.Popen[str]:
+def start_holder(
+    out: Path, pause_at: str, version: str = "2026-Q4", replace: bool = False
+) -> subprocess.Popen[str]:
     env = {**os.environ, "PMOVALUE_PAUSE_AT": pause_at, "PYTHONPATH": str(SRC)}
     proc = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(out), pause_at, version,
-         "replace" if replace else "-"],
-        env=env, stderr=subprocess.PIPE, text=True)
+        [sys.executable, "-c", HOLDER, str(out), pause_at, version, "replace" if replace else "-"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stderr is not None
     line = proc.stderr.readline()
     assert f"paused at {pause_at}" in line, line + proc.stderr.read()
@@ -116,8 +128,9 @@ def start_holder(out: Path, pause_at: str, version: str = "2026-Q4",
         ("publish-listed", "2026-Q3", True),
     ],
 )
-def test_kill_9_during_publish_is_rolled_back(tmp_path: Path, pause_at: str, version: str,
-                                             replace: bool) -> None:
+def test_kill_9_during_publish_is_rolled_back(
+    tmp_path: Path, pause_at: str, version: str, replace: bool
+) -> None:
     site = Site(tmp_path / "site")
     publish(site, "2026-Q2", "q2")
     publish(site, "2026-Q3", "q3")

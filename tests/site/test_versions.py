@@ -61,7 +61,8 @@ def test_scenario_numbers_follow_its_parameters(multi_site: Path) -> None:
     what_if = metric(multi_site, "2026-Q3--high-rate", "_portfolio", "npv_total")
     assert what_if < official  # a higher discount rate lowers the NPV of future benefits
     assert metric(multi_site, "2026-Q3", "_portfolio", "cpi") == metric(
-        multi_site, "2026-Q3--high-rate", "_portfolio", "cpi")
+        multi_site, "2026-Q3--high-rate", "_portfolio", "cpi"
+    )
 
 
 def test_changes_pages_compare_with_the_right_version(multi_site: Path) -> None:
@@ -81,17 +82,33 @@ def test_diff_command(multi_site: Path) -> None:
     assert not [r for r in rows if r["metric"] == "cpi"]
 
 
-def cli_build(out: Path, state: Path, *extra: str, pause_at: str | None = None
-              ) -> subprocess.Popen[str]:
+def cli_build(
+    out: Path, state: Path, *extra: str, pause_at: str | None = None
+) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     if pause_at:
         env["PMOVALUE_PAUSE_AT"] = pause_at
     return subprocess.Popen(
-        [sys.executable, "-c", "import os, sys; os.chdir(sys.argv[1]); "
-         "from pmovalue.cli import main; sys.exit(main(sys.argv[2:]))", str(REPO), "build",
-         "--out", str(out), "--engine", "builtin", "--jobs", "2", *extra],
-        env={**env, "PYTHONPATH": str(REPO / "src")}, stderr=subprocess.PIPE, text=True,
-        cwd=state)
+        [
+            sys.executable,
+            "-c",
+            "import os, sys; os.chdir(sys.argv[1]); "
+            "from pmovalue.cli import main; sys.exit(main(sys.argv[2:]))",
+            str(REPO),
+            "build",
+            "--out",
+            str(out),
+            "--engine",
+            "builtin",
+            "--jobs",
+            "2",
+            *extra,
+        ],
+        env={**env, "PYTHONPATH": str(REPO / "src")},
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=state,
+    )
 
 
 def wait_for_line(proc: subprocess.Popen[str], needle: str, timeout: float = 300) -> None:
@@ -124,13 +141,20 @@ def processes_in(folder: Path) -> list[int]:
 
 
 @pytest.mark.parametrize("moment", ["executing", "assembled"])
-def test_kill_9_mid_build_leaves_the_site_byte_identical(sample_site: Path, tmp_path: Path,
-                                                         moment: str) -> None:
+def test_kill_9_mid_build_leaves_the_site_byte_identical(
+    sample_site: Path, tmp_path: Path, moment: str
+) -> None:
     out = tmp_path / "site"
     shutil.copytree(sample_site, out)
     before = snapshot(out)
-    proc = cli_build(out, tmp_path, "--period", "2026-Q2", "--no-cache",
-                     pause_at="assembled" if moment == "assembled" else None)
+    proc = cli_build(
+        out,
+        tmp_path,
+        "--period",
+        "2026-Q2",
+        "--no-cache",
+        pause_at="assembled" if moment == "assembled" else None,
+    )
     wait_for_line(proc, "paused at assembled" if moment == "assembled" else "[1/")
     proc.send_signal(signal.SIGKILL)  # the main process only, as `kill -9 PID` would
     proc.wait()
@@ -148,8 +172,7 @@ def test_two_concurrent_builds(sample_site: Path, tmp_path: Path) -> None:
     first = cli_build(out, tmp_path, "--period", "2026-Q2", pause_at="locked")
     try:
         wait_for_line(first, "paused at locked")
-        second = run_cli("build", "--out", str(out), "--period", "2026-Q1",
-                         "--engine", "builtin")
+        second = run_cli("build", "--out", str(out), "--period", "2026-Q1", "--engine", "builtin")
         assert second.returncode == 2
         assert f"another build (process {first.pid})" in second.stderr
     finally:

@@ -16,7 +16,9 @@ def write(path: Path, text: str) -> Path:
 def params_dir(tmp_path: Path) -> Path:
     d = tmp_path / "params"
     write(d / "defaults.yml", "finance:\n  discount_rate: 0.035\ntargets:\n  nps: 20\n")
-    write(d / "units" / "ops.yml", "name: Operations\npmo_type: directive\ntargets:\n  csat_pct: 80\n")
+    write(
+        d / "units" / "ops.yml", "name: Operations\npmo_type: directive\ntargets:\n  csat_pct: 80\n"
+    )
     write(d / "scenarios" / "high-rate.yml", "finance:\n  discount_rate: 0.07\n")
     return d
 
@@ -58,8 +60,12 @@ def test_wrong_type_from_override_names_override(params_dir: Path) -> None:
 
 def test_weights_must_sum_to_one(params_dir: Path) -> None:
     with pytest.raises(ParamsError, match=r"value_index\.weights.*sum to 1"):
-        load_params(params_dir, None, None,
-                    ["value_index.weights={financial: 0.5, strategic: 0.5, stakeholder: 0.5}"])
+        load_params(
+            params_dir,
+            None,
+            None,
+            ["value_index.weights={financial: 0.5, strategic: 0.5, stakeholder: 0.5}"],
+        )
 
 
 def test_unknown_metric_target_is_an_error(params_dir: Path) -> None:
@@ -74,7 +80,7 @@ def test_bad_yaml_names_file_and_line(params_dir: Path) -> None:
 
 
 def test_malformed_override() -> None:
-    with pytest.raises(ParamsError, match="key.path=value"):
+    with pytest.raises(ParamsError, match=r"key\.path=value"):
         parse_override("finance.discount_rate")
 
 

@@ -28,11 +28,17 @@ def messages(problems: list) -> list[str]:
 
 
 def test_bad_number_and_duplicate_are_located(tmp_path: Path) -> None:
-    csv(tmp_path, "projects", "project_id,project_name,unit_id,budget_at_completion\n"
-        "P1,A,Ops,1000\nP2,B,Ops,12k\nP1,C,Ops,5\n")
+    csv(
+        tmp_path,
+        "projects",
+        "project_id,project_name,unit_id,budget_at_completion\n"
+        "P1,A,Ops,1000\nP2,B,Ops,12k\nP1,C,Ops,5\n",
+    )
     errors = messages(validate_data(tmp_path))
-    assert any(e.startswith(f"{tmp_path}/projects.csv:3:budget_at_completion:") and "'12k'" in e
-               for e in errors)
+    assert any(
+        e.startswith(f"{tmp_path}/projects.csv:3:budget_at_completion:") and "'12k'" in e
+        for e in errors
+    )
     assert any(":4:project_id:" in e and "duplicate" in e and "row 2" in e for e in errors)
     assert len(errors) == 2
 
@@ -64,8 +70,10 @@ def test_xlsx_and_parquet_load_like_csv(tmp_path: Path) -> None:
 def test_required_column_missing(tmp_path: Path) -> None:
     csv(tmp_path, "projects", "project_id,unit_id\nP1,Ops\n")
     errors = messages(validate_data(tmp_path))
-    assert errors == [f"{tmp_path}/projects.csv: required column project_name is missing; "
-                      "add it or map it in mapping.yml"]
+    assert errors == [
+        f"{tmp_path}/projects.csv: required column project_name is missing; "
+        "add it or map it in mapping.yml"
+    ]
 
 
 def test_projects_table_is_required(tmp_path: Path) -> None:
@@ -76,8 +84,12 @@ def test_projects_table_is_required(tmp_path: Path) -> None:
 
 def test_impossible_values(tmp_path: Path) -> None:
     csv(tmp_path, "projects", PROJECTS.replace("2000", "-5"))
-    csv(tmp_path, "evm", "project_id,period,planned_value,earned_value,actual_cost\n"
-        "P1,2026-Q1,500,1200,300\nP9,2026-Q1,1,1,1\nP3,2026-13,1,1,1\n")
+    csv(
+        tmp_path,
+        "evm",
+        "project_id,period,planned_value,earned_value,actual_cost\n"
+        "P1,2026-Q1,500,1200,300\nP9,2026-Q1,1,1,1\nP3,2026-13,1,1,1\n",
+    )
     csv(tmp_path, "alignment", "project_id,criterion,score\nP1,strategy_fit,7\n")
     errors = messages(validate_data(tmp_path))
     text = "\n".join(errors)
@@ -90,8 +102,11 @@ def test_impossible_values(tmp_path: Path) -> None:
 
 def test_survey_for_unknown_unit_is_a_warning(tmp_path: Path) -> None:
     csv(tmp_path, "projects", PROJECTS)
-    csv(tmp_path, "survey", "unit_id,period,instrument,score\nField Ops,2026-Q1,nps,9\n"
-        "Nowhere,2026-Q1,nps,3\n")
+    csv(
+        tmp_path,
+        "survey",
+        "unit_id,period,instrument,score\nField Ops,2026-Q1,nps,9\nNowhere,2026-Q1,nps,3\n",
+    )
     ds = load_dataset(tmp_path)
     assert len(ds.tables["survey"]) == 1
     assert any("Nowhere" in w.message and w.row == 3 for w in ds.warnings)
@@ -114,8 +129,12 @@ def test_sample_data_is_valid(repo: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "slug"),
-    [("Department for Transport", "department-for-transport"), ("R&D (EU)", "r-d-eu"),
-     ("Café Ops", "cafe-ops"), ("  ", "unit")],
+    [
+        ("Department for Transport", "department-for-transport"),
+        ("R&D (EU)", "r-d-eu"),
+        ("Café Ops", "cafe-ops"),
+        ("  ", "unit"),
+    ],
 )
 def test_slugify(name: str, slug: str) -> None:
     assert slugify(name) == slug
