@@ -640,18 +640,52 @@ def make_large_org(
 # ---- the benchmark ----------------------------------------------------------------------------
 
 
-def changed_params(src: Path, dest: Path, unit: str, current_nps: float) -> dict[str, Any]:
-    """Copy the params folder and change one unit's `targets.nps` in params/units/<unit>.yml."""
+def pick_nps_target(inputs: Any, unit: str) -> tuple[float | None, float, dict[str, Any]]:
+    """A new `targets.nps` for `unit` that changes the unit's recorded NPS status, so the change
+    must reach the portfolio pages too (a target that leaves every recorded metric as it was
+    rightly re-runs the unit alone). Returns (current target, new target, current NPS row)."""
+    from pmovalue.metrics import compute_metrics
+
+    params = inputs.unit_params[unit]
+    tables = inputs.dataset.for_unit(unit)
+
+    def nps_row(p: Any) -> dict[str, Any]:
+        m = compute_metrics(tables, p, inputs.period)
+        rows = m[m["metric"] == "nps"].to_dict("records")
+        return rows[0] if rows else {}
+
+    current = params.targets.get("nps")
+    before = nps_row(params)
+    for new in (25, 100, -100):  # 25: the example of the issue; then a sure red, a sure green
+        if new == current:
+            continue
+        after = nps_row(params.model_copy(update={"targets": {**params.targets, "nps": new}}))
+        if after.get("status") != before.get("status"):
+            return current, new, before
+    return current, 25 if current != 25 else 30, before
+
+
+def changed_params(src: Path, dest: Path, unit: str, new_nps: float) -> Path:
+    """Copy the params folder and set one unit's `targets.nps` in params/units/<unit>.yml."""
     import yaml
 
     shutil.copytree(src, dest)
     path = dest / "units" / f"{unit}.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     doc = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else {}
-    new = 25 if current_nps != 25 else 30
-    doc.setdefault("targets", {})["nps"] = new
+    doc.setdefault("targets", {})["nps"] = new_nps
     path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
-    return {"file": f"params/units/{unit}.yml", "change": f"targets.nps: {current_nps} -> {new}"}
+    return path
+
+
+def unit_metric_rows(site: Path, version: str | None, unit: str) -> list[tuple[str, ...]] | None:
+    """The unit's rows of a published version's data/metrics.csv (version column left out)."""
+    path = site / str(version) / "data" / "metrics.csv"
+    if version is None or not path.is_file():
+        return None
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = frame[frame["unit_id"] == unit].drop(columns=["version"], errors="ignore")
+    return sorted(tuple(r) for r in frame.itertuples(index=False))
 
 
 def goal(value: Any, target: str, passed: bool | None) -> dict[str, Any]:
@@ -689,7 +723,7 @@ def bench_sample(root: Path, jobs: int) -> dict[str, Any]:
     res["noop_rebuild"] = summarise_build(noop)
 
     unit = next(iter(inputs.units))
-    nps = inputs.unit_params[unit].targets.get("nps")
+    current, new, nps_before = pick_nps_target(inputs, unit)
     proj_b = root / "changed-project"
     proj_b.mkdir()
     site_b = root / "changed-site"
@@ -698,7 +732,14 @@ def bench_sample(root: Path, jobs: int) -> dict[str, Any]:
     first = run_watched(build_argv(SAMPLE, PARAMS, site_b, jobs), proj_b, echo=True)
     cache_dir = proj_b / ".pmovalue" / "cache"
     entries = len([p for p in cache_dir.iterdir() if p.is_dir()]) if cache_dir.is_dir() else 0
-    change = changed_params(PARAMS, root / "params-changed", unit, nps)
+    rows_before = unit_metric_rows(site_b, summarise_build(first)["version"], unit)
+    changed_params(PARAMS, root / "params-changed", unit, new)
+    change = {
+        "file": f"params/units/{unit}.yml",
+        "change": f"targets.nps: {current} -> {new}",
+        "unit_nps_before": nps_before.get("value"),
+        "unit_nps_status_before": nps_before.get("status"),
+    }
     progress(f"sample: one unit changed ({change['change']} in {change['file']}), --replace")
     second = run_watched(
         build_argv(SAMPLE, root / "params-changed", site_b, jobs, "--replace"), proj_b, echo=True
@@ -707,7 +748,11 @@ def bench_sample(root: Path, jobs: int) -> dict[str, Any]:
     if source_changed:
         progress("warning: the package source or notebooks changed during this step")
     lines = job_lines(second)
-    expected = sorted([f"unit-{unit}", "maturity", "portfolio"])
+    rows_after = unit_metric_rows(site_b, summarise_build(second)["version"], unit)
+    # The portfolio jobs read the units' recorded metrics: they must re-run when the unit's
+    # metrics changed, and may be reused from the cache when they did not.
+    metrics_changed = rows_before != rows_after
+    expected = sorted([f"unit-{unit}", *(("maturity", "portfolio") if metrics_changed else ())])
     reexecuted = sorted(j["job"] for j in lines if not j["cached"])
     res["one_unit_changed"] = {
         "unit": unit,
@@ -717,6 +762,7 @@ def bench_sample(root: Path, jobs: int) -> dict[str, Any]:
         "reexecuted": reexecuted,
         "reused_from_cache": sorted(j["job"] for j in lines if j["cached"]),
         "expected_reexecuted": expected,
+        "unit_recorded_metrics_changed": metrics_changed,
         "cache_entries_after_first_build": entries,
         # True: src/pmovalue or notebooks/ was edited between the two builds, so any job may
         # legitimately have re-run; run the benchmark again on a quiet checkout.

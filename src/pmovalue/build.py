@@ -25,7 +25,7 @@ from pmovalue.config import Params, diff_params, load_params, unit_param_files
 from pmovalue.data.loading import Dataset, load_dataset
 from pmovalue.data.units import PORTFOLIO_ID, slugify
 from pmovalue.diff import metric_changes
-from pmovalue.errors import JobFailure, NotebookFailed, UsageError
+from pmovalue.errors import AssemblyError, JobFailure, NotebookFailed, UsageError
 from pmovalue.execute.cache import JobCache, job_key
 from pmovalue.execute.executors import make_executor
 from pmovalue.execute.plan import (
@@ -410,6 +410,7 @@ def _assemble(
         failed_units=[j.unit_name or j.id for j in jobs if j.id in failed],
     )
     engine.assemble(pages, ctx, stage)  # type: ignore[attr-defined]
+    index_search(stage)
 
     nb_dir = stage / "notebooks"
     nb_dir.mkdir(parents=True, exist_ok=True)
@@ -446,6 +447,23 @@ def _assemble(
     (stage / MANIFEST).write_text(
         json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8"
     )
+
+
+def index_search(stage: Path) -> None:
+    """Pagefind's search index for the version (pages mark their text with data-pagefind-body).
+
+    The `pagefind` PyPI package ships the binary: nothing to install by hand."""
+    import subprocess
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "pagefind", "--site", str(stage)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0 or not (stage / "pagefind" / "pagefind.js").is_file():
+        tail = (proc.stderr or proc.stdout)[-800:]
+        raise AssemblyError(f"the search index could not be built (pagefind): {tail}")
 
 
 def _quick(opts: BuildOptions, inputs: Inputs) -> dict[str, str | None]:

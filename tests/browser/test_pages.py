@@ -220,14 +220,19 @@ def test_search_is_disabled_from_file(open_page, sample_site: Path) -> None:
     assert "HTTP" in (field.get_attribute("placeholder") or "")
 
 
-def test_search_over_http(open_page, served: Served, sample_site: Path) -> None:
-    if not (sample_site / VERSION / "pagefind" / "pagefind.js").is_file():
-        pytest.skip("the build writes no pagefind index yet (<version>/pagefind/ is missing)")
-    visit = open_page(served.url(UNIT_PAGE))
+@pytest.mark.parametrize("where", ["root", "sub-path"])
+def test_search_over_http(open_page, served: Served, served_sub_path: Served, where: str,
+                          sample_site: Path) -> None:
+    server = served if where == "root" else served_sub_path
+    visit = open_page(server.url("2026-Q3/index.html"))
     field = visit.page.locator("#search-input")
     assert field.is_enabled()
     field.fill("Digital Channels")
     results = visit.page.locator("#search-results a")
-    results.first.wait_for()
-    assert results.count() >= 1
-    assert_clean(visit, served.base)
+    results.first.wait_for(timeout=60_000)
+    hrefs = [results.nth(i).get_attribute("href") or "" for i in range(results.count())]
+    assert any(h.endswith("2026-Q3/units/digital-channels.html") for h in hrefs), hrefs
+    assert all(h.startswith(server.base) or not h.startswith("http") for h in hrefs), hrefs
+    results.filter(has_text="Digital Channels").first.click()
+    visit.page.wait_for_url("**/units/digital-channels.html", timeout=60_000)
+    assert_clean(visit, server.base)

@@ -41,7 +41,7 @@
       try {
         if (!pagefind) {
           pagefind = await import(new URL(bundle + "pagefind.js", location.href).href);
-          await pagefind.options({ baseUrl: new URL(root, location.href).pathname });
+          await pagefind.options({ baseUrl: new URL(root || "./", location.href).pathname });
         }
         var res = await pagefind.search(q);
         var items = await Promise.all(res.results.slice(0, 8).map(function (r) { return r.data(); }));
