@@ -41,6 +41,7 @@ from pmovalue.execute.runner import JobResult, JobRun
 from pmovalue.metrics import compute_metrics
 from pmovalue.options import BuildOptions
 from pmovalue.outputs import METRICS_COLUMNS, read_metrics, write_metrics
+from pmovalue.progress import Progress
 from pmovalue.publish import MANIFEST, Site, VersionEntry, now_iso, pause_point, version_name
 from pmovalue.quick import data_fingerprint, fingerprint, up_to_date
 from pmovalue.report import UNIT_METRICS_FILE
@@ -217,16 +218,11 @@ def _execute(
     )
     cache = JobCache(opts.state_dir / "cache", enabled=not opts.no_cache)
     executor = make_executor(opts.executor, opts.jobs, opts.scheduler)
-    total = len(jobs)
+    progress = Progress(len(jobs), opts.jobs, live=opts.live_progress)
     results: list[JobResult] = []
-    done = 0
 
     def report(result: JobResult) -> None:
-        nonlocal done
-        done += 1
-        how = "reused from cache" if result.cached else f"{result.seconds:.1f} s"
-        state = "ok" if result.ok else "FAILED"
-        log(f"[{done}/{total}] {result.job_id}: {state} ({how})")
+        progress.done(result)
 
     peers = _peer_metrics(inputs)
     try:
@@ -239,7 +235,8 @@ def _execute(
                 if job.kind == UNIT:
                     stage_unit_inputs(job_dir, inputs.dataset, job.unit_id or "", peers)
                 else:
-                    unit_metrics = _collect(jobs, work, "metrics", UNIT)
+                    failed = {r.job_id for r in results if not r.ok}
+                    unit_metrics = _collect(jobs, work, "metrics", UNIT, skip=failed)
                     tables = {UNIT_METRICS_FILE: unit_metrics}
                     if job.kind == PORTFOLIO:
                         tables = {**inputs.dataset.tables, **tables}
@@ -260,6 +257,7 @@ def _execute(
                 )
                 runs.append((job, run, key))
             by_id = {run.job_id: (job, key) for job, run, key in runs}
+            progress.submitted([r.job_id for _, r, _ in runs])
             for result in executor.run([r for _, r, _ in runs], report):
                 results.append(result)
                 job, key = by_id[result.job_id]
@@ -267,6 +265,7 @@ def _execute(
                     cache.store(key, (work / "jobs" / job.id), job.output_name)
     finally:
         executor.close()
+    log(progress.summary())
     failures = [r.failure for r in results if r.failure is not None]
     return results, failures, jobs
 
@@ -282,10 +281,13 @@ def _peer_metrics(inputs: Inputs) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _collect(jobs: list[Job], work: Path, what: str, kind: str | None = None) -> pd.DataFrame:
+def _collect(
+    jobs: list[Job], work: Path, what: str, kind: str | None = None, skip: set[str] | None = None
+) -> pd.DataFrame:
+    """Concatenate one results file of every job (a failed job's results are never used)."""
     frames = []
     for job in jobs:
-        if kind is not None and job.kind != kind:
+        if (kind is not None and job.kind != kind) or job.id in (skip or set()):
             continue
         path = work / "jobs" / job.id / "results" / f"{what}.parquet"
         if path.is_file():
@@ -336,7 +338,7 @@ def _assemble(
     engine: object,
 ) -> None:
     failed = {f.job for f in failures}
-    metrics = _collect(jobs, work, "metrics")
+    metrics = _collect(jobs, work, "metrics", skip=failed)
     if not metrics.empty:
         metrics = metrics.assign(version=inputs.version)
         metrics["status"] = metrics["status"].fillna("")
@@ -344,7 +346,7 @@ def _assemble(
         metrics = metrics[METRICS_COLUMNS]
     else:
         metrics = pd.DataFrame(columns=METRICS_COLUMNS)
-    projects = _collect(jobs, work, "projects", UNIT)
+    projects = _collect(jobs, work, "projects", UNIT, skip=failed)
     write_metrics(stage / "data", metrics, projects)
 
     previous = _previous_version(site, inputs, opts.scenario)

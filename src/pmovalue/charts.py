@@ -1,10 +1,16 @@
 """Figure builders: each takes tidy DataFrames and returns a plotly Figure; none writes files.
 
-Colours come from the Okabe-Ito palette (safe for colour-blind readers), and every status is also
-written as text, never shown by colour alone.
+Every chart has a short title (it must fit a phone), axis titles with units, hover details, and
+colours from the Okabe-Ito palette (safe for colour-blind readers). Colour is never the only
+cue: RAG statuses are also written as text or drawn with their own marker symbol, and lines
+differ by dash and marker as well as colour. Axes grow their margins to fit their labels
+(`automargin`) and legends sit at the bottom of the figure, below the x-axis title.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -12,84 +18,212 @@ import plotly.graph_objects as go
 from pmovalue.metrics.catalog import MATURITY_DIMENSIONS, METRICS
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-RAG_COLOURS = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", "": "#999999"}
+RAG_COLOURS = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", "": "#BBBBBB"}
+# Light tints of the RAG colours for zones behind data (opaque, so zones never blend).
+RAG_TINTS = {"green": "#DDF2EA", "amber": "#FCEFD6", "red": "#FBE5DA"}
 RAG_SYMBOLS = {"green": "circle", "amber": "diamond", "red": "x", "": "circle-open"}
+RAG_LABELS = {"green": "GREEN", "amber": "AMBER", "red": "RED", "": "n/a"}
+# Lines are told apart by dash and marker as well as by colour.
+DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "solid", "dash"]
+SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star", "triangle-down", "cross"]
 
+# Short metric names for axes and narrow columns (the catalog labels are for tables).
+SHORT_LABELS = {
+    "value_index": "Value index",
+    "cpi": "CPI",
+    "spi": "SPI",
+    "spi_t_median": "SPI(t) median",
+    "on_budget_pct": "On budget",
+    "on_time_pct": "On time",
+    "benefits_realization_pct": "Benefits",
+    "aligned_spend_pct": "Aligned spend",
+    "nps": "NPS",
+    "csat_pct": "CSAT",
+    "maturity_profile": "Maturity",
+    "maturity_level": "Maturity level",
+}
+
+FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
 # A lean template: plotly's default one adds ~8 kB of JSON to every chart.
-_LAYOUT = {
-    "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13},
+_LAYOUT: dict[str, Any] = {
+    "font": {"family": FONT, "size": 13, "color": "#1d1d1f"},
     "colorway": OKABE_ITO,
     "plot_bgcolor": "white",
     "paper_bgcolor": "white",
-    "margin": {"l": 60, "r": 20, "t": 60, "b": 50},
+    # Small fixed margins: the axes' automargin grows them to fit tick labels and titles.
+    "margin": {"l": 8, "r": 16, "t": 48, "b": 8, "pad": 0},
     "hovermode": "closest",
-    "legend": {"orientation": "h", "y": -0.2},
+    "hoverlabel": {"namelength": -1, "font": {"family": FONT}},
+    # Legend in the figure's bottom margin (container coordinates): it pushes the margin, so
+    # it never sits on the x-axis title however narrow the screen.
+    "legend": {
+        "orientation": "h",
+        "x": 0,
+        "xanchor": "left",
+        "xref": "container",
+        "y": 0,
+        "yanchor": "bottom",
+        "yref": "container",
+        "font": {"size": 12},
+    },
 }
-_AXIS = {"showgrid": True, "gridcolor": "#e5e5e5", "zeroline": False, "linecolor": "#999"}
+_AXIS: dict[str, Any] = {
+    "showgrid": True,
+    "gridcolor": "#e5e5e5",
+    "zeroline": False,
+    "linecolor": "#999",
+    "automargin": True,
+    "title": {"standoff": 10},
+}
+
+
+def _title(text: str) -> dict[str, Any]:
+    """Left-aligned, like the page's headings; short enough for a phone."""
+    return {
+        "text": text,
+        "x": 0,
+        "xanchor": "left",
+        "xref": "container",
+        "y": 1,
+        "yanchor": "top",
+        "yref": "container",
+        "pad": {"t": 10, "l": 8},
+        "font": {"size": 16},
+    }
 
 
 def _figure(title: str, x_title: str, y_title: str) -> go.Figure:
     fig = go.Figure()
-    fig.update_layout(template=None, title={"text": title}, **_LAYOUT)
-    fig.update_xaxes(title_text=x_title, **_AXIS)
-    fig.update_yaxes(title_text=y_title, **_AXIS)
+    fig.update_layout(template=None, title=_title(title), **_LAYOUT)
+    fig.update_xaxes(**_AXIS)
+    fig.update_yaxes(**_AXIS)
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title)
     return fig
+
+
+def fit_range(
+    values: Iterable[float], include: Iterable[float] = (), pad: float = 0.08
+) -> list[float]:
+    """An axis range around the finite values and the reference values to include, padded by
+    `pad` of the span on each side (so markers at the edge are drawn whole)."""
+    pts = [float(v) for v in [*values, *include] if v is not None and pd.notna(v)]
+    if not pts:
+        return [0.0, 1.0]
+    lo, hi = min(pts), max(pts)
+    margin = max((hi - lo) * pad, abs(hi) * 0.02, 0.02)
+    return [lo - margin, hi + margin]
+
+
+def _line(
+    fig: go.Figure, i: int, x: list[Any], y: list[Any], name: str, hover: str, **kw: Any
+) -> None:
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=y,
+            name=name,
+            mode="lines+markers",
+            line={"dash": DASHES[i % len(DASHES)], "width": 2},
+            marker={"symbol": SYMBOLS[i % len(SYMBOLS)], "size": 8},
+            hovertemplate=hover,
+            **kw,
+        )
+    )
+
+
+# ---- unit page --------------------------------------------------------------------------------
 
 
 def evm_curves(evm: pd.DataFrame, currency: str) -> go.Figure:
     """Cumulative planned value, earned value and actual cost by period, summed over projects."""
     sums = evm.groupby("period")[["planned_value", "earned_value", "actual_cost"]].sum(min_count=1)
     fig = _figure(
-        "Cumulative planned value, earned value and actual cost", "Quarter", f"{currency}"
+        "Earned value over time (cumulative)", "Quarter", f"Cumulative value ({currency})"
     )
     names = {
         "planned_value": "Planned value (PV)",
         "earned_value": "Earned value (EV)",
         "actual_cost": "Actual cost (AC)",
     }
-    dashes = {"planned_value": "dash", "earned_value": "solid", "actual_cost": "dot"}
-    for col, name in names.items():
-        fig.add_trace(
-            go.Scatter(
-                x=list(sums.index),
-                y=sums[col].tolist(),
-                name=name,
-                mode="lines+markers",
-                line={"dash": dashes[col]},
-                hovertemplate=f"{name}<br>%{{x}}: %{{y:,.0f}} {currency}<extra></extra>",
-            )
+    for i, (col, name) in enumerate(names.items()):
+        _line(
+            fig,
+            i,
+            list(sums.index),
+            sums[col].tolist(),
+            name,
+            f"{name}<br>%{{x}}: %{{y:,.0f}} {currency}<extra></extra>",
         )
+    fig.update_yaxes(rangemode="tozero", tickformat="~s")
     return fig
 
 
+def worst_index_status(cpi: float, spi: float, green_min: float, amber_min: float) -> str:
+    """RAG of the worse of CPI and SPI (the quadrant's colour and symbol)."""
+    worst = min(cpi, spi)
+    return "green" if worst >= green_min else "amber" if worst >= amber_min else "red"
+
+
+_worst_index_status = worst_index_status  # the old private name
+
+
 def cpi_spi_quadrant(projects: pd.DataFrame, green_min: float, amber_min: float) -> go.Figure:
-    """Projects by CPI (x) and SPI (y); shaded zones show the RAG thresholds."""
-    fig = _figure("Cost and schedule performance of projects", "CPI (cost)", "SPI (schedule)")
+    """Projects by CPI (x) and SPI (y). The axes fit the data (with padding) and always show 1.0
+    and both thresholds; zones behind the points show the RAG thresholds."""
+    fig = _figure(
+        "Cost vs schedule by project",
+        "CPI: cost performance (1.0 = on budget)",
+        "SPI: schedule (1.0 = on plan)",
+    )
     data = projects.dropna(subset=["cpi", "spi"])
-    lo = float(min(0.5, data[["cpi", "spi"]].min().min() if len(data) else 0.5))
-    hi = float(max(1.5, data[["cpi", "spi"]].max().max() if len(data) else 1.5))
-    for x0, colour in (
-        (lo, RAG_COLOURS["red"]),
-        (amber_min, RAG_COLOURS["amber"]),
-        (green_min, RAG_COLOURS["green"]),
+    refs = (1.0, green_min, amber_min)
+    xr = fit_range(data["cpi"], refs)
+    yr = fit_range(data["spi"], refs)
+    # Zones, drawn opaque from the outside in: red everywhere, amber where both indices are at
+    # least amber, green where both are at least green.
+    for rag, x0, y0 in (
+        ("red", xr[0], yr[0]),
+        ("amber", amber_min, amber_min),
+        ("green", green_min, green_min),
     ):
         fig.add_shape(
             type="rect",
             x0=x0,
-            x1=hi,
-            y0=x0,
-            y1=hi,
-            fillcolor=colour,
-            opacity=0.08,
+            x1=xr[1],
+            y0=y0,
+            y1=yr[1],
+            fillcolor=RAG_TINTS[rag],
             line_width=0,
             layer="below",
         )
     fig.add_hline(y=1, line={"color": "#666", "width": 1})
     fig.add_vline(x=1, line={"color": "#666", "width": 1})
-    status = (
-        data.apply(lambda r: _worst_index_status(r["cpi"], r["spi"], green_min, amber_min), axis=1)
-        if len(data)
-        else pd.Series(dtype=str)
+    fig.add_annotation(
+        x=xr[1],
+        y=yr[1],
+        xanchor="right",
+        yanchor="top",
+        showarrow=False,
+        text=f"green: both ≥ {green_min:.2f}",
+        font={"size": 11, "color": "#00604a"},
+    )
+    fig.add_annotation(
+        x=xr[0],
+        y=yr[0],
+        xanchor="left",
+        yanchor="bottom",
+        showarrow=False,
+        text=f"red: either < {amber_min:.2f}",
+        font={"size": 11, "color": "#9c3a0a"},
+    )
+    status = pd.Series(
+        [
+            worst_index_status(c, s, green_min, amber_min)
+            for c, s in zip(data["cpi"], data["spi"], strict=True)
+        ],
+        index=data.index,
+        dtype=object,
     )
     for rag in ("red", "amber", "green"):
         part = data[status == rag]
@@ -100,7 +234,7 @@ def cpi_spi_quadrant(projects: pd.DataFrame, green_min: float, amber_min: float)
                 x=part["cpi"],
                 y=part["spi"],
                 mode="markers",
-                name=f"{rag.title()} (worst index)",
+                name=f"{RAG_LABELS[rag]}: worse index {_band(rag, green_min, amber_min)}",
                 marker={
                     "color": RAG_COLOURS[rag],
                     "symbol": RAG_SYMBOLS[rag],
@@ -108,201 +242,322 @@ def cpi_spi_quadrant(projects: pd.DataFrame, green_min: float, amber_min: float)
                     "line": {"width": 1, "color": "#333"},
                 },
                 customdata=part[["project_id", "project_name"]].astype(str).to_numpy(),
-                hovertemplate="%{customdata[0]} %{customdata[1]}<br>CPI %{x:.2f}, SPI %{y:.2f}"
-                "<extra></extra>",
+                hovertemplate="<b>%{customdata[0]}</b> %{customdata[1]}<br>"
+                f"CPI %{{x:.2f}}, SPI %{{y:.2f}} ({RAG_LABELS[rag]})<extra></extra>",
             )
         )
-    fig.update_xaxes(range=[lo, hi])
-    fig.update_yaxes(range=[lo, hi])
+    fig.update_xaxes(range=xr, zeroline=False)
+    fig.update_yaxes(range=yr, zeroline=False)
     return fig
 
 
-def _worst_index_status(cpi: float, spi: float, green_min: float, amber_min: float) -> str:
-    worst = min(cpi, spi)
-    return "green" if worst >= green_min else "amber" if worst >= amber_min else "red"
+def _band(rag: str, green_min: float, amber_min: float) -> str:
+    return {
+        "green": f"≥ {green_min:.2f}",
+        "amber": f"{amber_min:.2f}-{green_min:.2f}",
+        "red": f"< {amber_min:.2f}",
+    }[rag]
 
 
 def benefits_chart(benefits: pd.DataFrame, currency: str) -> go.Figure:
     """Baseline forecast vs realized benefits per quarter (flows, not cumulative)."""
     sums = benefits.groupby("period")[["baseline_forecast", "realized"]].sum(min_count=1)
-    fig = _figure("Benefits: baseline forecast vs realized", "Quarter", currency)
-    fig.add_trace(
-        go.Bar(
-            x=list(sums.index),
-            y=sums["baseline_forecast"].tolist(),
-            name="Baseline forecast",
-            marker_color=OKABE_ITO[4],
-            hovertemplate=f"Baseline %{{x}}: %{{y:,.0f}} {currency}<extra></extra>",
+    fig = _figure("Benefits: forecast vs realized", "Quarter", f"Benefits per quarter ({currency})")
+    for col, name, colour, pattern in (
+        ("baseline_forecast", "Baseline forecast", OKABE_ITO[4], "/"),
+        ("realized", "Realized", OKABE_ITO[0], ""),
+    ):
+        fig.add_trace(
+            go.Bar(
+                x=list(sums.index),
+                y=sums[col].tolist(),
+                name=name,
+                marker={"color": colour, "pattern": {"shape": pattern}},
+                hovertemplate=f"{name} %{{x}}: %{{y:,.0f}} {currency}<extra></extra>",
+            )
         )
-    )
-    fig.add_trace(
-        go.Bar(
-            x=list(sums.index),
-            y=sums["realized"].tolist(),
-            name="Realized",
-            marker_color=OKABE_ITO[0],
-            hovertemplate=f"Realized %{{x}}: %{{y:,.0f}} {currency}<extra></extra>",
-        )
-    )
     fig.update_layout(barmode="group")
+    fig.update_yaxes(rangemode="tozero", tickformat="~s")
     return fig
 
 
 def alignment_bubble(projects: pd.DataFrame, currency: str, threshold: float) -> go.Figure:
-    """Strategic alignment (x) against NPV (y); bubble size is the budget at completion."""
+    """Strategic alignment (x) against NPV (y); bubble area is the budget at completion."""
     data = projects.dropna(subset=["alignment_score", "npv", "bac"])
     fig = _figure(
-        "Strategic alignment and value of projects (size = budget)",
+        "Alignment vs NPV (size = budget)",
         "Weighted alignment score (1-5)",
         f"NPV ({currency})",
     )
-    if len(data):
-        size = data["bac"].clip(lower=0)
+    size = data["bac"].clip(lower=0)
+    sizeref = 2.0 * float(size.max() or 1) / 40**2 if len(size) else 1.0
+    aligned = data["alignment_score"] >= threshold
+    for part, name, colour, symbol in (
+        (data[aligned], f"Aligned (score ≥ {threshold:g})", OKABE_ITO[0], "circle"),
+        (data[~aligned], f"Weakly aligned (< {threshold:g})", OKABE_ITO[5], "diamond"),
+    ):
+        if part.empty:
+            continue
+        bac = [f"{v:,.0f}" for v in part["bac"]]
         fig.add_trace(
             go.Scatter(
-                x=data["alignment_score"],
-                y=data["npv"],
+                x=part["alignment_score"],
+                y=part["npv"],
                 mode="markers",
-                name="Projects",
+                name=name,
                 marker={
-                    "size": size,
+                    "size": part["bac"].clip(lower=0),
                     "sizemode": "area",
-                    "sizeref": 2.0 * float(size.max() or 1) / 40**2,
+                    "sizeref": sizeref,
                     "sizemin": 4,
-                    "color": OKABE_ITO[0],
-                    "opacity": 0.6,
+                    "color": colour,
+                    "symbol": symbol,
+                    "opacity": 0.65,
                     "line": {"width": 1, "color": "#333"},
                 },
-                customdata=data[["project_id", "project_name", "bac"]].astype(str).to_numpy(),
-                hovertemplate="%{customdata[0]} %{customdata[1]}<br>alignment %{x:.2f}, "
-                f"NPV %{{y:,.0f}} {currency}<br>BAC %{{customdata[2]}}<extra></extra>",
+                customdata=list(
+                    zip(
+                        part["project_id"].astype(str),
+                        part["project_name"].astype(str),
+                        bac,
+                        strict=True,
+                    )
+                ),
+                hovertemplate="<b>%{customdata[0]}</b> %{customdata[1]}<br>"
+                f"alignment %{{x:.2f}}, NPV %{{y:,.0f}} {currency}<br>"
+                f"budget (BAC) %{{customdata[2]}} {currency}<extra></extra>",
             )
         )
     fig.add_vline(
         x=threshold,
         line={"dash": "dash", "color": "#666"},
         annotation_text=f"aligned at {threshold:g}",
+        annotation_position="top right",
     )
     fig.add_hline(y=0, line={"color": "#666", "width": 1})
+    fig.update_xaxes(range=fit_range(data["alignment_score"], (threshold,)))
+    fig.update_yaxes(range=fit_range(data["npv"], (0.0,), pad=0.12), tickformat="~s")
     return fig
 
 
 def satisfaction_trend(history: pd.DataFrame) -> go.Figure:
-    """NPS (-100..100, left axis) and CSAT (% satisfied, right axis) by quarter."""
+    """NPS (-100..100, left axis) and CSAT (% satisfied, 0..100, right axis) by quarter, on
+    fixed scales whose grid lines coincide."""
     wide = history.pivot_table(index="period", columns="metric", values="value", aggfunc="first")
-    fig = _figure("Stakeholder satisfaction by quarter", "Quarter", "NPS (-100 to 100)")
+    fig = _figure("Stakeholder satisfaction", "Quarter", "NPS (-100 to 100)")
     if "nps" in wide:
-        fig.add_trace(
-            go.Scatter(
-                x=list(wide.index),
-                y=wide["nps"].tolist(),
-                name="NPS",
-                mode="lines+markers",
-                hovertemplate="NPS %{x}: %{y:.0f}<extra></extra>",
-            )
+        _line(
+            fig,
+            0,
+            list(wide.index),
+            wide["nps"].tolist(),
+            "NPS (left axis)",
+            "NPS %{x}: %{y:+.0f}<extra></extra>",
         )
     if "csat_pct" in wide:
-        fig.add_trace(
-            go.Scatter(
-                x=list(wide.index),
-                y=wide["csat_pct"].tolist(),
-                name="CSAT (% satisfied)",
-                mode="lines+markers",
-                yaxis="y2",
-                line={"dash": "dash"},
-                hovertemplate="CSAT %{x}: %{y:.0f}%<extra></extra>",
-            )
+        _line(
+            fig,
+            1,
+            list(wide.index),
+            wide["csat_pct"].tolist(),
+            "CSAT % (right axis)",
+            "CSAT %{x}: %{y:.0f}% satisfied<extra></extra>",
+            yaxis="y2",
         )
+    fig.update_yaxes(
+        range=[-105, 105], tickvals=[-100, -50, 0, 50, 100], zeroline=True, zerolinecolor="#999"
+    )
     fig.update_layout(
         yaxis2={
-            "title": {"text": "CSAT (% satisfied)"},
+            "title": {"text": "CSAT (% satisfied)", "standoff": 10},
             "overlaying": "y",
             "side": "right",
-            "range": [0, 100],
+            "range": [-2.5, 102.5],
+            "tickvals": [0, 25, 50, 75, 100],
+            "ticksuffix": "%",
             "showgrid": False,
+            "zeroline": False,
+            "automargin": True,
+            "linecolor": "#999",
         }
     )
     return fig
 
 
-def maturity_radar(scores: dict[str, float], targets: dict[str, int], name: str) -> go.Figure:
-    """Maturity by dimension (1-4) against the target profile."""
-    dims = list(MATURITY_DIMENSIONS)
-    fig = go.Figure()
-    fig.update_layout(template=None, title={"text": f"PMO maturity: {name} vs target"}, **_LAYOUT)
-    fig.add_trace(
-        go.Scatterpolar(
-            r=[targets.get(d) for d in dims] + [targets.get(dims[0])],
-            theta=[*dims, dims[0]],
-            name="Target",
-            line={"dash": "dash"},
-            hovertemplate="Target %{theta}: %{r}<extra></extra>",
-        )
-    )
-    fig.add_trace(
-        go.Scatterpolar(
-            r=[scores.get(d) for d in dims] + [scores.get(dims[0])],
-            theta=[*dims, dims[0]],
-            name=name,
-            fill="toself",
-            hovertemplate=f"{name} %{{theta}}: %{{r:.2f}}<extra></extra>",
-        )
-    )
+def _closed(values: list[Any]) -> list[Any]:
+    return [*values, values[0]]
+
+
+def _polar_layout(fig: go.Figure) -> None:
     fig.update_layout(
         polar={
             "radialaxis": {
                 "range": [0, 4],
                 "tickvals": [1, 2, 3, 4],
-                "title": {"text": "Level (1-4)"},
-            }
-        }
+                "angle": 45,
+                "tickangle": 45,
+                "tickfont": {"size": 10, "color": "#5f6368"},
+                "gridcolor": "#dadce0",
+            },
+            "angularaxis": {
+                "rotation": 90,
+                "direction": "clockwise",
+                "gridcolor": "#dadce0",
+                "tickfont": {"size": 13},
+            },
+        },
+        margin={"l": 40, "r": 40, "t": 60, "b": 8},
     )
+
+
+def _dim_labels() -> list[str]:
+    return [d.capitalize() for d in MATURITY_DIMENSIONS]
+
+
+def maturity_radar(scores: dict[str, float], targets: Mapping[str, float], name: str) -> go.Figure:
+    """One unit's maturity by dimension (levels 1-4) against the target profile."""
+    dims, labels = list(MATURITY_DIMENSIONS), _dim_labels()
+    fig = go.Figure()
+    fig.update_layout(template=None, title=_title("Maturity vs target (levels 1-4)"), **_LAYOUT)
+    fig.add_trace(
+        go.Scatterpolar(
+            r=_closed([targets.get(d) for d in dims]),
+            theta=_closed(labels),
+            name="Target",
+            mode="lines+markers",
+            line={"dash": "dash", "color": "#000000", "width": 2},
+            marker={"symbol": "square", "size": 7},
+            hovertemplate="Target %{theta}: level %{r}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatterpolar(
+            r=_closed([scores.get(d) for d in dims]),
+            theta=_closed(labels),
+            name=name,
+            mode="lines+markers",
+            fill="toself",
+            line={"color": OKABE_ITO[1], "width": 2},
+            marker={"symbol": "circle", "size": 8},
+            hovertemplate="%{fullData.name} %{theta}: %{r:.2f}<extra></extra>",
+        )
+    )
+    _polar_layout(fig)
     return fig
 
 
-def metric_trends(history: pd.DataFrame, metric_ids: list[str]) -> go.Figure:
-    """Lines of the given metrics by quarter (same scale, e.g. index metrics)."""
-    label = METRICS[metric_ids[0]].unit
-    fig = _figure(
-        "Trends of key metrics", "Quarter", "Index (1.0 = on plan)" if label == "index" else label
+def maturity_comparison(
+    scores_by_unit: Mapping[str, Mapping[str, float]], targets: Mapping[str, float]
+) -> go.Figure:
+    """Every unit's maturity by dimension in one radar, with the target profile dashed.
+
+    Units differ by colour, dash and marker; clicking a name in the legend hides that unit."""
+    dims, labels = list(MATURITY_DIMENSIONS), _dim_labels()
+    fig = go.Figure()
+    fig.update_layout(template=None, title=_title("Maturity by unit (levels 1-4)"), **_LAYOUT)
+    fig.add_trace(
+        go.Scatterpolar(
+            r=_closed([targets.get(d) for d in dims]),
+            theta=_closed(labels),
+            name="Target",
+            mode="lines",
+            line={"dash": "dash", "color": "#000000", "width": 3},
+            hovertemplate="Target %{theta}: level %{r}<extra></extra>",
+        )
     )
-    for mid in metric_ids:
-        part = history[history["metric"] == mid]
+    palette = [c for c in OKABE_ITO if c != "#000000"]
+    for i, (unit, scores) in enumerate(scores_by_unit.items()):
         fig.add_trace(
-            go.Scatter(
-                x=part["period"].tolist(),
-                y=part["value"].tolist(),
-                name=METRICS[mid].label,
+            go.Scatterpolar(
+                r=_closed([scores.get(d) for d in dims]),
+                theta=_closed(labels),
+                name=unit,
                 mode="lines+markers",
-                hovertemplate=f"{METRICS[mid].label} %{{x}}: %{{y:.2f}}<extra></extra>",
+                line={"color": palette[i % len(palette)], "dash": DASHES[i % len(DASHES)]},
+                marker={"symbol": SYMBOLS[i % len(SYMBOLS)], "size": 8},
+                hovertemplate="%{fullData.name}<br>%{theta}: %{r:.2f}<extra></extra>",
             )
         )
+    _polar_layout(fig)
+    fig.update_layout(height=560)
+    return fig
+
+
+def metric_trends(
+    history: pd.DataFrame, metric_ids: list[str], title: str = "Performance indices by quarter"
+) -> go.Figure:
+    """Lines of the given metrics by quarter (one scale, e.g. index metrics). For indices a
+    reference line marks 1.0 (on plan) and the axis always includes it."""
+    unit = METRICS[metric_ids[0]].unit
+    index = unit == "index"
+    fig = _figure(title, "Quarter", "Index (1.0 = on plan)" if index else unit)
+    for i, mid in enumerate(metric_ids):
+        part = history[history["metric"] == mid].sort_values("period")
+        label = SHORT_LABELS.get(mid, METRICS[mid].label)
+        _line(
+            fig,
+            i,
+            part["period"].tolist(),
+            part["value"].tolist(),
+            METRICS[mid].label,
+            f"{label} %{{x}}: %{{y:.2f}}<extra></extra>",
+        )
+    if index:
+        fig.add_hline(
+            y=1,
+            line={"color": "#666", "width": 1, "dash": "dot"},
+            annotation_text="1.0 = on plan",
+            annotation_position="top left",
+            annotation_font={"size": 11, "color": "#5f6368"},
+        )
+        values = history.loc[history["metric"].isin(metric_ids), "value"]
+        fig.update_yaxes(range=fit_range(values, (1.0,), pad=0.1))
     return fig
 
 
 def units_heatmap(statuses: pd.DataFrame) -> go.Figure:
-    """Units (rows) x metrics (columns) coloured by RAG status, with the status written in."""
+    """RAG status of each metric (rows, short names) in each unit (columns), the status written
+    in every cell. Rows and columns keep the order of `statuses` (units as its index, metric ids
+    as its columns)."""
     code = {"red": 0, "amber": 1, "green": 2}
-    z = statuses.map(lambda s: code.get(s))
-    text = statuses.map(lambda s: s.upper() if s else "n/a")
-    fig = _figure("RAG status by unit and metric", "Metric", "Unit")
+    grid = statuses.T  # metrics down, units across: names stay horizontal and readable
+    z = grid.map(lambda s: code.get(s, float("nan")))
+    text = grid.map(lambda s: RAG_LABELS.get(s, "n/a"))
+    rows = [SHORT_LABELS.get(m, METRICS[m].label) for m in grid.index]
+    cols = [str(u) for u in grid.columns]
+    fig = _figure("RAG status by unit and metric", "", "")
     fig.add_trace(
         go.Heatmap(
             z=z.to_numpy(dtype=float),
-            x=[METRICS[m].label for m in statuses.columns],
-            y=list(statuses.index),
+            x=[_wrap(c) for c in cols],
+            y=rows,
             text=text.to_numpy(),
+            customdata=[[c for c in cols] for _ in rows],
             texttemplate="%{text}",
+            textfont={"size": 11},
             zmin=0,
             zmax=2,
+            xgap=2,
+            ygap=2,
             colorscale=[
                 [0, RAG_COLOURS["red"]],
                 [0.5, RAG_COLOURS["amber"]],
                 [1, RAG_COLOURS["green"]],
             ],
             showscale=False,
-            hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
+            hovertemplate="%{customdata}<br>%{y}: %{text}<extra></extra>",
         )
     )
-    fig.update_xaxes(tickangle=-30)
+    fig.update_xaxes(side="top", showgrid=False, tickangle=0, linecolor="white")
+    fig.update_yaxes(autorange="reversed", showgrid=False, linecolor="white")
+    fig.update_layout(height=110 + 40 * len(rows), margin={"t": 48, "b": 8})
     return fig
+
+
+def _wrap(text: str, width: int = 12) -> str:
+    """Break a long name onto two lines at the space nearest the middle (tick labels)."""
+    if len(text) <= width or " " not in text:
+        return text
+    spaces = [i for i, ch in enumerate(text) if ch == " "]
+    cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
+    return text[:cut] + "<br>" + text[cut + 1 :]

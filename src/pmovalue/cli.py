@@ -134,8 +134,13 @@ def _run(args: argparse.Namespace) -> int:
         result = build(opts)
         if result.status == "up-to-date":
             print(f"{result.version}: up to date")
-        else:
-            print(f"published {result.version}: {result.path / 'index.html'}")
+            return 0
+        print(f"published {result.version}: {result.path / 'index.html'}")
+        if result.failures:  # --allow-partial: published, but the run did not fully succeed
+            from pmovalue.errors import NotebookFailed
+
+            print(f"error: {NotebookFailed(result.failures, published=True)}", file=sys.stderr)
+            return 1
         return 0
     if args.command == "versions":
         from pmovalue.publish import Site

@@ -26,3 +26,4 @@ class BuildOptions:
     allow_partial: bool = False
     no_cache: bool = False
     state_dir: Path = Path(".pmovalue")
+    live_progress: bool | None = None  # None: a live line when stderr is a terminal

@@ -3,13 +3,17 @@ and display charts, tables and findings as HTML that survives nbconvert and work
 
 Charts are emitted as `text/html` calling the page's one local plotly.js (`window.Plotly`),
 because papermill's `application/vnd.plotly.v1+json` output is dropped by nbconvert's HTML export.
+Every chart carries a data table (for screen readers and analysts) and every table a CSV
+download of its raw numbers; all data text is HTML-escaped here, never by the notebook.
 """
 
 from __future__ import annotations
 
 import html
 import itertools
+import re
 import urllib.parse
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,11 +24,19 @@ from IPython.display import HTML, Markdown, display
 
 from pmovalue import charts
 from pmovalue.config import Params
-from pmovalue.metrics import catalog, compute_metrics, metric_history, project_metrics
+from pmovalue.metrics import (
+    catalog,
+    compute_metrics,
+    metric_history,
+    project_metrics,
+    value_index_formula,
+)
 from pmovalue.metrics.catalog import METRICS
 
 RESULT_FILES = ("metrics", "projects", "history")
 _chart_ids = itertools.count(1)
+BLANK = "–"  # an empty table cell (en dash): nothing to show, as opposed to a zero
+OPEN_STATUSES = ("active", "on_hold", "")  # projects that can still be steered
 
 
 def load_tables(input_dir: str | Path) -> dict[str, pd.DataFrame]:
@@ -47,12 +59,16 @@ class UnitView:
     peers: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def value(self, metric_id: str) -> float:
-        row = self.metrics.loc[self.metrics["metric"] == metric_id, "value"]
-        return float(row.iloc[0]) if len(row) else float("nan")
+        return metric_value(self.metrics, metric_id)
 
     def status(self, metric_id: str) -> str:
         row = self.metrics.loc[self.metrics["metric"] == metric_id, "status"]
-        return str(row.iloc[0]) if len(row) else ""
+        return str(row.iloc[0]) if len(row) and pd.notna(row.iloc[0]) else ""
+
+
+def metric_value(metrics: pd.DataFrame, metric_id: str) -> float:
+    row = metrics.loc[metrics["metric"] == metric_id, "value"]
+    return float(row.iloc[0]) if len(row) and pd.notna(row.iloc[0]) else float("nan")
 
 
 def unit_view(
@@ -106,13 +122,39 @@ def record(
 # ---- formatting -------------------------------------------------------------------------------
 
 
-def fmt(metric_id: str, value: float, currency: str = "") -> str:
-    """A metric value as a reader expects it: money with separators, indices to 2 decimals."""
-    if value is None or pd.isna(value):
-        return "n/a"
+def _blank(value: Any) -> bool:
+    return value is None or bool(pd.isna(value))
+
+
+def money(value: float, currency: str = "", blank: str = "n/a") -> str:
+    """Money in full with thousands separators: `GBP 1,234,567`, `GBP -4,665,184`."""
+    if _blank(value):
+        return blank
+    return f"{currency} {value:,.0f}".strip()
+
+
+def money_compact(value: float, currency: str = "", blank: str = "n/a") -> str:
+    """Money short enough for a card: `GBP 51.2m`, `GBP 950k`, `GBP -4.7m`, `GBP 1.2bn`."""
+    if _blank(value):
+        return blank
+    size, sign = abs(float(value)), "-" if value < 0 else ""
+    text = f"{size:,.0f}"
+    for step, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        if size >= step * 0.9995:  # 999,950 reads as 1.0m, not 1000.0k
+            scaled = size / step
+            text = f"{scaled:.1f}{suffix}" if scaled < 100 else f"{scaled:.0f}{suffix}"
+            break
+    return f"{currency} {sign}{text}".strip()
+
+
+def fmt(metric_id: str, value: float, currency: str = "", blank: str = "n/a") -> str:
+    """A metric value as a reader expects it: money with separators, indices to 2 decimals,
+    percentages to 1 decimal, days and counts as whole numbers, NPS signed."""
+    if _blank(value):
+        return blank
     unit = METRICS[metric_id].unit if metric_id in METRICS else ""
     if unit == "currency":
-        return f"{currency} {value:,.0f}".strip()
+        return money(value, currency)
     if unit == "pct":
         return f"{value:.1f}%"
     if unit == "count":
@@ -120,74 +162,248 @@ def fmt(metric_id: str, value: float, currency: str = "") -> str:
     if unit == "days":
         return f"{value:,.0f} days"
     if metric_id == "nps":
-        return f"{value:+.0f}"
+        return _signed(value, 0)
+    if metric_id == "maturity_level":
+        return f"{value:.0f}"
+    if metric_id == "value_index":
+        return f"{value:.1f}"
     return f"{value:.2f}"
 
 
-def _badge(status: str) -> str:
-    if not status:
-        return '<span class="rag rag-none">no target</span>'
+def _signed(value: float, digits: int) -> str:
+    """`+25`, `-79`, and `0` (never `+0` or `-0`)."""
+    text = f"{value:+.{digits}f}"
+    return text[1:] if float(text) == 0 else text
+
+
+def fmt_cell(value: Any, kind: str) -> str:
+    """One table cell: `index` 2 dp, `money` and `int` with separators, `days` whole, `pct`
+    1 dp, `score` 2 dp, `signed` whole number with sign; blank as an en dash."""
+    if _blank(value):
+        return BLANK
+    if kind == "index" or kind == "score":
+        return f"{value:.2f}"
+    if kind in ("money", "int", "days"):
+        return f"{value:,.0f}"
+    if kind == "signed_money":
+        return f"{value:+,.0f}"
+    if kind == "pct":
+        return f"{value:.1f}"
+    if kind == "signed":
+        return _signed(value, 0)
+    return str(value)
+
+
+def _badge(status: str, blank: str = '<span class="rag rag-none">no target</span>') -> str:
+    status = str(status or "")
+    if status not in ("green", "amber", "red"):
+        return blank
     return f'<span class="rag rag-{status}">{status.upper()}</span>'
 
 
-# ---- display ----------------------------------------------------------------------------------
+def badge(status: str) -> str:
+    """The RAG badge of a table cell: the status written out on its colour, `–` when none."""
+    return _badge(status, BLANK)
 
 
-def chart_html(fig: go.Figure, table: pd.DataFrame | None = None) -> str:
-    """A chart as an HTML fragment using the page's plotly.js, with a data table alternative."""
-    div_id = f"chart-{next(_chart_ids)}"
-    plot = fig.to_html(
-        full_html=False,
-        include_plotlyjs=False,
-        div_id=div_id,
-        config={"displaylogo": False, "responsive": True},
+def target_text(metric_id: str, params: Params, currency: str = "") -> str:
+    """What a metric is judged against, as a reader would say it (`≥ 80.0%`, `≤ 30 days`,
+    `within ±5.0%`, and for indices the green threshold); `–` when nothing."""
+    info = METRICS.get(metric_id)
+    if info is None:
+        return BLANK
+    if info.index:
+        return f"≥ {params.thresholds.index_green_min:.2f}"
+    target = params.targets.get(metric_id)
+    if target is None or info.direction is None:
+        return BLANK
+    value = fmt(metric_id, target, currency)
+    if info.direction == "higher":
+        return f"≥ {value}"
+    if info.direction == "lower":
+        return f"≤ {value}"
+    return f"within ±{fmt(metric_id, abs(target), currency).lstrip('+')}"
+
+
+# ---- tables and charts as HTML ----------------------------------------------------------------
+
+
+def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula get a leading quote."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(
+                lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v
+            )
+    return out
+
+
+def csv_link(frame: pd.DataFrame, csv_name: str, text: str = "Download CSV") -> str:
+    data = urllib.parse.quote(_csv_safe(frame).to_csv(index=False))
+    return (
+        f'<a class="download" download="{html.escape(csv_name)}" '
+        f'href="data:text/csv;charset=utf-8,{data}">{html.escape(text)}</a>'
     )
-    title = html.escape(str(fig.layout.title.text or "Chart"))
+
+
+def _auto_cell(value: Any, big: bool) -> str:
+    if _blank(value):
+        return BLANK
+    if isinstance(value, float):
+        return f"{value:,.0f}" if big else f"{value:,.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def table_html(
+    frame: pd.DataFrame,
+    caption: str = "",
+    csv_name: str | None = None,
+    *,
+    csv: pd.DataFrame | None = None,
+    html_columns: Iterable[str] = (),
+    numeric_columns: Iterable[str] | None = None,
+    note: str = "",
+) -> str:
+    """An HTML table with every cell escaped (except `html_columns`, which hold markup this
+    module made, e.g. RAG badges). Numeric columns are right-aligned; raw floats are formatted
+    (2 decimals, or whole numbers with separators when the column's values reach 1,000).
+    With csv_name, a link downloads `csv` (default: the frame itself) as CSV, offline."""
+    raw_html = set(html_columns)
+    if numeric_columns is None:
+        numeric = {c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])}
+    else:
+        numeric = set(numeric_columns)
+    head = "".join(
+        f'<th scope="col"{" class=num" if c in numeric else ""}>{html.escape(str(c))}</th>'
+        for c in frame.columns
+    )
+    big = {
+        c: bool(pd.api.types.is_float_dtype(frame[c]) and frame[c].abs().max() >= 1000)
+        for c in frame.columns
+    }
+    rows = []
+    for values in frame.itertuples(index=False, name=None):
+        cells = []
+        for c, v in zip(frame.columns, values, strict=True):
+            cls = ' class="num"' if c in numeric else ""
+            text = str(v) if c in raw_html else html.escape(_auto_cell(v, big[c]))
+            cells.append(f"<td{cls}>{text}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    cap = f'<p class="caption">{html.escape(caption)}</p>' if caption else ""
+    link = csv_link(csv if csv is not None else frame, csv_name) if csv_name else ""
+    extra = f'<p class="table-note">{html.escape(note)}</p>' if note else ""
+    tools = f'<div class="table-tools">{cap}{link}</div>' if cap or link else ""
+    return (
+        f'<div class="table-wrap">{tools}<table class="data"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>{extra}</div>"
+    )
+
+
+def show_table(
+    frame: pd.DataFrame, caption: str = "", csv_name: str | None = None, **kw: Any
+) -> None:
+    display(HTML(table_html(frame, caption, csv_name, **kw)))
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).strip()
+
+
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "displayModeBar": "hover",  # the toolbar never covers the title unless asked for
+    "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
+}
+
+
+def chart_html(
+    fig: go.Figure, table: pd.DataFrame | None = None, csv_name: str | None = None, **kw: Any
+) -> str:
+    """A chart as an HTML fragment using the page's plotly.js, with its data as a table (a
+    screen-reader alternative, also downloadable as CSV)."""
+    div_id = f"chart-{next(_chart_ids)}"
+    plot = fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG)
+    title = html.escape(_plain(str(fig.layout.title.text or "Chart")))
     alt = ""
     if table is not None and len(table):
         alt = (
             f'<details class="chart-data"><summary>Data table: {title}</summary>'
-            f"{table_html(table, caption=title)}</details>"
+            f"{table_html(table, csv_name=csv_name, **kw)}</details>"
         )
     return f'<figure class="chart" aria-label="{title}">{plot}{alt}</figure>'
 
 
-def show_chart(fig: go.Figure, table: pd.DataFrame | None = None) -> None:
-    display(HTML(chart_html(fig, table)))
+def show_chart(
+    fig: go.Figure, table: pd.DataFrame | None = None, csv_name: str | None = None, **kw: Any
+) -> None:
+    display(HTML(chart_html(fig, table, csv_name, **kw)))
 
 
-def table_html(frame: pd.DataFrame, caption: str = "", csv_name: str | None = None) -> str:
-    """An escaped HTML table; with csv_name, a link downloads the same rows as CSV (offline)."""
-    body = frame.to_html(index=False, escape=True, na_rep="n/a", classes="data", border=0)
-    cap = f"<p class='caption'>{html.escape(caption)}</p>" if caption else ""
-    link = ""
-    if csv_name:
-        data = urllib.parse.quote(frame.to_csv(index=False))
-        link = (
-            f'<a class="download" download="{html.escape(csv_name)}" '
-            f'href="data:text/csv;charset=utf-8,{data}">Download CSV</a>'
-        )
-    return f'<div class="table-wrap">{cap}{link}{body}</div>'
+# ---- headline ---------------------------------------------------------------------------------
 
 
-def show_table(frame: pd.DataFrame, caption: str = "", csv_name: str | None = None) -> None:
-    display(HTML(table_html(frame, caption, csv_name)))
+def _card_value(mid: str, value: float, currency: str) -> tuple[str, str]:
+    """(text shown, full value for the title attribute) of a headline card."""
+    if METRICS[mid].unit == "currency":
+        return money_compact(value, currency), money(value, currency)
+    text = fmt(mid, value, currency)
+    return text, text
 
 
-def headline_html(metrics: pd.DataFrame, ids: list[str], currency: str) -> str:
-    """The strip of key metrics with their RAG status written out."""
+def _delta(mid: str, now: float, before: float, before_period: str, currency: str) -> str:
+    """`up 0.02 on 2026-Q2` / `down GBP 1.2m on 2026-Q2` / `unchanged on 2026-Q2`."""
+    if _blank(now) or _blank(before) or not before_period:
+        return ""
+    unit = METRICS[mid].unit
+    diff = now - before
+    if unit == "currency":
+        size = money_compact(abs(diff), currency)
+    elif unit == "pct":
+        size = f"{abs(diff):.1f} pts"
+    elif mid in ("nps", "maturity_level") or unit == "count":
+        size = f"{abs(diff):.0f}"
+    elif mid == "value_index":
+        size = f"{abs(diff):.1f}"
+    else:
+        size = f"{abs(diff):.2f}"
+    if float(re.sub(r"[^0-9.]", "", size) or 0) == 0:
+        return f"unchanged on {before_period}"
+    return f"{'up' if diff > 0 else 'down'} {size} on {before_period}"
+
+
+def headline_html(
+    metrics: pd.DataFrame,
+    ids: list[str],
+    currency: str,
+    history: pd.DataFrame | None = None,
+    period: str | None = None,
+) -> str:
+    """The strip of key metrics: value (money compact, in full on hover), RAG status written
+    out, change since the previous quarter, and the metric's note."""
     cards = []
     by_id = metrics.set_index("metric")
     for mid in ids:
         if mid not in by_id.index:
             continue
         row = by_id.loc[mid]
-        note = f'<span class="note">{html.escape(str(row["note"]))}</span>' if row["note"] else ""
+        text, full = _card_value(mid, row["value"], currency)
+        title = f' title="{html.escape(full)}"' if full != text else ""
+        delta = ""
+        if history is not None and period is not None and len(history):
+            before, when = previous_value(history, mid, period)
+            change = _delta(mid, row["value"], before, when, currency)
+            delta = f'<span class="delta">{html.escape(change)}</span>' if change else ""
+        note = str(row["note"]) if pd.notna(row["note"]) else ""
+        note_html = f'<span class="note">{html.escape(note)}</span>' if note else ""
         cards.append(
             f'<div class="kpi" data-metric="{mid}"><span class="label">'
             f"{html.escape(METRICS[mid].label)}</span>"
-            f'<span class="value">{html.escape(fmt(mid, row["value"], currency))}</span>'
-            f"{_badge(str(row['status']))}{note}</div>"
+            f'<span class="value"{title}>{html.escape(text)}</span>'
+            f"{_badge(str(row['status']))}{delta}{note_html}</div>"
         )
     return f'<div class="headline">{"".join(cards)}</div>'
 
@@ -205,60 +421,180 @@ HEADLINE = [
 
 
 def show_headline(view: UnitView) -> None:
-    display(HTML(headline_html(view.metrics, HEADLINE, view.params.report.currency)))
+    display(
+        HTML(
+            headline_html(
+                view.metrics, HEADLINE, view.params.report.currency, view.history, view.period
+            )
+        )
+    )
+
+
+def findings_html(sentences: list[str]) -> str:
+    if not sentences:
+        return '<p class="findings">No findings.</p>'
+    items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences)
+    return f'<ul class="findings">{items}</ul>'
 
 
 def show_findings(sentences: list[str]) -> None:
-    display(Markdown("\n".join(f"- {s}" for s in sentences) or "_No findings._"))
+    display(HTML(findings_html(sentences)))
 
 
 # ---- findings ---------------------------------------------------------------------------------
 
 
-def _previous(history: pd.DataFrame, metric_id: str, period: str) -> float:
+def previous_value(history: pd.DataFrame, metric_id: str, period: str) -> tuple[float, str]:
+    """The metric's latest non-blank value before `period`, and that period ('' if none)."""
+    if history.empty:
+        return float("nan"), ""
     rows = history[(history["metric"] == metric_id) & (history["period"] < period)]
     rows = rows.dropna(subset=["value"]).sort_values("period")
-    return float(rows["value"].iloc[-1]) if len(rows) else float("nan")
+    if not len(rows):
+        return float("nan"), ""
+    return float(rows["value"].iloc[-1]), str(rows["period"].iloc[-1])
 
 
-def change_sentence(label: str, before: float, now: float, digits: int = 2) -> str:
-    """`CPI fell from 0.97 to 0.91` / `rose` / `held at`."""
-    if pd.isna(now):
+def _previous(history: pd.DataFrame, metric_id: str, period: str) -> float:
+    return previous_value(history, metric_id, period)[0]
+
+
+def change_sentence(
+    label: str,
+    before: float,
+    now: float,
+    digits: int = 2,
+    fmt_value: Callable[[float], str] | None = None,
+) -> str:
+    """`CPI fell from 0.97 to 0.91` / `rose` / `held at` (equal as shown, to `digits`)."""
+    show = fmt_value or (lambda v: f"{v:.{digits}f}")
+    if _blank(now):
         return f"{label} cannot be computed this quarter"
-    if pd.isna(before):
-        return f"{label} is {now:.{digits}f}"
+    if _blank(before):
+        return f"{label} is {show(now)}"
     if round(now, digits) == round(before, digits):
-        return f"{label} held at {now:.{digits}f}"
+        return f"{label} held at {show(now)}"
     word = "rose" if now > before else "fell"
-    return f"{label} {word} from {before:.{digits}f} to {now:.{digits}f}"
+    return f"{label} {word} from {show(before)} to {show(now)}"
+
+
+def index_band(status: str, green_min: float, amber_min: float) -> str:
+    """`red: below 0.90` / `amber: 0.90 to 0.95` / `green: 0.95 or more`."""
+    return {
+        "red": f"red: below {amber_min:.2f}",
+        "amber": f"amber: {amber_min:.2f} to {green_min:.2f}",
+        "green": f"green: {green_min:.2f} or more",
+    }.get(status, "no status")
+
+
+def count_below(values: pd.Series, threshold: float) -> tuple[int, int]:
+    """(how many of the non-blank values are below threshold, how many are non-blank)."""
+    known = pd.to_numeric(values, errors="coerce").dropna()
+    return int((known < threshold).sum()), len(known)
+
+
+def _names(names: list[str], limit: int = 3) -> str:
+    if len(names) <= limit:
+        return ", ".join(names)
+    return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
+
+
+def _forecast_sentence(projects: pd.DataFrame, currency: str) -> str | None:
+    """Forecast cost at completion against budget, over the projects that have both."""
+    if not {"bac", "eac"} <= set(projects.columns):
+        return None
+    both = projects.dropna(subset=["bac", "eac"])
+    if both.empty or both["bac"].sum() <= 0:
+        return None
+    bac, eac = float(both["bac"].sum()), float(both["eac"].sum())
+    diff = eac - bac
+    pct = 100 * diff / bac
+    if round(pct, 1) == 0:
+        verdict = "on budget"
+    else:
+        verdict = f"{money_compact(abs(diff), currency)} ({abs(pct):.1f}%) " + (
+            "over" if diff > 0 else "under"
+        )
+    return (
+        f"The {len(both)} projects with a forecast expect to cost "
+        f"{money_compact(eac, currency)} against budgets of {money_compact(bac, currency)}: "
+        f"{verdict}."
+    )
+
+
+def delivery_findings(
+    projects: pd.DataFrame, green_min: float, amber_min: float, currency: str
+) -> list[str]:
+    """Counts of projects red on cost and on schedule, and the forecast against budget."""
+    out: list[str] = []
+    if "cpi" in projects:
+        red, n = count_below(projects["cpi"], amber_min)
+        if n:
+            out.append(
+                f"{red} of {n} projects with earned value data are red on cost "
+                f"(CPI below {amber_min:.2f})."
+            )
+    if "spi_t" in projects:
+        late, n = count_below(projects["spi_t"], amber_min)
+        if n:
+            out.append(
+                f"{late} of {n} projects are red on schedule by earned schedule "
+                f"(SPI(t) below {amber_min:.2f})."
+            )
+    forecast = _forecast_sentence(projects, currency)
+    if forecast:
+        out.append(forecast)
+    return out
+
+
+def index_change_findings(
+    metrics: pd.DataFrame, history: pd.DataFrame, period: str, params: Params
+) -> list[str]:
+    """`CPI fell from 0.86 to 0.85 (red: below 0.90).` for CPI and SPI."""
+    t = params.thresholds
+    out = []
+    for mid, label in (("cpi", "CPI"), ("spi", "SPI")):
+        now = metric_value(metrics, mid)
+        before = _previous(history, mid, period)
+        row = metrics.loc[metrics["metric"] == mid, "status"]
+        status = str(row.iloc[0]) if len(row) else ""
+        band = index_band(status, t.index_green_min, t.index_amber_min)
+        out.append(f"{change_sentence(label, before, now)} ({band}).")
+    return out
 
 
 def unit_findings(view: UnitView) -> list[str]:
-    """Short sentences stating a unit's findings with their numbers."""
-    out: list[str] = []
-    projects = view.projects
-    green, amber = view.params.thresholds.index_green_min, view.params.thresholds.index_amber_min
-    measured = projects.dropna(subset=["cpi"])
-    if len(measured):
-        red = int((measured["cpi"] < amber).sum())
+    """Short sentences stating a unit's findings with their numbers, most important first."""
+    t = view.params.thresholds
+    cur = _currency(view)
+    out = index_change_findings(view.metrics, view.history, view.period, view.params)
+    out += delivery_findings(view.projects, t.index_green_min, t.index_amber_min, cur)
+    red, amber = view.value("rating_red_count"), view.value("rating_amber_count")
+    green = view.value("rating_green_count")
+    if not any(_blank(v) for v in (red, amber, green)) and red + amber + green > 0:
         out.append(
-            f"{red} of {len(measured)} projects with earned value data are red on cost "
-            f"(CPI below {amber:.2f})."
-        )
-    for mid, label in (("cpi", "CPI"), ("spi", "SPI")):
-        now = view.value(mid)
-        before = _previous(view.history, mid, view.period)
-        out.append(change_sentence(label, before, now) + f" ({view.status(mid) or 'no status'}).")
-    late = projects.dropna(subset=["spi_t"])
-    if len(late):
-        behind = int((late["spi_t"] < green).sum())
-        out.append(
-            f"{behind} of {len(late)} projects are behind schedule by earned schedule "
-            f"(SPI(t) below {green:.2f})."
+            f"Project managers rate {red:.0f} of {red + amber + green:.0f} projects red "
+            f"and {amber:.0f} amber."
         )
     real = view.value("benefits_realization_pct")
-    if not pd.isna(real):
-        out.append(f"Benefits realized to date are {real:.0f}% of the baseline forecast.")
+    if not _blank(real):
+        target = view.params.targets.get("benefits_realization_pct")
+        aim = f" (target {target:.0f}%)" if target is not None else ""
+        out.append(f"Benefits realized to date are {real:.0f}% of the baseline forecast{aim}.")
+    nps = view.value("nps")
+    if not _blank(nps):
+        before = _previous(view.history, "nps", view.period)
+        out.append(change_sentence("NPS", before, nps, 0, lambda v: _signed(v, 0)) + ".")
+    level = view.value("maturity_level")
+    scores = maturity_scores(view.metrics)
+    known = {d: v for d, v in scores.items() if not _blank(v)}
+    if not _blank(level) and known:
+        weakest = min(known, key=lambda d: known[d])
+        stage = catalog.MATURITY_STAGES.get(int(level), "")
+        out.append(
+            f"PMO maturity is level {level:.0f} ({stage}), held back by {weakest} "
+            f"({known[weakest]:.2f})."
+        )
     return out
 
 
@@ -278,10 +614,19 @@ def show_evm_curves(view: UnitView) -> None:
     if evm is None or evm.empty:
         return _missing("earned value (EVM)")
     evm = evm[evm["period"] <= view.period]
-    table = evm.groupby("period", as_index=False)[
+    cur = _currency(view)
+    sums = evm.groupby("period", as_index=False)[
         ["planned_value", "earned_value", "actual_cost"]
     ].sum()
-    show_chart(charts.evm_curves(evm, _currency(view)), table)
+    table = sums.rename(
+        columns={
+            "period": "Quarter",
+            "planned_value": f"Planned value PV ({cur})",
+            "earned_value": f"Earned value EV ({cur})",
+            "actual_cost": f"Actual cost AC ({cur})",
+        }
+    )
+    show_chart(charts.evm_curves(evm, cur), table, f"{view.unit_id}-evm.csv")
 
 
 def show_quadrant(view: UnitView) -> None:
@@ -289,15 +634,30 @@ def show_quadrant(view: UnitView) -> None:
     data = view.projects.dropna(subset=["cpi", "spi"])
     if data.empty:
         return _missing("earned value (EVM)")
+    status = [
+        charts.worst_index_status(c, s, t.index_green_min, t.index_amber_min)
+        for c, s in zip(data["cpi"], data["spi"], strict=True)
+    ]
+    table = pd.DataFrame(
+        {
+            "Project": data["project_id"].astype(str),
+            "Name": data["project_name"].astype(str),
+            "CPI": data["cpi"].round(2),
+            "SPI": data["spi"].round(2),
+            "Worse index": [s.upper() for s in status],
+        }
+    ).sort_values(["CPI"])
     show_chart(
         charts.cpi_spi_quadrant(data, t.index_green_min, t.index_amber_min),
-        data[["project_id", "project_name", "cpi", "spi"]].round(3),
+        table,
+        f"{view.unit_id}-cpi-spi.csv",
     )
 
 
 ATTENTION_COLUMNS = [
     "project_id",
     "project_name",
+    "reason",
     "status",
     "rating",
     "cpi",
@@ -308,43 +668,141 @@ ATTENTION_COLUMNS = [
     "vac",
     "slip_days",
 ]
+ATTENTION_SHOWN = 10
+
+
+def _below(label: str, value: float, threshold: float) -> str:
+    shown = f"{value:.2f}"
+    if shown == f"{threshold:.2f}":  # 0.899 must not read "0.90 < 0.90"
+        shown = f"{value:.3f}"
+    return f"{label} {shown} < {threshold:.2f}"
+
+
+def attention_reason(row: Mapping[str, Any], amber_min: float) -> str:
+    """Why a project is on the attention list: `CPI 0.78 < 0.90; rated red`."""
+    parts = []
+    for col, label in (("cpi", "CPI"), ("spi", "SPI"), ("spi_t", "SPI(t)")):
+        v = row.get(col)
+        if not _blank(v) and v < amber_min:
+            parts.append(_below(label, float(v), amber_min))
+    if str(row.get("rating") or "").lower() == "red":
+        parts.append("rated red")
+    return "; ".join(parts)
+
+
+def attention_rows(projects: pd.DataFrame, amber_min: float) -> pd.DataFrame:
+    """Projects red on CPI, SPI or SPI(t) (below `amber_min`) or rated red, each with the
+    reason. Open projects (active, on hold) come first, then the worst index first."""
+    p = projects.copy()
+    for col in ("cpi", "spi", "spi_t"):
+        if col not in p:
+            p[col] = float("nan")
+    if "rating" not in p:
+        p["rating"] = ""
+    p["reason"] = [attention_reason(r, amber_min) for r in p.to_dict("records")]
+    p = p[p["reason"] != ""]
+    status = p["status"].fillna("").astype(str).str.lower() if "status" in p else ""
+    p = p.assign(
+        _closed=~pd.Series(status, index=p.index).isin(OPEN_STATUSES),
+        _worst=p[["cpi", "spi", "spi_t"]].min(axis=1, skipna=True),
+    )
+    p = p.sort_values(["_closed", "_worst"], na_position="last", kind="stable")
+    cols = [c for c in ATTENTION_COLUMNS if c in p.columns]
+    return p[cols].reset_index(drop=True)
 
 
 def attention_projects(view: UnitView) -> pd.DataFrame:
-    """Projects red on CPI, SPI or SPI(t), or rated red; worst cost first."""
-    p = view.projects
-    amber = view.params.thresholds.index_amber_min
-    flag = (p["cpi"] < amber) | (p["spi"] < amber) | (p["spi_t"] < amber) | (p["rating"] == "red")
-    cols = [c for c in ATTENTION_COLUMNS if c in p.columns]
-    return p.loc[flag.fillna(False), cols].sort_values("cpi", na_position="last").round(2)
+    """The unit's attention list (all rows, raw numbers)."""
+    return attention_rows(view.projects, view.params.thresholds.index_amber_min)
 
 
-def show_attention(view: UnitView) -> None:
+def attention_display(rows: pd.DataFrame, currency: str) -> pd.DataFrame:
+    """The attention list for reading: readable headers, formatted numbers, the reason early."""
+
+    def col(name: str, kind: str) -> list[str]:
+        values = rows[name] if name in rows else pd.Series([None] * len(rows))
+        return [fmt_cell(v, kind) for v in values]
+
+    over = rows["eac"] - rows["bac"] if {"eac", "bac"} <= set(rows.columns) else None
+    return pd.DataFrame(
+        {
+            "Project": rows["project_id"].astype(str),
+            "Name": rows["project_name"].astype(str),
+            "Why listed": rows["reason"],
+            "CPI": col("cpi", "index"),
+            "SPI": col("spi", "index"),
+            "SPI(t)": col("spi_t", "index"),
+            f"EAC − BAC ({currency})": [fmt_cell(v, "signed_money") for v in over]
+            if over is not None
+            else BLANK,
+            "Slip (days)": col("slip_days", "days"),
+            "Status": rows["status"].fillna("").astype(str).str.replace("_", " "),
+            "Rating": rows["rating"].fillna("").astype(str),
+            f"BAC ({currency})": col("bac", "money"),
+            f"EAC ({currency})": col("eac", "money"),
+        }
+    )
+
+
+def show_attention(view: UnitView, limit: int = ATTENTION_SHOWN) -> None:
     rows = attention_projects(view)
     if rows.empty:
-        display(Markdown("No project is red on cost or schedule this quarter."))
+        display(Markdown("No project is red on cost or schedule or rated red this quarter."))
         return
-    show_table(rows, f"{len(rows)} projects need attention", f"{view.unit_id}-attention.csv")
+    shown = attention_display(rows.head(limit), _currency(view))
+    more = len(rows) - len(shown)
+    caption = (
+        f"{len(rows)} projects need attention"
+        + (f": the first {len(shown)} shown" if more > 0 else "")
+        + " (open projects first, then the lowest index)"
+    )
+    note = f"{more} more in the CSV, which lists all {len(rows)}." if more > 0 else ""
+    cur = _currency(view)
+    numeric = ["CPI", "SPI", "SPI(t)", f"EAC − BAC ({cur})", "Slip (days)", f"BAC ({cur})"]
+    show_table(
+        shown,
+        caption,
+        f"{view.unit_id}-attention.csv",
+        csv=rows.round(4),
+        numeric_columns=[*numeric, f"EAC ({cur})"],
+        note=note,
+    )
+
+
+def metric_table(
+    metrics: pd.DataFrame, level: str, params: Params
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(table for reading, raw rows for the CSV) of one level's metrics."""
+    cur = params.report.currency
+    rows = metrics[metrics["metric"].map(lambda m: METRICS[m].level == level)]
+    shown = pd.DataFrame(
+        {
+            "Metric": [METRICS[m].label for m in rows["metric"]],
+            "Value": [
+                fmt(m, v, cur, blank=BLANK)
+                for m, v in zip(rows["metric"], rows["value"], strict=True)
+            ],
+            "Status": [badge(s) for s in rows["status"]],
+            "Target": [target_text(m, params, cur) for m in rows["metric"]],
+            "Note": [n if isinstance(n, str) and n else BLANK for n in rows["note"]],
+        }
+    )
+    raw = rows[["metric", "value", "status", "note"]].assign(
+        label=[METRICS[m].label for m in rows["metric"]],
+        target=[params.targets.get(m) for m in rows["metric"]],
+    )
+    return shown, raw
 
 
 def show_metric_table(view: UnitView, level: str) -> None:
-    rows = view.metrics[view.metrics["metric"].map(lambda m: METRICS[m].level == level)]
-    out = pd.DataFrame(
-        {
-            "metric": [METRICS[m].label for m in rows["metric"]],
-            "value": [
-                fmt(m, v, _currency(view))
-                for m, v in zip(rows["metric"], rows["value"], strict=True)
-            ],
-            "status": rows["status"].replace("", "no target").str.upper(),
-            "target": [
-                fmt(m, view.params.targets.get(m, float("nan")), _currency(view))
-                for m in rows["metric"]
-            ],
-            "note": rows["note"],
-        }
+    shown, raw = metric_table(view.metrics, level, view.params)
+    show_table(
+        shown,
+        csv_name=f"{view.unit_id}-{level}.csv",
+        csv=raw,
+        html_columns=["Status"],
+        numeric_columns=["Value"],
     )
-    show_table(out, csv_name=f"{view.unit_id}-{level}.csv")
 
 
 def show_benefits(view: UnitView) -> None:
@@ -352,17 +810,30 @@ def show_benefits(view: UnitView) -> None:
     if b is None or b.empty:
         return _missing("benefits")
     b = b[b["period"] <= view.period]
+    cur = _currency(view)
     table = b.groupby("period", as_index=False)[["baseline_forecast", "realized"]].sum()
-    show_chart(charts.benefits_chart(b, _currency(view)), table)
+    table.columns = ["Quarter", f"Baseline forecast ({cur})", f"Realized ({cur})"]
+    show_chart(charts.benefits_chart(b, cur), table, f"{view.unit_id}-benefits.csv")
 
 
 def show_alignment(view: UnitView) -> None:
     data = view.projects.dropna(subset=["alignment_score", "npv"])
     if data.empty:
         return _missing("alignment or cash flow")
+    cur = _currency(view)
+    table = pd.DataFrame(
+        {
+            "Project": data["project_id"].astype(str),
+            "Name": data["project_name"].astype(str),
+            "Alignment (1-5)": data["alignment_score"].round(2),
+            f"NPV ({cur})": data["npv"].round(0),
+            f"BAC ({cur})": data["bac"].round(0),
+        }
+    ).sort_values("Alignment (1-5)")
     show_chart(
-        charts.alignment_bubble(data, _currency(view), view.params.alignment.aligned_threshold),
-        data[["project_id", "project_name", "alignment_score", "npv", "bac"]].round(2),
+        charts.alignment_bubble(data, cur, view.params.alignment.aligned_threshold),
+        table,
+        f"{view.unit_id}-alignment.csv",
     )
 
 
@@ -371,7 +842,9 @@ def show_satisfaction(view: UnitView) -> None:
     if h["value"].isna().all():
         return _missing("survey")
     table = h.pivot_table(index="period", columns="metric", values="value").reset_index()
-    show_chart(charts.satisfaction_trend(h), table.round(1))
+    table.columns.name = None
+    table = table.rename(columns={"period": "Quarter", "nps": "NPS", "csat_pct": "CSAT (%)"})
+    show_chart(charts.satisfaction_trend(h), table.round(1), f"{view.unit_id}-satisfaction.csv")
 
 
 def maturity_scores(metrics: pd.DataFrame) -> dict[str, float]:
@@ -386,12 +859,16 @@ def show_maturity(view: UnitView) -> None:
     targets = view.params.maturity.targets
     table = pd.DataFrame(
         {
-            "dimension": list(scores),
-            "score": list(scores.values()),
-            "target": [targets.get(d) for d in scores],
+            "Dimension": [d.capitalize() for d in scores],
+            "Score (1-4)": list(scores.values()),
+            "Target": [targets.get(d) for d in scores],
         }
     ).round(2)
-    show_chart(charts.maturity_radar(scores, targets, view.unit_name), table)
+    show_chart(
+        charts.maturity_radar(scores, targets, view.unit_name),
+        table,
+        f"{view.unit_id}-maturity.csv",
+    )
     level = view.value("maturity_level")
     if not pd.isna(level):
         stage = catalog.MATURITY_STAGES.get(int(level), "")
@@ -407,37 +884,110 @@ def show_maturity(view: UnitView) -> None:
 TREND_METRICS = ["cpi", "spi", "spi_t_median"]
 
 
+def _trend_table(h: pd.DataFrame) -> pd.DataFrame:
+    table = h.pivot_table(index="period", columns="metric", values="value").reset_index()
+    table.columns.name = None
+    cols = ["period", *[m for m in TREND_METRICS if m in table.columns]]
+    return table[cols].rename(
+        columns={"period": "Quarter", **{m: charts.SHORT_LABELS.get(m, m) for m in TREND_METRICS}}
+    )
+
+
 def show_trends(view: UnitView) -> None:
     h = view.history[view.history["metric"].isin(TREND_METRICS)]
     if h["value"].isna().all():
         return _missing("history")
-    table = h.pivot_table(index="period", columns="metric", values="value").reset_index()
-    show_chart(charts.metric_trends(h, TREND_METRICS), table.round(3))
+    show_chart(
+        charts.metric_trends(h, TREND_METRICS),
+        _trend_table(h).round(3),
+        f"{view.unit_id}-trends.csv",
+    )
 
 
 PEER_METRICS = [
+    "value_index",
     "cpi",
     "spi",
     "benefits_realization_pct",
     "aligned_spend_pct",
     "nps",
     "maturity_profile",
-    "value_index",
 ]
+# Column headers of comparison tables: short, with the unit of the numbers below them.
+COLUMN_HEADERS = {
+    "value_index": "Value index (0-100)",
+    "cpi": "CPI",
+    "spi": "SPI",
+    "on_budget_pct": "On budget (%)",
+    "on_time_pct": "On time (%)",
+    "benefits_realization_pct": "Benefits realized (%)",
+    "aligned_spend_pct": "Aligned spend (%)",
+    "nps": "NPS (-100 to 100)",
+    "maturity_profile": "Maturity (1-4)",
+    "maturity_level": "Maturity level (1-4)",
+}
+
+
+def _value_and_badge(mid: str, value: float, status: str) -> str:
+    text = html.escape(fmt(mid, value, blank=BLANK).removesuffix("%"))
+    mark = badge(status) if status in ("green", "amber", "red") else ""
+    return f'<span class="cell-value">{text}</span> {mark}'.strip()
+
+
+def comparison_tables(
+    unit_metrics: pd.DataFrame, metric_ids: list[str], highlight: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(table for reading, raw CSV) of units (rows) by metrics: each cell the value with its
+    RAG badge; units ranked by value index, best first."""
+    shown_rows, raw_rows = [], []
+    for (uid, name), part in unit_metrics.groupby(["unit_id", "unit_name"], sort=False):
+        by = part.drop_duplicates("metric").set_index("metric")
+        label = html.escape(str(name))
+        if name == highlight:
+            label = f"<strong>{label}</strong> (this unit)"
+        shown: dict[str, Any] = {"Unit": label}
+        raw: dict[str, Any] = {"unit_id": uid, "unit": name}
+        for mid in metric_ids:
+            value = by["value"].get(mid, float("nan"))
+            status = str(by["status"].get(mid, "") or "")
+            shown[COLUMN_HEADERS.get(mid, METRICS[mid].label)] = _value_and_badge(
+                mid, value, status
+            )
+            raw[mid] = value
+            raw[f"{mid}_status"] = status
+        shown_rows.append(shown)
+        raw_rows.append(raw)
+    raw_frame = pd.DataFrame(raw_rows)
+    shown_frame = pd.DataFrame(shown_rows)
+    if "value_index" in raw_frame:
+        order = raw_frame["value_index"].sort_values(ascending=False, na_position="last").index
+        raw_frame, shown_frame = raw_frame.loc[order], shown_frame.loc[order]
+    return shown_frame.reset_index(drop=True), raw_frame.reset_index(drop=True)
 
 
 def show_peers(view: UnitView) -> None:
     """This unit against the others, all measured with the organisation's default parameters."""
     if view.peers.empty:
         return _missing("peer")
-    wide = view.peers.pivot_table(index="unit_name", columns="metric", values="value")
-    cols = [m for m in PEER_METRICS if m in wide.columns]
-    out = wide[cols].round(2).rename(columns={m: METRICS[m].label for m in cols})
-    out.insert(0, "unit", [f"{u} (this unit)" if u == view.unit_name else u for u in out.index])
+    shown, raw = comparison_tables(view.peers, PEER_METRICS, highlight=view.unit_name)
     show_table(
-        out.reset_index(drop=True),
-        "Compared with the other units (default parameters)",
+        shown,
+        "Compared with the other units (default parameters), best value index first",
         f"{view.unit_id}-peers.csv",
+        csv=raw,
+        html_columns=shown.columns,
+        numeric_columns=[c for c in shown.columns if c != "Unit"],
+    )
+
+
+def show_value_index_formula(view: UnitView) -> None:
+    lines = value_index_formula(view.params).splitlines()
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    display(
+        HTML(
+            '<details class="formula"><summary>How the value index is computed</summary>'
+            f"<ul>{items}</ul></details>"
+        )
     )
 
 
@@ -465,6 +1015,7 @@ class PortfolioView:
     unit_metrics: pd.DataFrame  # rows of every unit job's metrics (with unit_id, unit_name)
     metrics: pd.DataFrame  # the _portfolio metrics
     history: pd.DataFrame
+    projects: pd.DataFrame = field(default_factory=pd.DataFrame)  # per-project metrics
 
 
 def portfolio_view(
@@ -486,43 +1037,31 @@ def portfolio_view(
         if compute
         else pd.DataFrame()
     )
+    projects = project_metrics(tables, p, period) if compute else pd.DataFrame()
     if results_dir is not None and compute:
         from pmovalue.data.units import PORTFOLIO_ID
 
-        record(
-            results_dir,
-            PORTFOLIO_ID,
-            "Portfolio",
-            period,
-            metrics,
-            project_metrics(tables, p, period),
-            history,
-        )
-    return PortfolioView(period, p, tables, units, metrics, history)
+        record(results_dir, PORTFOLIO_ID, "Portfolio", period, metrics, projects, history)
+    return PortfolioView(period, p, tables, units, metrics, history, projects)
 
 
 def league_table(view: PortfolioView) -> pd.DataFrame:
-    """Units ranked by value index, with each metric's value and status written out."""
-    m = view.unit_metrics
-    rows = []
-    for (_uid, name), part in m.groupby(["unit_id", "unit_name"], sort=False):
-        by = part.set_index("metric")
-        row: dict[str, Any] = {"unit": name}
-        for mid in LEAGUE_METRICS:
-            if mid in by.index:
-                status = str(by.at[mid, "status"]).upper() or "-"
-                row[METRICS[mid].label] = f"{fmt(mid, by.at[mid, 'value'])} ({status or '-'})"
-        row["_rank"] = by["value"].get("value_index", float("nan"))
-        rows.append(row)
-    out = pd.DataFrame(rows).sort_values("_rank", ascending=False, na_position="last")
-    return out.drop(columns="_rank").reset_index(drop=True)
+    """Units ranked by value index (raw values and statuses, one row per unit)."""
+    return comparison_tables(view.unit_metrics, LEAGUE_METRICS)[1]
 
 
 def show_league(view: PortfolioView) -> None:
     if view.unit_metrics.empty:
         return _missing("unit")
+    shown, raw = comparison_tables(view.unit_metrics, LEAGUE_METRICS)
+    shown.insert(0, "Rank", [str(i) for i in range(1, len(shown) + 1)])
     show_table(
-        league_table(view), "Units ranked by value index (status in brackets)", "league-table.csv"
+        shown,
+        "Units ranked by value index, best first",
+        "league-table.csv",
+        csv=raw,
+        html_columns=shown.columns,
+        numeric_columns=[c for c in shown.columns if c != "Unit"],
     )
 
 
@@ -533,20 +1072,62 @@ def show_heatmap(view: PortfolioView) -> None:
     statuses = m.pivot_table(
         index="unit_name", columns="metric", values="status", aggfunc="first"
     ).fillna("")
+    order = list(dict.fromkeys(m["unit_name"]))
+    ranked = comparison_tables(m, LEAGUE_METRICS)[1]["unit"].tolist()
+    statuses = statuses.loc[[u for u in ranked if u in statuses.index] or order]
     cols = [c for c in LEAGUE_METRICS if c in statuses.columns]
-    show_chart(charts.units_heatmap(statuses[cols]), statuses[cols].reset_index())
+    table = statuses[cols].map(lambda s: charts.RAG_LABELS.get(s, "n/a"))
+    table = table.rename(columns={c: charts.SHORT_LABELS.get(c, c) for c in cols})
+    table.columns.name = None
+    table = table.reset_index().rename(columns={"unit_name": "Unit"})
+    show_chart(charts.units_heatmap(statuses[cols]), table, "rag-status.csv")
 
 
 def show_portfolio_headline(view: PortfolioView) -> None:
-    display(HTML(headline_html(view.metrics, HEADLINE, view.params.report.currency)))
+    display(
+        HTML(
+            headline_html(
+                view.metrics, HEADLINE, view.params.report.currency, view.history, view.period
+            )
+        )
+    )
+
+
+def portfolio_findings(view: PortfolioView) -> list[str]:
+    """The portfolio in a few sentences: the indices' change, units and projects in the red,
+    the spread of the value index, the forecast against budget."""
+    t = view.params.thresholds
+    out: list[str] = []
+    if not view.metrics.empty:
+        out += index_change_findings(view.metrics, view.history, view.period, view.params)
+    m = view.unit_metrics
+    if not m.empty:
+        cpi = m[m["metric"] == "cpi"].dropna(subset=["value"])
+        red = cpi[cpi["value"] < t.index_amber_min]
+        names = _names([str(n) for n in red["unit_name"]])
+        out.append(
+            f"{len(red)} of {len(cpi)} units are red on cost (CPI below {t.index_amber_min:.2f})"
+            + (f": {names}." if len(red) else ".")
+        )
+        vi = m[m["metric"] == "value_index"].dropna(subset=["value"]).sort_values("value")
+        if len(vi) >= 2:
+            low, high = vi.iloc[0], vi.iloc[-1]
+            out.append(
+                f"The value index ranges from {low['value']:.1f} ({low['unit_name']}) "
+                f"to {high['value']:.1f} ({high['unit_name']})."
+            )
+    if not view.projects.empty:
+        out += delivery_findings(
+            view.projects, t.index_green_min, t.index_amber_min, view.params.report.currency
+        )
+    return out
 
 
 def show_portfolio_trends(view: PortfolioView) -> None:
-    h = view.history[view.history["metric"].isin(TREND_METRICS)]
-    if h.empty or h["value"].isna().all():
+    h = view.history[view.history["metric"].isin(TREND_METRICS)] if len(view.history) else None
+    if h is None or h.empty or h["value"].isna().all():
         return _missing("history")
-    table = h.pivot_table(index="period", columns="metric", values="value").reset_index()
-    show_chart(charts.metric_trends(h, TREND_METRICS), table.round(3))
+    show_chart(charts.metric_trends(h, TREND_METRICS), _trend_table(h).round(3), "trends.csv")
 
 
 def show_portfolio_totals(view: PortfolioView) -> None:
@@ -554,16 +1135,22 @@ def show_portfolio_totals(view: PortfolioView) -> None:
     cur = view.params.report.currency
     out = pd.DataFrame(
         {
-            "metric": [METRICS[x].label for x in rows["metric"]],
-            "value": [fmt(x, v, cur) for x, v in zip(rows["metric"], rows["value"], strict=True)],
-            "note": rows["note"],
+            "Metric": [METRICS[x].label for x in rows["metric"]],
+            f"Value ({cur})": [fmt_cell(v, "money") for v in rows["value"]],
+            "Note": [n if isinstance(n, str) and n else BLANK for n in rows["note"]],
         }
     )
-    show_table(out, "Portfolio totals", "portfolio-totals.csv")
+    show_table(
+        out,
+        "Portfolio totals",
+        "portfolio-totals.csv",
+        csv=rows[["metric", "value", "note"]],
+        numeric_columns=[f"Value ({cur})"],
+    )
 
 
 def maturity_table(view: PortfolioView) -> pd.DataFrame:
-    """Each unit's maturity profile, level (weakest link) and gaps to target."""
+    """Each unit's maturity profile, level (weakest link) and gaps to target (raw values)."""
     m = view.unit_metrics
     ids = (
         [f"maturity_{d}" for d in catalog.MATURITY_DIMENSIONS]
@@ -571,33 +1158,108 @@ def maturity_table(view: PortfolioView) -> pd.DataFrame:
         + [f"maturity_gap_{d}" for d in catalog.MATURITY_DIMENSIONS]
     )
     wide = m[m["metric"].isin(ids)].pivot_table(
-        index="unit_name", columns="metric", values="value", aggfunc="first"
+        index="unit_name", columns="metric", values="value", aggfunc="first", dropna=False
     )
-    wide = wide[[c for c in ids if c in wide.columns]].round(2)
-    weakest = wide[
-        [f"maturity_{d}" for d in catalog.MATURITY_DIMENSIONS if f"maturity_{d}" in wide]
-    ].idxmin(axis=1, skipna=True)
-    wide["weakest dimension"] = weakest.str.removeprefix("maturity_")
-    wide = wide.rename(columns={c: METRICS[c].label for c in wide.columns if c in METRICS})
+    wide = wide.reindex(columns=[c for c in ids if c in wide.columns]).round(2)
+    dims = [f"maturity_{d}" for d in catalog.MATURITY_DIMENSIONS if f"maturity_{d}" in wide]
+    wide["weakest_dimension"] = [
+        min(((v, d) for d, v in row.items() if pd.notna(v)), default=(0, ""))[1].removeprefix(
+            "maturity_"
+        )
+        for row in wide[dims].to_dict("records")
+    ]
+    wide.columns.name = None
     return wide.reset_index().rename(columns={"unit_name": "unit"})
+
+
+def maturity_display(raw: pd.DataFrame, unit_metrics: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """The maturity table for reading: scores, level with its stage and status, weakest link."""
+    targets = params.maturity.targets
+    status = (
+        unit_metrics[unit_metrics["metric"] == "maturity_level"]
+        .drop_duplicates("unit_name")
+        .set_index("unit_name")["status"]
+    )
+    out = pd.DataFrame({"Unit": [html.escape(str(u)) for u in raw["unit"]]})
+    for d in catalog.MATURITY_DIMENSIONS:
+        target = targets.get(d)
+        head = d.capitalize() + (f" (target {target:g})" if target is not None else "")
+        out[head] = [fmt_cell(v, "score") for v in raw.get(f"maturity_{d}", [])]
+    out["Profile (mean)"] = [fmt_cell(v, "score") for v in raw.get("maturity_profile", [])]
+    levels = raw.get("maturity_level", pd.Series([float("nan")] * len(raw)))
+    out["Level (1-4)"] = [
+        BLANK
+        if _blank(v)
+        else f"{v:.0f} {html.escape(catalog.MATURITY_STAGES.get(int(v), ''))} "
+        + badge(str(status.get(u, "")))
+        for u, v in zip(raw["unit"], levels, strict=True)
+    ]
+    out["Weakest"] = [html.escape(w) if w else BLANK for w in raw["weakest_dimension"]]
+    return out
 
 
 def show_maturity_table(view: PortfolioView) -> None:
     if view.unit_metrics.empty:
         return _missing("unit")
+    raw = maturity_table(view)
+    shown = maturity_display(raw, view.unit_metrics, view.params)
     show_table(
-        maturity_table(view),
-        "Maturity by unit: level = the weakest dimension's level",
+        shown,
+        "Maturity by unit: the level is the weakest dimension's whole-number level",
         "maturity.csv",
+        csv=raw,
+        html_columns=shown.columns,
+        numeric_columns=[c for c in shown.columns if c not in ("Unit", "Weakest", "Level (1-4)")],
     )
 
 
+def maturity_findings(view: PortfolioView) -> list[str]:
+    """How many units reach the target level, and which dimension holds them back most."""
+    if view.unit_metrics.empty:
+        return []
+    raw = maturity_table(view)
+    if "maturity_level" not in raw:
+        return []
+    out = []
+    target = view.params.targets.get("maturity_level")
+    levels = raw.dropna(subset=["maturity_level"])
+    if target is not None and len(levels):
+        reach = levels[levels["maturity_level"] >= target]
+        names = _names([str(u) for u in reach["unit"]])
+        out.append(
+            f"{len(reach)} of {len(levels)} assessed units reach the target level {target:.0f}"
+            + (f": {names}." if len(reach) else ".")
+        )
+    weakest = levels["weakest_dimension"][levels["weakest_dimension"] != ""].value_counts()
+    if len(weakest):
+        dim, count = str(weakest.index[0]), int(weakest.iloc[0])
+        out.append(
+            f"{dim.capitalize()} is the weakest dimension in {count} of {len(levels)} "
+            "assessed units."
+        )
+    for _, row in raw[raw["maturity_level"].isna()].iterrows():
+        out.append(f"{row['unit']} has no maturity level: not every dimension was assessed.")
+    return out
+
+
 def show_maturity_radars(view: PortfolioView) -> None:
+    """Every unit's profile in one radar against the target, with the scores as a table."""
     m = view.unit_metrics
     if m.empty:
         return _missing("maturity")
+    scores: dict[str, dict[str, float]] = {}
     for (_, name), part in m.groupby(["unit_id", "unit_name"], sort=False):
-        scores = maturity_scores(part)
-        if all(pd.isna(v) for v in scores.values()):
-            continue
-        show_chart(charts.maturity_radar(scores, view.params.maturity.targets, str(name)))
+        s = maturity_scores(part)
+        if not all(pd.isna(v) for v in s.values()):
+            scores[str(name)] = s
+    if not scores:
+        return _missing("maturity")
+    targets = view.params.maturity.targets
+    dims = list(catalog.MATURITY_DIMENSIONS)
+    table = pd.DataFrame(
+        [
+            {"Unit": u, **{d.capitalize(): s.get(d) for d in dims}}
+            for u, s in [*scores.items(), ("Target", dict(targets))]
+        ]
+    ).round(2)
+    show_chart(charts.maturity_comparison(scores, targets), table, "maturity-profiles.csv")

@@ -56,7 +56,9 @@ def run_job(run: JobRun) -> JobResult:
             run.output,
             parameters=run.parameters,
             kernel_name=run.kernel,
-            cwd=run.job_dir,
+            # With a forked kernel the kernel is already in job_dir: no process-wide chdir,
+            # so jobs may share a process (Dask worker threads).
+            cwd=None if km is not None else run.job_dir,
             progress_bar=False,
             log_output=False,
             execution_timeout=run.timeout,

@@ -91,7 +91,8 @@ _QUARTO_EXTRA_CSS = """
   margin: 0 0 12px; font-size: .9em; color: var(--muted); }
 .pmovalue-bar select { font: inherit; padding: 2px 6px; }
 .banner { margin: 8px 0 16px; max-width: none; }
-.provenance { max-width: none; margin: 32px 0 0; padding: 12px 0 0; border-top: 1px solid var(--line); }
+.provenance { max-width: none; margin: 32px 0 0; padding: 12px 0 0;
+  border-top: 1px solid var(--line); }
 """
 
 
@@ -405,11 +406,6 @@ def _is_plotly_loader(html_data: Any) -> bool:
 
 _HEAD = """\
 <link rel="stylesheet" href="{{ root }}_assets/{{ css }}">
-{%- if site.colours %}
-<style>:root {
-{%- if site.colours.get("navbar-background") %} --nav-bg: {{ site.colours["navbar-background"] }};{% endif %}
-{%- if site.colours.get("navbar-foreground") %} --nav-fg: {{ site.colours["navbar-foreground"] }};{% endif %} }</style>
-{%- endif %}
 <script src="{{ root }}_assets/plotly.min.js"></script>
 <script src="{{ root }}../versions.js"></script>
 <script src="{{ root }}_assets/pmovalue.js" defer></script>
@@ -419,34 +415,45 @@ _HEAD = """\
 # without them: set them before the deferred script runs.
 _BEFORE_BODY = """\
 <script>(function (d) { var b = document.body.dataset;
-  b.version = d.version; b.page = d.page; b.root = d.root; b.kind = d.kind; })({{ facts }});</script>
+  b.version = d.version; b.page = d.page; b.root = d.root; b.kind = d.kind;
+})({{ facts }});</script>
 """
 
 _TOP = """\
 <div class="pmovalue-bar">
-  <label class="switcher">Version <select id="version-switcher" aria-label="Version"><option value="">{{ site.version }}</option></select></label>
+  <label class="switcher">Version
+    <select id="version-switcher" aria-label="Version">
+      <option value="">{{ site.version }}</option></select></label>
   <span>{{ site.organisation }} · period {{ site.period }}</span>
 </div>
 {%- if site.kind == "scenario" %}
 <aside class="banner scenario" role="note">
-  <strong>What-if scenario “{{ site.scenario }}”</strong>: not the official report for {{ site.period }}.
+  <strong>What-if scenario “{{ site.scenario }}”</strong>:
+  not the official report for {{ site.period }}.
   {%- if site.scenario_changes %} Parameters that differ from the official run:
-  <ul>{% for key, pair in site.scenario_changes.items() %}<li><code>{{ key }}</code>: {{ pair[0] }} → {{ pair[1] }}</li>{% endfor %}</ul>
+  <ul>
+  {%- for key, pair in site.scenario_changes.items() %}
+    <li><code>{{ key }}</code>: {{ pair[0] }} → {{ pair[1] }}</li>
+  {%- endfor %}
+  </ul>
   {%- endif %}
 </aside>
 {%- endif %}
 {%- if site.failed_units %}
-<aside class="banner failed" role="note"><strong>Partial report</strong>: these units failed and are missing: {{ site.failed_units | join(", ") }}.</aside>
+<aside class="banner failed" role="note"><strong>Partial report</strong>:
+  these units failed and are missing: {{ site.failed_units | join(", ") }}.</aside>
 {%- endif %}
 """
 
 _AFTER_BODY = """\
 <footer class="provenance">
-  <p>{{ site.organisation }} · version <strong>{{ site.version }}</strong> ({{ site.kind }}) · period {{ site.period }}
-  · generated {{ site.generated_at }} · params <code title="{{ site.params_hash }}">{{ site.params_hash[:12] }}</code>
+  <p>{{ site.organisation }} · version <strong>{{ site.version }}</strong> ({{ site.kind }})
+  · period {{ site.period }} · generated {{ site.generated_at }}
+  · params <code title="{{ site.params_hash }}">{{ site.params_hash[:12] }}</code>
   · data <code title="{{ site.data_hash }}">{{ site.data_hash[:12] }}</code>
   · pmovalue {{ site.pmovalue_version }} ({{ site.engine }} engine)
-  · <a href="{{ root }}manifest.json">manifest</a> · <a href="{{ root }}data/metrics.csv">metrics.csv</a></p>
+  · <a href="{{ root }}manifest.json">manifest</a>
+  · <a href="{{ root }}data/metrics.csv">metrics.csv</a></p>
 </footer>
 """
 
@@ -457,7 +464,8 @@ def _render(source: str, **context: Any) -> str:
 
 def head_fragment(page: Page, site: SiteContext) -> str:
     """include-in-header: our stylesheet, plotly.js (one local copy per version, loaded before
-    the charts' inline scripts call window.Plotly), the versions list, the switcher script."""
+    the charts' inline scripts call window.Plotly), the versions list, the switcher script.
+    (The navbar colours are Quarto's own `website.navbar` options.)"""
     return _render(_HEAD, page=page, site=site, root=page.root, css=QUARTO_CSS)
 
 
@@ -544,12 +552,12 @@ def render_command(quarto: str, project: Path) -> list[str]:
     """`quarto render <project>` (https://quarto.org/docs/cli/render.html): --no-execute never
     runs code; --no-clean keeps what the build already wrote into the version folder (Quarto
     otherwise deletes its output-dir first, quarto-dev/quarto-cli#13896)."""
-    return [quarto, "render", str(project), "--no-execute", "--no-clean"]
+    return [quarto, "render", str(project.resolve()), "--no-execute", "--no-clean"]
 
 
 def run_quarto(quarto: str, project: Path, tail_lines: int = 40) -> None:
     env = dict(os.environ)
-    # The Python Quarto uses for Jupyter (https://quarto.org/docs/projects/virtual-environments.html).
+    # The Python the jupyter engine uses (https://quarto.org/docs/advanced/environment-vars.html).
     env.setdefault("QUARTO_PYTHON", sys.executable)
     try:
         res = subprocess.run(
@@ -585,7 +593,10 @@ _LINK_EXTERNAL = re.compile(
 )
 _STYLE_BLOCK = re.compile(r"(<style\b[^>]*>)(.*?)(</style>)", re.I | re.S)
 _CSS_IMPORT_EXTERNAL = re.compile(
-    r"@import\s*(?:url\(\s*([\"']?)" + _EXTERNAL + r"[^)]*?\1\s*\)|([\"'])" + _EXTERNAL
+    r"@import\s*(?:url\(\s*([\"']?)"
+    + _EXTERNAL
+    + r"[^)]*?\1\s*\)|([\"'])"
+    + _EXTERNAL
     + r".*?\2)[^;]*;\s*",
     re.I | re.S,
 )
