@@ -13,7 +13,7 @@ import platform
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -27,7 +27,7 @@ from pmovalue.data.units import PORTFOLIO_ID, slugify
 from pmovalue.diff import metric_changes
 from pmovalue.errors import AssemblyError, JobFailure, NotebookFailed, UsageError
 from pmovalue.execute.cache import JobCache, job_key
-from pmovalue.execute.executors import make_executor
+from pmovalue.execute.executors import Executor, make_executor
 from pmovalue.execute.plan import (
     MATURITY,
     PORTFOLIO,
@@ -37,7 +37,7 @@ from pmovalue.execute.plan import (
     stage_unit_inputs,
     write_tables,
 )
-from pmovalue.execute.runner import JobResult, JobRun
+from pmovalue.execute.runner import JobResult, JobRun, body_name
 from pmovalue.metrics import compute_metrics
 from pmovalue.options import BuildOptions
 from pmovalue.outputs import METRICS_COLUMNS, read_metrics, write_metrics
@@ -168,6 +168,17 @@ def build(opts: BuildOptions, log: Log = _stderr) -> BuildResult:
     if version is not None:
         log(f"{version} is up to date in {opts.out}: nothing to do")
         return BuildResult(version, "up-to-date", opts.out / version, time.perf_counter() - started)
+    executor = make_executor(opts.executor, opts.jobs, opts.scheduler)
+    try:
+        executor.start()  # workers and their zygotes boot while the data is validated
+        return _build(opts, log, executor, started, started_at)
+    finally:
+        executor.close()
+
+
+def _build(
+    opts: BuildOptions, log: Log, executor: Executor, started: float, started_at: str
+) -> BuildResult:
     inputs = prepare(opts, log)
     engine = resolve_engine(opts.engine)
     site = Site(opts.out)
@@ -179,7 +190,7 @@ def build(opts: BuildOptions, log: Log = _stderr) -> BuildResult:
     with site.lock():
         work = site.work_dir(inputs.version)
         try:
-            results, failures, jobs = _execute(opts, inputs, work, log)
+            results, failures, jobs = _execute(opts, inputs, work, log, executor)
             if failures and not opts.allow_partial:
                 saved = _keep_failed(opts, inputs.version, jobs, work, failures)
                 raise NotebookFailed(saved)
@@ -207,7 +218,7 @@ def build(opts: BuildOptions, log: Log = _stderr) -> BuildResult:
 
 
 def _execute(
-    opts: BuildOptions, inputs: Inputs, work: Path, log: Log
+    opts: BuildOptions, inputs: Inputs, work: Path, log: Log, executor: Executor
 ) -> tuple[list[JobResult], list[JobFailure], list[Job]]:
     jobs = plan_jobs(
         opts.notebooks_dir.resolve(),
@@ -217,54 +228,50 @@ def _execute(
         inputs.portfolio_params,
     )
     cache = JobCache(opts.state_dir / "cache", enabled=not opts.no_cache)
-    executor = make_executor(opts.executor, opts.jobs, opts.scheduler)
     progress = Progress(len(jobs), opts.jobs, live=opts.live_progress)
     results: list[JobResult] = []
-
-    def report(result: JobResult) -> None:
-        progress.done(result)
-
+    keys: dict[str, tuple[Job, str]] = {}
     peers = _peer_metrics(inputs)
-    try:
-        for stage in (1, 2):
-            if stage == 2 and not opts.allow_partial and any(not r.ok for r in results):
-                break  # nothing will be published: don't spend time on the portfolio pages
-            runs: list[tuple[Job, JobRun, str]] = []
-            for job in (j for j in jobs if j.stage == stage):
-                job_dir = (work / "jobs" / job.id).resolve()
-                if job.kind == UNIT:
-                    stage_unit_inputs(job_dir, inputs.dataset, job.unit_id or "", peers)
-                else:
-                    failed = {r.job_id for r in results if not r.ok}
-                    unit_metrics = _collect(jobs, work, "metrics", UNIT, skip=failed)
-                    tables = {UNIT_METRICS_FILE: unit_metrics}
-                    if job.kind == PORTFOLIO:
-                        tables = {**inputs.dataset.tables, **tables}
-                    write_tables(job_dir / "input", tables)
-                key = job_key(job.notebook, job.parameters, job_dir / "input")
-                if cache.restore(key, job_dir, job.output_name):
-                    result = JobResult(job.id, True, 0.0, cached=True)
-                    report(result)
-                    results.append(result)
-                    continue
-                run = JobRun(
-                    job.id,
-                    job.unit_id,
-                    str(job.notebook),
-                    str(job_dir),
-                    str(job_dir / job.output_name),
-                    job.parameters,
-                )
-                runs.append((job, run, key))
-            by_id = {run.job_id: (job, key) for job, run, key in runs}
-            progress.submitted([r.job_id for _, r, _ in runs])
-            for result in executor.run([r for _, r, _ in runs], report):
+
+    def runs_of(stage: int) -> Iterator[JobRun]:
+        """Stage each job's inputs just before submitting it: workers start on the first
+        job while later ones are still being staged. Cache hits are never submitted."""
+        for job in (j for j in jobs if j.stage == stage):
+            job_dir = (work / "jobs" / job.id).resolve()
+            if job.kind == UNIT:
+                stage_unit_inputs(job_dir, inputs.dataset, job.unit_id or "", peers)
+            else:
+                failed = {r.job_id for r in results if not r.ok}
+                unit_metrics = _collect(jobs, work, "metrics", UNIT, skip=failed)
+                tables = {UNIT_METRICS_FILE: unit_metrics}
+                if job.kind == PORTFOLIO:
+                    tables = {**inputs.dataset.tables, **tables}
+                write_tables(job_dir / "input", tables)
+            key = job_key(job.notebook, job.parameters, job_dir / "input")
+            if cache.restore(key, job_dir, job.output_name):
+                result = JobResult(job.id, True, 0.0, cached=True)
+                progress.done(result)
                 results.append(result)
-                job, key = by_id[result.job_id]
-                if result.ok:
-                    cache.store(key, (work / "jobs" / job.id), job.output_name)
-    finally:
-        executor.close()
+                continue
+            keys[job.id] = (job, key)
+            progress.submitted([job.id])
+            yield JobRun(
+                job.id,
+                job.unit_id,
+                str(job.notebook),
+                str(job_dir),
+                str(job_dir / job.output_name),
+                job.parameters,
+            )
+
+    for stage in (1, 2):
+        if stage == 2 and not opts.allow_partial and any(not r.ok for r in results):
+            break  # nothing will be published: don't spend time on the portfolio pages
+        for result in executor.run(runs_of(stage), progress.done):
+            results.append(result)
+            job, key = keys[result.job_id]
+            if result.ok:
+                cache.store(key, work / "jobs" / job.id, job.output_name)
     log(progress.summary())
     failures = [r.failure for r in results if r.failure is not None]
     return results, failures, jobs
@@ -367,7 +374,16 @@ def _assemble(
             )
             pages.append(Page(job.page, job.title, job.kind, body_html=body, failed=True))
         else:
-            pages.append(Page(job.page, job.title, job.kind, notebook=executed))
+            body = executed.with_name(body_name(executed.name))
+            pages.append(
+                Page(
+                    job.page,
+                    job.title,
+                    job.kind,
+                    notebook=executed,
+                    body_html=body.read_text(encoding="utf-8") if body.is_file() else None,
+                )
+            )
     pages.append(
         Page(
             "changes.html",

@@ -262,3 +262,17 @@ def test_quarto_engine_without_quarto_exits_2(tmp_path: Path) -> None:
     res = run_cli("build", "--engine", "quarto", "--out", str(tmp_path / "site"))
     assert res.returncode == 2
     assert "quarto" in res.stderr.lower() and "install" in res.stderr.lower()
+
+
+def test_sample_metrics_are_blank_only_where_the_data_is_missing(sample_site: Path) -> None:
+    m = pd.read_csv(sample_site / VERSION / "data" / "metrics.csv", keep_default_na=False,
+                    na_values=[""])
+    blank = m[m["value"].isna()]
+    # The sample's one gap: Operations & Technology answered 47% of its technology items.
+    assert sorted(zip(blank["unit_id"], blank["metric"], strict=True)) == [
+        ("operations-technology", "maturity_gap_technology"),
+        ("operations-technology", "maturity_level"),
+        ("operations-technology", "maturity_technology"),
+    ]
+    assert all(note for note in blank["note"])  # each blank says why
+    assert "below maturity.min_coverage" in " ".join(blank["note"])

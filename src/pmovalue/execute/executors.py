@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Protocol
 
@@ -21,7 +21,9 @@ OnDone = Callable[[JobResult], None]
 class Executor(Protocol):
     name: str
 
-    def run(self, runs: Sequence[JobRun], on_done: OnDone) -> list[JobResult]: ...
+    def start(self) -> None: ...
+
+    def run(self, runs: Iterable[JobRun], on_done: OnDone) -> list[JobResult]: ...
 
     def close(self) -> None: ...
 
@@ -42,9 +44,13 @@ class LocalExecutor:
             )
         return self._pool
 
-    def run(self, runs: Sequence[JobRun], on_done: OnDone) -> list[JobResult]:
-        if not runs:
-            return []
+    def start(self) -> None:
+        """Start the workers (and their zygotes) now, while the main process loads the data."""
+        pool = self._get_pool()
+        for _ in range(self.jobs):
+            pool.submit(warm_up)
+
+    def run(self, runs: Iterable[JobRun], on_done: OnDone) -> list[JobResult]:
         pool = self._get_pool()
         futures = {pool.submit(run_job, r): r for r in runs}
         results = []
@@ -78,7 +84,10 @@ class DaskExecutor:
                 "`dask scheduler` or check --scheduler"
             ) from None
 
-    def run(self, runs: Sequence[JobRun], on_done: OnDone) -> list[JobResult]:
+    def start(self) -> None:
+        """Dask workers are already running."""
+
+    def run(self, runs: Iterable[JobRun], on_done: OnDone) -> list[JobResult]:
         from distributed import as_completed as dask_completed
 
         # pure=False: a job is an action (it writes files), never deduplicated by Dask.

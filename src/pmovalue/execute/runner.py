@@ -76,7 +76,30 @@ def run_job(run: JobRun) -> JobResult:
     finally:
         if km is not None:
             km.kill()  # no graceful shutdown wait: the kernel is never reused
+    try:
+        render_body(run.output)
+    except Exception as exc:  # the page can't be rendered: this job's failure, not the build's
+        failure = JobFailure(run.job_id, run.unit_id, None, f"rendering failed: {exc}")
+        return JobResult(run.job_id, False, time.perf_counter() - started, failure)
     return JobResult(run.job_id, True, time.perf_counter() - started)
+
+
+def body_name(output_name: str) -> str:
+    return f"{Path(output_name).stem}.body.html"
+
+
+_exporter = None
+
+
+def render_body(executed: str) -> None:
+    """Render the page body here, in the worker: nbconvert runs in parallel and is cached."""
+    global _exporter
+    from pmovalue.site.engines import body_exporter, notebook_body
+
+    if _exporter is None:
+        _exporter = body_exporter()
+    out = Path(executed)
+    (out.parent / body_name(out.name)).write_text(notebook_body(out, _exporter), encoding="utf-8")
 
 
 def _source_cell(executed: str, index: int) -> int:

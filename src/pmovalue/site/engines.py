@@ -59,27 +59,34 @@ def notebook_body(notebook: Path, exporter: HTMLExporter) -> str:
     return body
 
 
+def body_exporter() -> HTMLExporter:
+    """nbconvert's `basic` template: the cells' HTML only, code hidden, no CDN references."""
+    return HTMLExporter(
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+
+
 class BuiltinEngine:
     name = "builtin"
 
     def __init__(self) -> None:
         self.env = templates()
-        self.exporter = HTMLExporter(
-            template_name="basic",
-            exclude_input=True,
-            exclude_input_prompt=True,
-            exclude_output_prompt=True,
-        )
+        self.exporter = body_exporter()
 
     def assemble(self, pages: list[Page], site: SiteContext, stage: Path) -> None:
         write_assets(stage)
         page_template = self.env.get_template("page.html.j2")
         for page in pages:
             try:
-                if page.notebook is not None:
+                if page.body_html is not None:  # pre-rendered by the job's worker
+                    body = page.body_html
+                elif page.notebook is not None:
                     body = notebook_body(page.notebook, self.exporter)
                 else:
-                    body = page.body_html or ""
+                    body = ""
             except Exception as exc:  # nbconvert failure: name the page
                 raise AssemblyError(f"could not render {page.path}: {exc}") from exc
             out = stage / page.path
