@@ -24,7 +24,7 @@ from pmovalue import __version__
 from pmovalue.config import Params, diff_params, load_params, unit_param_files
 from pmovalue.data.loading import Dataset, load_dataset
 from pmovalue.data.units import PORTFOLIO_ID, slugify
-from pmovalue.diff import metric_changes
+from pmovalue.diff import metric_changes, published_trend
 from pmovalue.errors import AssemblyError, JobFailure, NotebookFailed, UsageError
 from pmovalue.execute.cache import JobCache, job_key
 from pmovalue.execute.executors import Executor, make_executor
@@ -363,6 +363,14 @@ def _assemble(
             read_metrics(opts.out / previous / "data" / "metrics.csv"), metrics
         )
     currency = inputs.portfolio_params.report.currency
+    published = {
+        e.version: read_metrics(opts.out / e.version / "data" / "metrics.csv")
+        for e in site.versions()
+        if e.kind == "official"
+        and e.period < inputs.period
+        and (opts.out / e.version / "data" / "metrics.csv").is_file()
+    }
+    trend = published_trend({**published, inputs.version: metrics})
 
     pages: list[Page] = []
     for job in jobs:
@@ -389,7 +397,7 @@ def _assemble(
             "changes.html",
             "What changed",
             "changes",
-            body_html=changes_html(changes, previous, currency),
+            body_html=changes_html(changes, previous, currency, trend),
         )
     )
     pages.append(

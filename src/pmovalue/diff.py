@@ -54,3 +54,37 @@ def metric_changes(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
         "direction",
     ]
     return changed[cols].reset_index(drop=True)
+
+
+TREND_METRICS = [
+    "cpi",
+    "spi",
+    "on_budget_pct",
+    "on_time_pct",
+    "rating_red_amber_pct",
+    "benefits_realization_pct",
+    "npv_total",
+    "nps",
+    "maturity_profile",
+    "value_index",
+]
+
+
+def published_trend(
+    frames: dict[str, pd.DataFrame],
+    unit_id: str = "_portfolio",
+    metric_ids: list[str] | None = None,
+) -> pd.DataFrame:
+    """Key metrics of one unit across published versions (oldest first), as they were published.
+
+    Snapshot metrics (ratings, on-budget share) cannot be rebuilt from the data's history, so
+    their trend comes from each version's own metrics.csv."""
+    ids = metric_ids or TREND_METRICS
+    rows = []
+    for version, frame in frames.items():
+        part = frame[(frame["unit_id"] == unit_id) & (frame["metric"].isin(ids))]
+        row: dict[str, object] = {"version": version}
+        row.update(dict(zip(part["metric"], part["value"], strict=True)))
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=["version", *ids])
+    return out.sort_values("version").reset_index(drop=True)

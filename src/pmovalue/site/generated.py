@@ -90,10 +90,33 @@ def data_quality_html(dataset: Dataset) -> str:
     return "\n".join(parts)
 
 
-def changes_html(changes: pd.DataFrame | None, previous: str | None, currency: str) -> str:
-    """Metrics up and down since the previous version of the same kind."""
+def trend_html(trend: pd.DataFrame | None, currency: str) -> str:
+    """The portfolio's key metrics in every published official version, as published."""
+    if trend is None or len(trend) < 2:
+        return ""
+    show = pd.DataFrame({"version": trend["version"]})
+    for m in trend.columns[1:]:
+        show[METRICS[m].label] = [fmt(m, v, currency) for v in trend[m]]
+    return "\n".join(
+        [
+            "<h2>Across published versions</h2>",
+            _p("The portfolio's key metrics as each official version published them."),
+            table_html(show, csv_name="published-trend.csv"),
+        ]
+    )
+
+
+def changes_html(
+    changes: pd.DataFrame | None,
+    previous: str | None,
+    currency: str,
+    trend: pd.DataFrame | None = None,
+) -> str:
+    """Metrics up and down since the previous version of the same kind, and the trend."""
     if changes is None or previous is None:
-        return _p("This is the first published version: there is nothing to compare with yet.")
+        return _p(
+            "This is the first published version: there is nothing to compare with yet."
+        ) + trend_html(trend, currency)
     parts = [_p(f"Compared with version {previous}.")]
     if changes.empty:
         parts.append(_p("No metric changed."))
@@ -126,4 +149,5 @@ def changes_html(changes: pd.DataFrame | None, previous: str | None, currency: s
         parts.append(table_html(show.loc[rag.index], csv_name="rag-changes.csv"))
     parts.append("<h2>All metric changes</h2>")
     parts.append(table_html(show, csv_name="metric-changes.csv"))
+    parts.append(trend_html(trend, currency))
     return "\n".join(parts)
