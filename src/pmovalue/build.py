@@ -180,7 +180,7 @@ def _build(
     opts: BuildOptions, log: Log, executor: Executor, started: float, started_at: str
 ) -> BuildResult:
     inputs = prepare(opts, log)
-    engine = resolve_engine(opts.engine)
+    engine = resolve_engine(opts.engine, opts.project_dir)
     site = Site(opts.out)
     if site.is_up_to_date(inputs.version, inputs.inputs_hash, opts.replace):
         log(f"{inputs.version} is up to date in {opts.out}: nothing to do")

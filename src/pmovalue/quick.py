@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pmovalue import __version__
+from pmovalue.hashing import file_sha256
 from pmovalue.layers import layer_params, read_yaml, unit_param_files
 from pmovalue.options import BuildOptions
 
@@ -23,14 +24,6 @@ EXTENSIONS = (".csv", ".xlsx", ".parquet")
 NOTEBOOK_FILES = ("unit_report.ipynb", "portfolio.ipynb", "maturity.ipynb")
 
 
-def _sha(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def data_fingerprint(data_dir: Path) -> str | None:
     """Hash of every file the loader would read from `data_dir` (None if it can't tell)."""
     if not data_dir.is_dir():
@@ -38,19 +31,19 @@ def data_fingerprint(data_dir: Path) -> str | None:
     files: dict[str, str] = {}
     mapping = data_dir / "mapping.yml"
     if mapping.is_file():
-        files["mapping.yml"] = _sha(mapping)
+        files["mapping.yml"] = file_sha256(mapping)
         for spec in read_yaml(mapping).values():
             if isinstance(spec, dict) and "file" in spec:
                 src = Path(str(spec["file"])).expanduser()
                 src = src if src.is_absolute() else data_dir / src
                 if not src.is_file():
                     return None
-                files[str(src)] = _sha(src)
+                files[str(src)] = file_sha256(src)
     for name in TABLE_NAMES:
         for ext in EXTENSIONS:
             path = data_dir / f"{name}{ext}"
             if path.is_file():
-                files[path.name] = _sha(path)
+                files[path.name] = file_sha256(path)
     return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
 
 
@@ -63,14 +56,14 @@ def fingerprint(opts: BuildOptions, period: str, data_fp: str) -> str:
     notebooks = {}
     for name in NOTEBOOK_FILES:
         path = opts.notebooks_dir / name
-        notebooks[name] = _sha(path) if path.is_file() else None
+        notebooks[name] = file_sha256(path) if path.is_file() else None
     project = opts.project_dir / "_quarto.yml"
     raw = {
         "pmovalue": __version__,
         "data": data_fp,
         "params": params,
         "notebooks": notebooks,
-        "project": _sha(project) if project.is_file() else None,
+        "project": file_sha256(project) if project.is_file() else None,
         "period": period,
         "scenario": opts.scenario,
         "units": opts.units,

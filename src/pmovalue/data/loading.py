@@ -31,6 +31,7 @@ from pmovalue.data.schemas import (
 )
 from pmovalue.data.units import slugify
 from pmovalue.errors import InputError, Problem, ValidationFailed
+from pmovalue.hashing import file_sha256
 
 EXTENSIONS = (".csv", ".xlsx", ".parquet")
 ROW = "_row"  # source row number, carried until validation is over
@@ -99,14 +100,6 @@ class Dataset:
         for name in sorted(self.sources):
             h.update(f"{name}:{self.sources[name].sha256}\n".encode())
         return h.hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def find_table_file(data_dir: Path, table: str) -> Path | None:

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from pmovalue import __version__
-from pmovalue.data.loading import file_sha256
 from pmovalue.execute.runner import body_name
+from pmovalue.hashing import file_sha256
 
 
 @functools.cache

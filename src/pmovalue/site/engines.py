@@ -103,7 +103,7 @@ def quarto_path() -> str | None:
     return shutil.which("quarto")
 
 
-def resolve_engine(name: str) -> Engine:
+def resolve_engine(name: str, project_dir: Path = Path(".")) -> Engine:
     if name == "builtin":
         return BuiltinEngine()
     if name in ("quarto", "auto"):
@@ -117,5 +117,5 @@ def resolve_engine(name: str) -> Engine:
             )
         from pmovalue.site.quarto import QuartoEngine
 
-        return QuartoEngine(quarto_path() or "quarto")
+        return QuartoEngine(quarto_path() or "quarto", project_dir=project_dir)
     raise UsageError(f"unknown engine {name!r}; use auto, builtin or quarto")
