@@ -221,8 +221,9 @@ def test_search_is_disabled_from_file(open_page, sample_site: Path) -> None:
 
 
 @pytest.mark.parametrize("where", ["root", "sub-path"])
-def test_search_over_http(open_page, served: Served, served_sub_path: Served, where: str,
-                          sample_site: Path) -> None:
+def test_search_over_http(
+    open_page, served: Served, served_sub_path: Served, where: str, sample_site: Path
+) -> None:
     server = served if where == "root" else served_sub_path
     visit = open_page(server.url("2026-Q3/index.html"))
     field = visit.page.locator("#search-input")

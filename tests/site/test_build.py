@@ -265,8 +265,9 @@ def test_quarto_engine_without_quarto_exits_2(tmp_path: Path) -> None:
 
 
 def test_sample_metrics_are_blank_only_where_the_data_is_missing(sample_site: Path) -> None:
-    m = pd.read_csv(sample_site / VERSION / "data" / "metrics.csv", keep_default_na=False,
-                    na_values=[""])
+    m = pd.read_csv(
+        sample_site / VERSION / "data" / "metrics.csv", keep_default_na=False, na_values=[""]
+    )
     blank = m[m["value"].isna()]
     # The sample's one gap: Operations & Technology answered 47% of its technology items.
     assert sorted(zip(blank["unit_id"], blank["metric"], strict=True)) == [

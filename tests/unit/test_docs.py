@@ -17,7 +17,9 @@ def test_every_command_and_option_is_in_the_guide() -> None:
             for flag in action.option_strings:
                 if flag.startswith("--") and flag != "--help":
                     assert f"`{flag}" in guide or f"{flag} " in guide or f"[{flag}" in guide, (
-                        name, flag)
+                        name,
+                        flag,
+                    )
 
 
 def test_readme_starts_with_the_two_commands() -> None:
