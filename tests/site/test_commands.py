@@ -1,0 +1,81 @@
+"""`pmovalue init` and `pmovalue serve`, run as a user would."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+
+
+@pytest.mark.slow
+def test_init_creates_a_project_that_builds(tmp_path: Path) -> None:
+    project = tmp_path / "pmo-reports"
+    res = run_cli("init", str(project))
+    assert res.returncode == 0, res.stderr
+    for item in (
+        "notebooks/unit_report.ipynb",
+        "params/defaults.yml",
+        "_quarto.yml",
+        "data/sample/projects.csv",
+        "README.md",
+        ".gitignore",
+    ):
+        assert (project / item).is_file(), item
+    assert not any(p.is_symlink() for p in project.rglob("*"))  # real copies
+    built = run_cli("build", "--engine", "builtin", "--units", "Risk & Compliance", cwd=project)
+    assert built.returncode == 0, built.stderr
+    assert (project / "site" / "2026-Q3" / "units" / "risk-compliance.html").is_file()
+    again = run_cli("build", "--engine", "builtin", "--units", "Risk & Compliance", cwd=project)
+    assert again.returncode == 0 and "up to date" in again.stdout
+
+
+def test_init_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    res = run_cli("init", str(tmp_path))
+    assert res.returncode == 2
+    assert "not empty" in res.stderr
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_serve_on_loopback_with_mime_types(sample_site: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pmovalue", "serve", "--out", str(sample_site), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        assert match, line + (proc.stderr.read() if proc.stderr else "")
+        base = match.group(0)
+        types = {
+            "versions.json": "application/json",
+            "versions.js": "text/javascript",
+            "2026-Q3/index.html": "text/html",
+            "2026-Q3/_assets/pmovalue.css": "text/css",
+            "2026-Q3/pagefind/pagefind.js": "text/javascript",
+            "2026-Q3/data/metrics.csv": "text/csv",
+        }
+        for path, kind in types.items():
+            with urllib.request.urlopen(base + path, timeout=30) as resp:
+                assert resp.status == 200
+                assert resp.headers["Content-Type"].split(";")[0] == kind, path
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_serve_without_a_site_is_a_usage_error(tmp_path: Path) -> None:
+    res = run_cli("serve", "--out", str(tmp_path / "nothing"), "--port", "0")
+    assert res.returncode == 2
+    assert "pmovalue build" in res.stderr
