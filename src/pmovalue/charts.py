@@ -23,6 +23,7 @@ RAG_COLOURS = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", "": "#B
 RAG_TINTS = {"green": "#DDF2EA", "amber": "#FCEFD6", "red": "#FBE5DA"}
 RAG_SYMBOLS = {"green": "circle", "amber": "diamond", "red": "x", "": "circle-open"}
 RAG_LABELS = {"green": "GREEN", "amber": "AMBER", "red": "RED", "": "n/a"}
+RAG_CODES = {"green": "G", "amber": "A", "red": "R", "": "–"}  # cell text on narrow screens
 # Lines are told apart by dash and marker as well as by colour.
 DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "solid", "dash"]
 SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star", "triangle-down", "cross"]
@@ -241,6 +242,7 @@ def cpi_spi_quadrant(projects: pd.DataFrame, green_min: float, amber_min: float)
                     "size": 10,
                     "line": {"width": 1, "color": "#333"},
                 },
+                cliponaxis=False,
                 customdata=part[["project_id", "project_name"]].astype(str).to_numpy(),
                 hovertemplate="<b>%{customdata[0]}</b> %{customdata[1]}<br>"
                 f"CPI %{{x:.2f}}, SPI %{{y:.2f}} ({RAG_LABELS[rag]})<extra></extra>",
@@ -290,11 +292,11 @@ def alignment_bubble(projects: pd.DataFrame, currency: str, threshold: float) ->
         f"NPV ({currency})",
     )
     size = data["bac"].clip(lower=0)
-    sizeref = 2.0 * float(size.max() or 1) / 40**2 if len(size) else 1.0
+    sizeref = 2.0 * float(size.max() or 1) / 36**2 if len(size) else 1.0
     aligned = data["alignment_score"] >= threshold
     for part, name, colour, symbol in (
         (data[aligned], f"Aligned (score ≥ {threshold:g})", OKABE_ITO[0], "circle"),
-        (data[~aligned], f"Weakly aligned (< {threshold:g})", OKABE_ITO[5], "diamond"),
+        (data[~aligned], f"Weakly aligned (< {threshold:g})", OKABE_ITO[3], "diamond"),
     ):
         if part.empty:
             continue
@@ -305,6 +307,7 @@ def alignment_bubble(projects: pd.DataFrame, currency: str, threshold: float) ->
                 y=part["npv"],
                 mode="markers",
                 name=name,
+                cliponaxis=False,
                 marker={
                     "size": part["bac"].clip(lower=0),
                     "sizemode": "area",
@@ -374,7 +377,7 @@ def satisfaction_trend(history: pd.DataFrame) -> go.Figure:
             "side": "right",
             "range": [-2.5, 102.5],
             "tickvals": [0, 25, 50, 75, 100],
-            "ticksuffix": "%",
+            "ticktext": ["0%", "25%", "50%", "75%", "100%"],
             "showgrid": False,
             "zeroline": False,
             "automargin": True,
@@ -394,19 +397,19 @@ def _polar_layout(fig: go.Figure) -> None:
             "radialaxis": {
                 "range": [0, 4],
                 "tickvals": [1, 2, 3, 4],
-                "angle": 45,
-                "tickangle": 45,
+                "angle": 90,
+                "tickangle": 90,
                 "tickfont": {"size": 10, "color": "#5f6368"},
                 "gridcolor": "#dadce0",
             },
             "angularaxis": {
-                "rotation": 90,
+                "rotation": 45,
                 "direction": "clockwise",
                 "gridcolor": "#dadce0",
                 "tickfont": {"size": 13},
             },
         },
-        margin={"l": 40, "r": 40, "t": 60, "b": 8},
+        margin={"l": 60, "r": 60, "t": 60, "b": 8},
     )
 
 
@@ -523,6 +526,7 @@ def units_heatmap(statuses: pd.DataFrame) -> go.Figure:
     grid = statuses.T  # metrics down, units across: names stay horizontal and readable
     z = grid.map(lambda s: code.get(s, float("nan")))
     text = grid.map(lambda s: RAG_LABELS.get(s, "n/a"))
+    codes = grid.map(lambda s: RAG_CODES.get(s, "–"))
     rows = [SHORT_LABELS.get(m, METRICS[m].label) for m in grid.index]
     cols = [str(u) for u in grid.columns]
     fig = _figure("RAG status by unit and metric", "", "")
@@ -532,7 +536,7 @@ def units_heatmap(statuses: pd.DataFrame) -> go.Figure:
             x=[_wrap(c) for c in cols],
             y=rows,
             text=text.to_numpy(),
-            customdata=[[c for c in cols] for _ in rows],
+            customdata=text.to_numpy(),
             texttemplate="%{text}",
             textfont={"size": 11},
             zmin=0,
@@ -545,13 +549,36 @@ def units_heatmap(statuses: pd.DataFrame) -> go.Figure:
                 [1, RAG_COLOURS["green"]],
             ],
             showscale=False,
-            hovertemplate="%{customdata}<br>%{y}: %{text}<extra></extra>",
+            hovertemplate="%{x}<br>%{y}: %{customdata}<extra></extra>",
         )
     )
     fig.update_xaxes(side="top", showgrid=False, tickangle=0, linecolor="white")
     fig.update_yaxes(autorange="reversed", showgrid=False, linecolor="white")
     fig.update_layout(height=110 + 40 * len(rows), margin={"t": 48, "b": 8})
+    title = fig.layout.title.text
+    narrow_screen(
+        fig,
+        below=600,
+        on={
+            "data": {"text": [codes.to_numpy().tolist()]},
+            "layout": {
+                "title.text": "RAG status (G green, A amber, R red)",
+                "xaxis.tickangle": -90,
+            },
+        },
+        off={
+            "data": {"text": [text.to_numpy().tolist()]},
+            "layout": {"title.text": title, "xaxis.tickangle": 0},
+        },
+    )
     return fig
+
+
+def narrow_screen(fig: go.Figure, below: int, on: dict[str, Any], off: dict[str, Any]) -> None:
+    """Changes to apply when the chart is narrower than `below` pixels (a phone), and how to
+    undo them: `{"data": {attr: [per trace]}, "layout": {attr: value}}` for Plotly.update.
+    `pmovalue.report.chart_html` wires them to the page's width."""
+    fig.update_layout(meta={"narrow": {"below": below, "on": on, "off": off}})
 
 
 def _wrap(text: str, width: int = 12) -> str:

@@ -213,15 +213,18 @@ def target_text(metric_id: str, params: Params, currency: str = "") -> str:
     if info is None:
         return BLANK
     if info.index:
-        return f"≥ {params.thresholds.index_green_min:.2f}"
+        return f"≥\u00a0{params.thresholds.index_green_min:.2f}"
+    dim = metric_id.removeprefix("maturity_")
+    if dim in catalog.MATURITY_DIMENSIONS and params.maturity.targets.get(dim) is not None:
+        return f"≥\u00a0{params.maturity.targets[dim]:g}"
     target = params.targets.get(metric_id)
     if target is None or info.direction is None:
         return BLANK
     value = fmt(metric_id, target, currency)
     if info.direction == "higher":
-        return f"≥ {value}"
+        return f"≥\u00a0{value}"
     if info.direction == "lower":
-        return f"≤ {value}"
+        return f"≤\u00a0{value}"
     return f"within ±{fmt(metric_id, abs(target), currency).lstrip('+')}"
 
 
@@ -257,6 +260,12 @@ def _auto_cell(value: Any, big: bool) -> str:
     return str(value)
 
 
+def _header(text: str) -> str:
+    """A column header, escaped; its unit in brackets never breaks (`Value index (0-100)`)."""
+    escaped = html.escape(text)
+    return re.sub(r"(\([^()]*\))$", r'<span class="nw">\1</span>', escaped)
+
+
 def table_html(
     frame: pd.DataFrame,
     caption: str = "",
@@ -276,8 +285,9 @@ def table_html(
         numeric = {c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])}
     else:
         numeric = set(numeric_columns)
+    num_class = ' class="num"'
     head = "".join(
-        f'<th scope="col"{" class=num" if c in numeric else ""}>{html.escape(str(c))}</th>'
+        f'<th scope="col"{num_class if c in numeric else ""}>{_header(str(c))}</th>'
         for c in frame.columns
     )
     big = {
@@ -320,13 +330,39 @@ PLOTLY_CONFIG = {
 }
 
 
+# Applies a figure's `layout.meta.narrow` changes (see charts.narrow_screen) while the chart is
+# narrower than its threshold, and undoes them when it is wider again.
+NARROW_SCRIPT = """var gd = document.getElementById('{plot_id}');
+var n = gd && gd.layout && gd.layout.meta && gd.layout.meta.narrow;
+if (n) {
+  var state = null;
+  var fit = function () {
+    var narrow = gd.clientWidth > 0 && gd.clientWidth < n.below;
+    if (narrow === state) return;
+    state = narrow;
+    var u = narrow ? n.on : n.off;
+    Plotly.update(gd, u.data || {}, u.layout || {});
+  };
+  fit();
+  window.addEventListener('resize', fit);
+}"""
+
+
 def chart_html(
     fig: go.Figure, table: pd.DataFrame | None = None, csv_name: str | None = None, **kw: Any
 ) -> str:
     """A chart as an HTML fragment using the page's plotly.js, with its data as a table (a
     screen-reader alternative, also downloadable as CSV)."""
     div_id = f"chart-{next(_chart_ids)}"
-    plot = fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG)
+    meta = fig.layout.meta
+    narrow = isinstance(meta, dict) and "narrow" in meta
+    plot = fig.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=div_id,
+        config=PLOTLY_CONFIG,
+        post_script=NARROW_SCRIPT if narrow else None,
+    )
     title = html.escape(_plain(str(fig.layout.title.text or "Chart")))
     alt = ""
     if table is not None and len(table):
@@ -347,15 +383,17 @@ def show_chart(
 
 
 def _card_value(mid: str, value: float, currency: str) -> tuple[str, str]:
-    """(text shown, full value for the title attribute) of a headline card."""
-    if METRICS[mid].unit == "currency":
-        return money_compact(value, currency), money(value, currency)
+    """(inner HTML of the value, full value for its title attribute) of a headline card."""
+    if METRICS[mid].unit == "currency" and not _blank(value):
+        short = money_compact(value, "")
+        cur = f'<span class="cur">{html.escape(currency)}</span> ' if currency else ""
+        return f"{cur}{html.escape(short)}", money(value, currency)
     text = fmt(mid, value, currency)
-    return text, text
+    return html.escape(text), text
 
 
 def _delta(mid: str, now: float, before: float, before_period: str, currency: str) -> str:
-    """`up 0.02 on 2026-Q2` / `down GBP 1.2m on 2026-Q2` / `unchanged on 2026-Q2`."""
+    """`up 0.02 since 2026-Q2` / `down GBP 1.2m since 2026-Q2` / `unchanged since 2026-Q2`."""
     if _blank(now) or _blank(before) or not before_period:
         return ""
     unit = METRICS[mid].unit
@@ -371,8 +409,8 @@ def _delta(mid: str, now: float, before: float, before_period: str, currency: st
     else:
         size = f"{abs(diff):.2f}"
     if float(re.sub(r"[^0-9.]", "", size) or 0) == 0:
-        return f"unchanged on {before_period}"
-    return f"{'up' if diff > 0 else 'down'} {size} on {before_period}"
+        return f"unchanged since {before_period}"
+    return f"{'up' if diff > 0 else 'down'} {size} since {before_period}"
 
 
 def headline_html(
@@ -390,19 +428,22 @@ def headline_html(
         if mid not in by_id.index:
             continue
         row = by_id.loc[mid]
-        text, full = _card_value(mid, row["value"], currency)
-        title = f' title="{html.escape(full)}"' if full != text else ""
+        inner, full = _card_value(mid, row["value"], currency)
+        title = f' title="{html.escape(full)}"' if html.escape(full) != inner else ""
         delta = ""
         if history is not None and period is not None and len(history):
             before, when = previous_value(history, mid, period)
-            change = _delta(mid, row["value"], before, when, currency)
-            delta = f'<span class="delta">{html.escape(change)}</span>' if change else ""
+            change = html.escape(_delta(mid, row["value"], before, when, currency))
+            if change:  # the period never breaks at its hyphen
+                period_html = f'<span class="nw">{html.escape(when)}</span>'
+                change = change.replace(html.escape(when), period_html)
+                delta = f'<span class="delta">{change}</span>'
         note = str(row["note"]) if pd.notna(row["note"]) else ""
         note_html = f'<span class="note">{html.escape(note)}</span>' if note else ""
         cards.append(
             f'<div class="kpi" data-metric="{mid}"><span class="label">'
             f"{html.escape(METRICS[mid].label)}</span>"
-            f'<span class="value"{title}>{html.escape(text)}</span>'
+            f'<span class="value"{title}>{inner}</span>'
             f"{_badge(str(row['status']))}{delta}{note_html}</div>"
         )
     return f'<div class="headline">{"".join(cards)}</div>'
@@ -493,6 +534,10 @@ def count_below(values: pd.Series, threshold: float) -> tuple[int, int]:
     return int((known < threshold).sum()), len(known)
 
 
+def _are(n: int) -> str:
+    return "is" if n == 1 else "are"
+
+
 def _names(names: list[str], limit: int = 3) -> str:
     if len(names) <= limit:
         return ", ".join(names)
@@ -531,14 +576,14 @@ def delivery_findings(
         red, n = count_below(projects["cpi"], amber_min)
         if n:
             out.append(
-                f"{red} of {n} projects with earned value data are red on cost "
+                f"{red} of {n} projects with earned value data {_are(red)} red on cost "
                 f"(CPI below {amber_min:.2f})."
             )
     if "spi_t" in projects:
         late, n = count_below(projects["spi_t"], amber_min)
         if n:
             out.append(
-                f"{late} of {n} projects are red on schedule by earned schedule "
+                f"{late} of {n} projects {_are(late)} red on schedule by earned schedule "
                 f"(SPI(t) below {amber_min:.2f})."
             )
     forecast = _forecast_sentence(projects, currency)
@@ -672,10 +717,11 @@ ATTENTION_SHOWN = 10
 
 
 def _below(label: str, value: float, threshold: float) -> str:
-    shown = f"{value:.2f}"
-    if shown == f"{threshold:.2f}":  # 0.899 must not read "0.90 < 0.90"
-        shown = f"{value:.3f}"
-    return f"{label} {shown} < {threshold:.2f}"
+    limit = f"{threshold:.2f}"
+    digits = 2
+    while digits < 6 and float(f"{value:.{digits}f}") >= float(limit):
+        digits += 1  # 0.8999 must not read "0.90 < 0.90"
+    return f"{label} {value:.{digits}f} < {limit}"
 
 
 def attention_reason(row: Mapping[str, Any], amber_min: float) -> str:
@@ -726,9 +772,14 @@ def attention_display(rows: pd.DataFrame, currency: str) -> pd.DataFrame:
     over = rows["eac"] - rows["bac"] if {"eac", "bac"} <= set(rows.columns) else None
     return pd.DataFrame(
         {
-            "Project": rows["project_id"].astype(str),
-            "Name": rows["project_name"].astype(str),
-            "Why listed": rows["reason"],
+            "Project": [
+                f'<span class="pid">{html.escape(str(i))}</span> {html.escape(str(n))}'
+                for i, n in zip(rows["project_id"], rows["project_name"], strict=True)
+            ],
+            "Why listed": [
+                "; ".join(f'<span class="nw">{html.escape(p)}</span>' for p in r.split("; "))
+                for r in rows["reason"]
+            ],
             "CPI": col("cpi", "index"),
             "SPI": col("spi", "index"),
             "SPI(t)": col("spi_t", "index"),
@@ -736,7 +787,7 @@ def attention_display(rows: pd.DataFrame, currency: str) -> pd.DataFrame:
             if over is not None
             else BLANK,
             "Slip (days)": col("slip_days", "days"),
-            "Status": rows["status"].fillna("").astype(str).str.replace("_", " "),
+            "Status": rows["status"].fillna("").astype(str).str.replace("_", "\u00a0"),
             "Rating": rows["rating"].fillna("").astype(str),
             f"BAC ({currency})": col("bac", "money"),
             f"EAC ({currency})": col("eac", "money"),
@@ -744,12 +795,13 @@ def attention_display(rows: pd.DataFrame, currency: str) -> pd.DataFrame:
     )
 
 
-def show_attention(view: UnitView, limit: int = ATTENTION_SHOWN) -> None:
+def attention_html(view: UnitView, limit: int = ATTENTION_SHOWN) -> str:
+    """The attention list: the worst `limit` projects shown, all of them in the CSV."""
     rows = attention_projects(view)
     if rows.empty:
-        display(Markdown("No project is red on cost or schedule or rated red this quarter."))
-        return
-    shown = attention_display(rows.head(limit), _currency(view))
+        return "<p>No project is red on cost or schedule or rated red this quarter.</p>"
+    cur = _currency(view)
+    shown = attention_display(rows.head(limit), cur)
     more = len(rows) - len(shown)
     caption = (
         f"{len(rows)} projects need attention"
@@ -757,34 +809,46 @@ def show_attention(view: UnitView, limit: int = ATTENTION_SHOWN) -> None:
         + " (open projects first, then the lowest index)"
     )
     note = f"{more} more in the CSV, which lists all {len(rows)}." if more > 0 else ""
-    cur = _currency(view)
     numeric = ["CPI", "SPI", "SPI(t)", f"EAC − BAC ({cur})", "Slip (days)", f"BAC ({cur})"]
-    show_table(
+    return table_html(
         shown,
         caption,
         f"{view.unit_id}-attention.csv",
         csv=rows.round(4),
         numeric_columns=[*numeric, f"EAC ({cur})"],
+        html_columns=["Project", "Why listed"],
         note=note,
     )
+
+
+def show_attention(view: UnitView, limit: int = ATTENTION_SHOWN) -> None:
+    display(HTML(attention_html(view, limit)))
 
 
 def metric_table(
     metrics: pd.DataFrame, level: str, params: Params
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(table for reading, raw rows for the CSV) of one level's metrics."""
+    """(table for reading, raw rows for the CSV) of one level's metrics. The table is HTML
+    (escaped here): a metric's note is written under its name, which keeps the table four
+    columns wide, narrow enough for a phone."""
     cur = params.report.currency
     rows = metrics[metrics["metric"].map(lambda m: METRICS[m].level == level)]
+
+    def name(metric_id: str, note: object) -> str:
+        label = html.escape(METRICS[metric_id].label)
+        if isinstance(note, str) and note:
+            return f'{label}<span class="cell-note">{html.escape(note)}</span>'
+        return label
+
     shown = pd.DataFrame(
         {
-            "Metric": [METRICS[m].label for m in rows["metric"]],
+            "Metric": [name(m, n) for m, n in zip(rows["metric"], rows["note"], strict=True)],
             "Value": [
                 fmt(m, v, cur, blank=BLANK)
                 for m, v in zip(rows["metric"], rows["value"], strict=True)
             ],
             "Status": [badge(s) for s in rows["status"]],
-            "Target": [target_text(m, params, cur) for m in rows["metric"]],
-            "Note": [n if isinstance(n, str) and n else BLANK for n in rows["note"]],
+            "Target": [html.escape(target_text(m, params, cur)) for m in rows["metric"]],
         }
     )
     raw = rows[["metric", "value", "status", "note"]].assign(
@@ -794,13 +858,22 @@ def metric_table(
     return shown, raw
 
 
+METRIC_TABLE_CAPTIONS = {
+    "delivery": "All delivery metrics",
+    "kpi": "KPIs against budget and target",
+    "outcome": "All outcome metrics",
+    "maturity": "All maturity metrics",
+}
+
+
 def show_metric_table(view: UnitView, level: str) -> None:
     shown, raw = metric_table(view.metrics, level, view.params)
     show_table(
         shown,
+        METRIC_TABLE_CAPTIONS.get(level, ""),
         csv_name=f"{view.unit_id}-{level}.csv",
         csv=raw,
-        html_columns=["Status"],
+        html_columns=shown.columns,
         numeric_columns=["Value"],
     )
 
@@ -1054,7 +1127,7 @@ def show_league(view: PortfolioView) -> None:
     if view.unit_metrics.empty:
         return _missing("unit")
     shown, raw = comparison_tables(view.unit_metrics, LEAGUE_METRICS)
-    shown.insert(0, "Rank", [str(i) for i in range(1, len(shown) + 1)])
+    shown["Unit"] = [f'<span class="rank">{i}</span> {u}' for i, u in enumerate(shown["Unit"], 1)]
     show_table(
         shown,
         "Units ranked by value index, best first",
@@ -1106,8 +1179,8 @@ def portfolio_findings(view: PortfolioView) -> list[str]:
         red = cpi[cpi["value"] < t.index_amber_min]
         names = _names([str(n) for n in red["unit_name"]])
         out.append(
-            f"{len(red)} of {len(cpi)} units are red on cost (CPI below {t.index_amber_min:.2f})"
-            + (f": {names}." if len(red) else ".")
+            f"{len(red)} of {len(cpi)} units {_are(len(red))} red on cost "
+            f"(CPI below {t.index_amber_min:.2f})" + (f": {names}." if len(red) else ".")
         )
         vi = m[m["metric"] == "value_index"].dropna(subset=["value"]).sort_values("value")
         if len(vi) >= 2:
@@ -1181,9 +1254,10 @@ def maturity_display(raw: pd.DataFrame, unit_metrics: pd.DataFrame, params: Para
         .set_index("unit_name")["status"]
     )
     out = pd.DataFrame({"Unit": [html.escape(str(u)) for u in raw["unit"]]})
+    same = len({targets.get(d) for d in catalog.MATURITY_DIMENSIONS}) == 1
     for d in catalog.MATURITY_DIMENSIONS:
         target = targets.get(d)
-        head = d.capitalize() + (f" (target {target:g})" if target is not None else "")
+        head = d.capitalize() + (f" (target {target:g})" if target is not None and not same else "")
         out[head] = [fmt_cell(v, "score") for v in raw.get(f"maturity_{d}", [])]
     out["Profile (mean)"] = [fmt_cell(v, "score") for v in raw.get("maturity_profile", [])]
     levels = raw.get("maturity_level", pd.Series([float("nan")] * len(raw)))
@@ -1194,7 +1268,10 @@ def maturity_display(raw: pd.DataFrame, unit_metrics: pd.DataFrame, params: Para
         + badge(str(status.get(u, "")))
         for u, v in zip(raw["unit"], levels, strict=True)
     ]
-    out["Weakest"] = [html.escape(w) if w else BLANK for w in raw["weakest_dimension"]]
+    out["Weakest"] = [
+        BLANK if not w else html.escape(w) + ("" if not _blank(lvl) else " (of those assessed)")
+        for w, lvl in zip(raw["weakest_dimension"], levels, strict=True)
+    ]
     return out
 
 
@@ -1203,9 +1280,12 @@ def show_maturity_table(view: PortfolioView) -> None:
         return _missing("unit")
     raw = maturity_table(view)
     shown = maturity_display(raw, view.unit_metrics, view.params)
+    targets = {view.params.maturity.targets.get(d) for d in catalog.MATURITY_DIMENSIONS}
+    one = targets.pop() if len(targets) == 1 else None
+    aim = f"; target {one:g} in every dimension" if one is not None else ""
     show_table(
         shown,
-        "Maturity by unit: the level is the weakest dimension's whole-number level",
+        f"Scores 1-4 by dimension{aim}; the level is the weakest dimension's whole number",
         "maturity.csv",
         csv=raw,
         html_columns=shown.columns,
@@ -1227,16 +1307,17 @@ def maturity_findings(view: PortfolioView) -> list[str]:
         reach = levels[levels["maturity_level"] >= target]
         names = _names([str(u) for u in reach["unit"]])
         out.append(
-            f"{len(reach)} of {len(levels)} assessed units reach the target level {target:.0f}"
+            f"{len(reach)} of {len(levels)} assessed units "
+            f"{'reaches' if len(reach) == 1 else 'reach'} the target level {target:.0f}"
             + (f": {names}." if len(reach) else ".")
         )
     weakest = levels["weakest_dimension"][levels["weakest_dimension"] != ""].value_counts()
     if len(weakest):
-        dim, count = str(weakest.index[0]), int(weakest.iloc[0])
-        out.append(
-            f"{dim.capitalize()} is the weakest dimension in {count} of {len(levels)} "
-            "assessed units."
-        )
+        count = int(weakest.iloc[0])
+        dims = sorted(str(d) for d, c in weakest.items() if c == count)
+        what = " and ".join(dims).capitalize()
+        verb = "is the weakest dimension" if len(dims) == 1 else "are each the weakest dimension"
+        out.append(f"{what} {verb} in {count} of {len(levels)} assessed units.")
     for _, row in raw[raw["maturity_level"].isna()].iterrows():
         out.append(f"{row['unit']} has no maturity level: not every dimension was assessed.")
     return out

@@ -89,14 +89,7 @@ def test_pages_without_charts_load_cleanly(open_page, served: Served, page: str)
     [
         UNIT_PAGE,
         f"{VERSION}/index.html",
-        pytest.param(
-            f"{VERSION}/maturity.html",
-            marks=pytest.mark.xfail(
-                reason="the maturity radars are drawn without a data table "
-                "(report.show_maturity_radars calls show_chart(fig) with no table)",
-                strict=True,
-            ),
-        ),
+        f"{VERSION}/maturity.html",
     ],
 )
 def test_every_chart_has_a_data_table(open_page, sample_site: Path, page: str) -> None:

@@ -1,0 +1,277 @@
+"""Each chart builder: trace types, title, axis titles with units, the colour-blind-safe palette,
+RAG statuses written as text or drawn with their own symbol, hover details, ranges that show
+every point, and nothing that the page layout relies on (legend placement, no radial title)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from pmovalue import charts
+from pmovalue.metrics.catalog import MATURITY_DIMENSIONS
+
+# Okabe & Ito (2008), "Color Universal Design": the eight colours of the palette.
+OKABE_ITO = {
+    "#000000",
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#F0E442",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+}
+NEUTRAL = {"#BBBBBB", "#333", "#666", "#999"}  # greys for outlines, reference lines, "no status"
+QUARTERS = ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"]
+
+
+def colours(fig: go.Figure) -> set[str]:
+    """Every explicit colour of the traces (markers, lines, fills), upper-cased."""
+    found: set[str] = set()
+    for t in fig.data:
+        for path in (("marker", "color"), ("line", "color"), ("marker", "line", "color")):
+            obj: Any = t
+            for key in path:
+                obj = getattr(obj, key, None) if obj is not None else None
+            if isinstance(obj, str):
+                found.add(obj.upper())
+    return found
+
+
+def check_common(fig: go.Figure, title_words: list[str]) -> None:
+    title = fig.layout.title.text or ""
+    for word in title_words:
+        assert word.lower() in title.lower(), title
+    assert len(title) <= 40, f"title too long for a phone: {title!r}"
+    assert set(fig.layout.colorway) == OKABE_ITO
+    assert colours(fig) <= {c.upper() for c in OKABE_ITO | NEUTRAL}, colours(fig)
+    for t in fig.data:
+        assert t.hovertemplate, f"trace {t.name!r} has no hover details"
+    # The legend sits in the figure's bottom margin, below the x-axis title.
+    assert fig.layout.legend.yref == "container" and fig.layout.legend.yanchor == "bottom"
+
+
+def axis_title(axis: Any) -> str:
+    return str(axis.title.text or "")
+
+
+# ---- unit page --------------------------------------------------------------------------------
+
+
+def evm_frame() -> pd.DataFrame:
+    rows = []
+    for i, q in enumerate(QUARTERS, 1):
+        for pid in ("P1", "P2"):
+            rows.append((pid, q, 100.0 * i, 90.0 * i, 110.0 * i))
+    return pd.DataFrame(
+        rows, columns=["project_id", "period", "planned_value", "earned_value", "actual_cost"]
+    )
+
+
+def test_evm_curves() -> None:
+    fig = charts.evm_curves(evm_frame(), "GBP")
+    check_common(fig, ["earned value"])
+    assert [t.type for t in fig.data] == ["scatter"] * 3
+    assert {t.name for t in fig.data} == {
+        "Planned value (PV)",
+        "Earned value (EV)",
+        "Actual cost (AC)",
+    }
+    assert axis_title(fig.layout.xaxis) == "Quarter"
+    assert "(GBP)" in axis_title(fig.layout.yaxis)
+    assert list(fig.data[0].y) == [200.0, 400.0, 600.0, 800.0]  # summed over projects
+    # Lines differ by dash and marker, not by colour alone.
+    assert len({t.line.dash for t in fig.data}) == 3
+    assert len({t.marker.symbol for t in fig.data}) == 3
+
+
+def quadrant_projects() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "project_id": ["A", "B", "C", "D", "E"],
+            "project_name": ["a", "b", "c", "d", "e"],
+            "cpi": [0.73, 0.92, 1.04, 0.85, 0.99],
+            "spi": [0.12, 0.97, 1.01, 0.95, 0.91],
+        }
+    )
+
+
+def test_cpi_spi_quadrant_statuses_symbols_and_ranges() -> None:
+    data = quadrant_projects()
+    fig = charts.cpi_spi_quadrant(data, 0.95, 0.90)
+    check_common(fig, ["cost", "schedule"])
+    assert all(t.type == "scatter" and t.mode == "markers" for t in fig.data)
+    assert "CPI" in axis_title(fig.layout.xaxis) and "1.0" in axis_title(fig.layout.xaxis)
+    assert "SPI" in axis_title(fig.layout.yaxis)
+    # Each status present has its own trace, written out in its name, with its own symbol.
+    worst = [min(c, s) for c, s in zip(data["cpi"], data["spi"], strict=True)]
+    expected = {
+        "green" if w >= 0.95 else "amber" if w >= 0.90 else "red": None for w in worst
+    }.keys()
+    names = {t.name.split(":")[0] for t in fig.data}
+    assert names == {s.upper() for s in expected}
+    assert len({t.marker.symbol for t in fig.data}) == len(fig.data)
+    for t in fig.data:
+        status = t.name.split(":")[0].lower()
+        assert t.marker.color == charts.RAG_COLOURS[status]
+        assert t.marker.symbol == charts.RAG_SYMBOLS[status]
+    assert sum(len(t.x) for t in fig.data) == len(data)
+    # The axes fit the data with padding, and show 1.0 and both thresholds.
+    x0, x1 = fig.layout.xaxis.range
+    y0, y1 = fig.layout.yaxis.range
+    assert x0 < data["cpi"].min() and x1 > data["cpi"].max()
+    assert y0 < data["spi"].min() and y1 > data["spi"].max()
+    assert x0 <= 0.90 and x1 >= 1.0 and y0 <= 0.90 and y1 >= 1.0
+    assert x0 > 0.5 and x1 < 1.2  # fitted, not a fixed 0.15-1.5 box
+    assert all(t.cliponaxis is False for t in fig.data)  # edge markers drawn whole
+
+
+def test_fit_range_pads_and_includes() -> None:
+    lo, hi = charts.fit_range([0.73, 1.04], (1.0, 0.9))
+    assert lo < 0.73 and hi > 1.04 and hi - 1.04 == pytest.approx(0.73 - lo)
+    lo, hi = charts.fit_range([0.95, 0.96], (1.0,))
+    assert lo < 0.95 and hi > 1.0
+    assert charts.fit_range([float("nan")]) == [0.0, 1.0]
+
+
+def test_benefits_chart() -> None:
+    b = pd.DataFrame(
+        {
+            "period": QUARTERS,
+            "baseline_forecast": [10.0, 20.0, 30.0, 40.0],
+            "realized": [5.0, 15.0, 20.0, None],
+        }
+    )
+    fig = charts.benefits_chart(b, "GBP")
+    check_common(fig, ["benefits"])
+    assert [t.type for t in fig.data] == ["bar", "bar"]
+    assert "(GBP)" in axis_title(fig.layout.yaxis) and axis_title(fig.layout.xaxis) == "Quarter"
+    # The two series differ by pattern as well as by colour.
+    assert {t.marker.pattern.shape for t in fig.data} == {"/", ""}
+
+
+def test_alignment_bubble() -> None:
+    data = pd.DataFrame(
+        {
+            "project_id": ["A", "B", "C"],
+            "project_name": ["a", "b", "c"],
+            "alignment_score": [1.9, 3.0, 4.8],
+            "npv": [1_800_000.0, -550_000.0, 120_000.0],
+            "bac": [500_000.0, 2_000_000.0, 100_000.0],
+        }
+    )
+    fig = charts.alignment_bubble(data, "GBP", 3.0)
+    check_common(fig, ["alignment", "npv"])
+    assert "(1-5)" in axis_title(fig.layout.xaxis) and "(GBP)" in axis_title(fig.layout.yaxis)
+    names = [t.name for t in fig.data]
+    assert any(n.startswith("Aligned") for n in names)
+    assert any(n.startswith("Weakly") for n in names)
+    assert len({t.marker.symbol for t in fig.data}) == 2  # not colour alone
+    x0, x1 = fig.layout.xaxis.range
+    y0, y1 = fig.layout.yaxis.range
+    assert x0 < 1.9 and x1 > 4.8 and y0 < -550_000 and y1 > 1_800_000
+    # Hover gives the budget with separators, not a raw float.
+    assert "2,000,000" in {c[2] for t in fig.data for c in t.customdata}
+
+
+def test_satisfaction_trend_fixed_scales() -> None:
+    h = pd.DataFrame(
+        {
+            "period": QUARTERS * 2,
+            "metric": ["nps"] * 4 + ["csat_pct"] * 4,
+            "value": [-29.0, -48.0, -45.0, -79.0, 59.0, 56.0, 40.0, 21.0],
+        }
+    )
+    fig = charts.satisfaction_trend(h)
+    check_common(fig, ["satisfaction"])
+    assert [t.yaxis or "y" for t in fig.data] == ["y", "y2"]
+    assert "-100 to 100" in axis_title(fig.layout.yaxis)
+    assert "%" in axis_title(fig.layout.yaxis2)
+    assert list(fig.layout.yaxis2.tickvals) == [0, 25, 50, 75, 100]
+    assert list(fig.layout.yaxis.tickvals) == [-100, -50, 0, 50, 100]
+    assert fig.layout.yaxis2.automargin is True  # its numbers and title never cut off
+    lo, hi = fig.layout.yaxis2.range
+    assert lo <= 0 and hi >= 100
+
+
+def test_maturity_radar_has_no_radial_title() -> None:
+    scores = {"people": 2.2, "process": 2.1, "technology": 2.3, "governance": 1.5}
+    fig = charts.maturity_radar(scores, dict.fromkeys(MATURITY_DIMENSIONS, 3), "Unit A")
+    check_common(fig, ["maturity", "1-4"])
+    assert [t.type for t in fig.data] == ["scatterpolar", "scatterpolar"]
+    assert not fig.layout.polar.radialaxis.title.text
+    assert list(fig.layout.polar.radialaxis.range) == [0, 4]
+    target, unit = fig.data
+    assert list(target.r) == [3, 3, 3, 3, 3]  # closed shape
+    assert list(unit.r)[:4] == [scores[d] for d in MATURITY_DIMENSIONS]
+
+
+def test_maturity_comparison_one_chart_for_all_units() -> None:
+    units = {f"Unit {i}": dict.fromkeys(MATURITY_DIMENSIONS, 1.5 + i / 3) for i in range(6)}
+    fig = charts.maturity_comparison(units, dict.fromkeys(MATURITY_DIMENSIONS, 3))
+    check_common(fig, ["maturity"])
+    assert [t.name for t in fig.data] == ["Target", *units]
+    # Units differ by marker symbol and dash as well as colour.
+    assert len({t.marker.symbol for t in fig.data[1:]}) == len(units)
+    assert not fig.layout.polar.radialaxis.title.text
+
+
+def test_metric_trends_shows_on_plan_line() -> None:
+    h = pd.DataFrame(
+        {
+            "period": QUARTERS * 2,
+            "metric": ["cpi"] * 4 + ["spi"] * 4,
+            "value": [0.86, 0.87, 0.85, 0.84, 0.88, 0.90, 0.91, 0.89],
+        }
+    )
+    fig = charts.metric_trends(h, ["cpi", "spi"])
+    check_common(fig, ["indices"])
+    assert "1.0 = on plan" in axis_title(fig.layout.yaxis)
+    lo, hi = fig.layout.yaxis.range
+    assert lo < 0.84 and hi > 1.0  # the reference line is always in view
+    assert len({t.marker.symbol for t in fig.data}) == 2
+
+
+# ---- portfolio --------------------------------------------------------------------------------
+
+
+def test_units_heatmap_every_status_written_out() -> None:
+    statuses = pd.DataFrame(
+        {"cpi": ["green", "red", ""], "spi": ["amber", "green", "red"]},
+        index=["Retail Banking", "Operations & Technology", "Digital Channels"],
+    )
+    fig = charts.units_heatmap(statuses)
+    assert "rag status" in fig.layout.title.text.lower()
+    (trace,) = fig.data
+    assert trace.type == "heatmap" and trace.hovertemplate
+    # Metrics down (short names, horizontal), units across.
+    assert list(trace.y) == ["CPI", "SPI"]
+    assert [x.replace("<br>", " ") for x in trace.x] == list(statuses.index)
+    assert fig.layout.xaxis.tickangle == 0
+    text = [list(row) for row in trace.text]
+    for i, metric in enumerate(statuses.columns):
+        for j, unit_status in enumerate(statuses[metric]):
+            assert text[i][j] == charts.RAG_LABELS[unit_status]
+    # Colours: the RAG colours only, and a blank status is left uncoloured.
+    scale = {c.upper() for _, c in trace.colorscale}
+    assert scale == {charts.RAG_COLOURS[s].upper() for s in ("red", "amber", "green")}
+    assert pd.isna(trace.z[0][2])
+    # On a phone the cells show one-letter codes, explained in the title.
+    narrow = fig.layout.meta["narrow"]
+    codes = narrow["on"]["data"]["text"][0]
+    assert codes[0] == [charts.RAG_CODES[s] for s in statuses["cpi"]]
+    assert "G green" in narrow["on"]["layout"]["title.text"]
+    assert narrow["off"]["data"]["text"][0] == text
+
+
+def test_every_rag_status_has_a_label_symbol_and_safe_colour() -> None:
+    for status in ("green", "amber", "red", ""):
+        assert charts.RAG_LABELS[status]
+        assert charts.RAG_SYMBOLS[status]
+        assert charts.RAG_CODES[status]
+    labelled = {charts.RAG_COLOURS[s].upper() for s in ("green", "amber", "red")}
+    assert labelled <= OKABE_ITO
+    assert len({charts.RAG_SYMBOLS[s] for s in ("green", "amber", "red")}) == 3
