@@ -76,12 +76,20 @@ def period_index(period: str) -> int:
 
 
 def period_indices(periods: pd.Series) -> pd.Series:
-    """`period_index` of each value; NA or malformed periods give NaN (float)."""
-    text = text_col(periods, lower=False)
-    parts = text.str.extract(r"^(\d{4})-Q([1-4])$")
+    """`period_index` of each value; NA or malformed periods give NaN (float).
+
+    Each distinct value is parsed once (a column holds a handful of periods).
+    """
+    codes, cleaned = distinct_text(periods, lower=False)
+    return pd.Series(parse_periods(cleaned)[codes], index=periods.index, dtype="float64")
+
+
+def parse_periods(cleaned: np.ndarray) -> np.ndarray:
+    """period_index of each cleaned text (object array, None = blank) as float, NaN if malformed."""
+    parts = pd.Series(cleaned, dtype="object").str.extract(r"^(\d{4})-Q([1-4])$")
     year = pd.to_numeric(parts[0], errors="coerce")
     quarter = pd.to_numeric(parts[1], errors="coerce")
-    return (year * 4 + quarter - 1).astype("float64")
+    return (year * 4 + quarter - 1).to_numpy(dtype="float64")
 
 
 def num(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -91,18 +99,48 @@ def num(frame: pd.DataFrame, column: str) -> pd.Series:
     return pd.to_numeric(frame[column], errors="coerce").astype("float64")
 
 
+def _clean(v: object, lower: bool) -> str | None:
+    """One text cell: None for blanks (NA, NaN, empty after stripping), else str(v).strip()."""
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return None
+    s = str(v).strip()
+    if not s:
+        return None
+    return s.lower() if lower else s
+
+
+def _is_text(series: pd.Series) -> bool:
+    """True for a string dtype, or an object column holding only str (and blanks)."""
+    if isinstance(series.dtype, pd.StringDtype):
+        return True
+    return series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in (
+        "string",
+        "empty",
+    )
+
+
+def distinct_text(series: pd.Series, lower: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, cleaned): the column as `cleaned[codes]`, each distinct value cleaned once.
+
+    `cleaned` is an object array of the cleaned distinct values (see `text_col`) followed by a
+    final None that blank cells (code -1) point to. Columns that are not text (numbers, mixed
+    objects) are cleaned cell by cell.
+    """
+    if _is_text(series):
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        values = uniques.to_numpy(dtype="object")
+    else:
+        values = series.tolist()
+        codes = np.arange(len(values), dtype="intp")
+    cleaned = np.empty(len(values) + 1, dtype="object")
+    cleaned[:-1] = [_clean(v, lower) for v in values]
+    return np.asarray(codes, dtype="intp"), cleaned
+
+
 def text_col(series: pd.Series, lower: bool = True) -> pd.Series:
     """A text column as object dtype with None for blanks, stripped (and lowercased)."""
-
-    def clean(v: object) -> str | None:
-        if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-            return None
-        s = str(v).strip()
-        if not s:
-            return None
-        return s.lower() if lower else s
-
-    return pd.Series([clean(v) for v in series.tolist()], index=series.index, dtype="object")
+    codes, cleaned = distinct_text(series, lower)
+    return pd.Series(cleaned[codes], index=series.index, dtype="object")
 
 
 def text(frame: pd.DataFrame, column: str, lower: bool = True) -> pd.Series:
@@ -120,9 +158,7 @@ def dates(frame: pd.DataFrame, column: str) -> pd.Series:
 def statuses(projects: pd.DataFrame) -> pd.Series:
     """Project status, lowercase; blank means `active` (the DESIGN default)."""
     status = text(projects, "status")
-    return pd.Series(
-        ["active" if v is None else v for v in status.tolist()], index=status.index, dtype="object"
-    )
+    return status.where(status.notna(), "active").astype("object")
 
 
 def total(values: pd.Series, what: str) -> Result:

@@ -16,24 +16,38 @@ Which projects count: all but `proposed` (when the projects table is given).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pmovalue.metrics._common import Result, num, period_index, period_indices, ratio
 
 
+def benefit_rows(benefits: pd.DataFrame) -> pd.DataFrame:
+    """Every row, normalised: period_ix (NaN when blank), baseline, realized (float64)."""
+    ix = (
+        period_indices(benefits["period"])
+        if "period" in benefits.columns
+        else pd.Series(np.nan, index=benefits.index, dtype="float64")
+    )
+    return pd.DataFrame(
+        {
+            "period_ix": ix,
+            "baseline": num(benefits, "baseline_forecast"),
+            "realized": num(benefits, "realized"),
+        },
+        index=benefits.index,
+    )
+
+
+def to_date_mask(period_ix: pd.Series, period: str) -> pd.Series:
+    """Rows counted at `period`: period ≤ `period`, or blank (= the report period)."""
+    return period_ix.isna() | (period_ix <= period_index(period))
+
+
 def benefits_to_date(benefits: pd.DataFrame, period: str) -> pd.DataFrame:
     """Rows with period ≤ `period` (blank period = the report period), money as float64."""
-    ix = period_indices(benefits["period"]) if "period" in benefits.columns else None
-    mask = (
-        pd.Series(True, index=benefits.index)
-        if ix is None
-        else (ix.isna() | (ix <= period_index(period)))
-    )
-    rows = benefits[mask]
-    return pd.DataFrame(
-        {"baseline": num(rows, "baseline_forecast"), "realized": num(rows, "realized")},
-        index=rows.index,
-    )
+    rows = benefit_rows(benefits)
+    return rows.loc[to_date_mask(rows["period_ix"], period), ["baseline", "realized"]]
 
 
 def realization_pct(baseline: pd.Series, realized: pd.Series) -> Result:

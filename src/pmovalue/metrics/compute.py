@@ -19,12 +19,20 @@ alignment tables belong to projects through project_id; rows of projects outside
 table (or proposed ones) are not counted.
 The projects table is a snapshot: status, rating, BAC, forecasts, dates and period budget do
 not change with the report period; EVM, benefits, survey and maturity are period-stamped.
+
+How it is computed: the tables are normalised once (`_prepare`: text cleaned, periods parsed,
+EVM rows sorted by project and period, earned-schedule baselines built, cash flows and
+alignment scored), the metrics that only depend on the snapshot are computed once
+(`_snapshot_results`), and each report period then only selects rows by period
+(`_project_frame`, `_period_results`). `metric_history` shares that preparation across its
+periods, so it gives exactly what `compute_metrics` gives for each period.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -57,7 +65,9 @@ from pmovalue.metrics._common import (
     total,
 )
 from pmovalue.metrics.catalog import METRIC_IDS
+from pmovalue.metrics.evm import EvmHistory
 from pmovalue.metrics.rag import rag_status
+from pmovalue.metrics.schedule import Baselines
 
 if TYPE_CHECKING:
     from pmovalue.config import Params
@@ -129,19 +139,153 @@ def _project_ids(frame: pd.DataFrame, allowed: pd.Index | None) -> pd.Series:
     return pid.isin(list(allowed))
 
 
-def project_metrics(tables: Tables, params: Params, period: str) -> pd.DataFrame:
-    """One row per project of the projects table with its delivery and value measures.
+def _take(values: np.ndarray, index: np.ndarray, fill: Any) -> np.ndarray:
+    """values[index], with `fill` where index is -1."""
+    out = np.full(len(index), fill, dtype=values.dtype)
+    has = index >= 0
+    out[has] = values[index[has]]
+    return out
 
-    EVM values come from the project's latest EVM row with period ≤ `period` (`evm_period`);
-    EAC, ETC, VAC, TCPI, earned schedule, on budget/on time as in the family modules;
-    `etc` uses the EVM AC, or the projects table's actual_cost when there is no EVM row;
-    `alignment_score` is the weighted score, `npv`/`bcr`/`roi_pct` from the project's cash
-    flows, `benefits_*` cumulative to `period`. `note` gathers per-project caveats.
+
+# ----------------------------------------------------------------------------- preparation
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """The tables of one unit (or the organisation) normalised once, for any report period.
+
+    `base`: the project columns that do not depend on the period, one row per project of the
+    projects table (first row of a duplicated id; rows without an id dropped), indexed by
+    project id; None without a projects table. `evm_project`: per base row, its position in
+    `evm.project_ids` (-1 without EVM rows); `scheduled`: the EVM projects of `base`, whose
+    earned-schedule `baselines` are built, and `base_scheduled` per base row its position in
+    them. `benefits`: normalised rows with `money` (the row counts in the outcome totals) and
+    `key`, the rank of its project id among the sorted ids of the table (NaN when blank):
+    grouping by it gives the same groups, in the same order, as grouping by the id text (and
+    so the same sums to the last bit: pandas picks its summation by the order of the groups);
+    `base_benefit_key` is that key for each base row. `cashflows` and `alignment` are the
+    cash-flow summary and alignment scores of all the rows of their tables.
     """
-    period = check_period(period)
+
+    tables: Tables
+    base: pd.DataFrame | None
+    forecast: pd.Series
+    actual_cost: pd.Series
+    money_ids: pd.Index | None
+    evm: EvmHistory
+    evm_project: np.ndarray
+    scheduled: np.ndarray
+    base_scheduled: np.ndarray
+    baselines: Baselines
+    benefits: pd.DataFrame | None
+    base_benefit_key: np.ndarray
+    cashflows: pd.DataFrame | None
+    alignment: alignment.ProjectScores | None
+    survey: pd.DataFrame | None
+    maturity: maturity.Assessments | None
+
+
+def _prepare(tables: Tables, params: Params) -> _Prepared:
+    """Normalise the tables (see `_Prepared`)."""
+    cf = tables.get("cashflows")
+    cash = finance.cashflow_summary(cf, params.finance.discount_rate) if cf is not None else None
+    al = tables.get("alignment")
+    scores = (
+        alignment.project_scores(al, dict(params.alignment.criteria)) if al is not None else None
+    )
     projects = tables.get("projects")
-    if projects is None or projects.empty:
-        return _empty_projects()
+    base = forecast = actual_cost = None
+    if projects is not None and not projects.empty:
+        base, forecast, actual_cost = _project_base(projects, params, cash, scores)
+    elif projects is not None:
+        base = _empty_projects().set_index("project_id", drop=False)
+        base.index.name = None
+    money_ids = None if base is None else base.index[(base["status"] != "proposed").astype(bool)]
+    empty = pd.Series(dtype="float64")
+    base_index = base.index if base is not None else pd.Index([], dtype="object")
+
+    evm_table = tables.get("evm")
+    history = EvmHistory.from_table(evm_table)
+    evm_project = pd.Index(history.project_ids).get_indexer(base_index)
+    scheduled, first_row = np.unique(evm_project[evm_project >= 0], return_index=True)
+    sched_of = np.full(len(history.project_ids), -1, dtype="intp")
+    sched_of[scheduled] = np.arange(len(scheduled))
+    base_scheduled = _take(sched_of, evm_project, -1)
+    baselines = _baselines(history, scheduled, np.flatnonzero(evm_project >= 0)[first_row], base)
+
+    bt = tables.get("benefits")
+    benefits_rows = None
+    base_benefit_key = np.full(len(base_index), np.nan)
+    if bt is not None:
+        benefits_rows = benefits.benefit_rows(bt)
+        pid = text(bt, "project_id", lower=False)
+        sorted_ids = pd.Index(np.unique(pid.dropna().to_numpy(dtype="object")), dtype="object")
+        benefits_rows["key"] = _rank(sorted_ids, pid)
+        benefits_rows["money"] = _project_ids(bt, money_ids).to_numpy(dtype=bool)
+        base_benefit_key = _rank(sorted_ids, base_index)
+
+    sv = tables.get("survey")
+    mt = tables.get("maturity")
+    return _Prepared(
+        tables=tables,
+        base=base,
+        forecast=forecast if forecast is not None else empty,
+        actual_cost=actual_cost if actual_cost is not None else empty,
+        money_ids=money_ids,
+        evm=history,
+        evm_project=evm_project,
+        scheduled=scheduled,
+        base_scheduled=base_scheduled,
+        baselines=baselines,
+        benefits=benefits_rows,
+        base_benefit_key=base_benefit_key,
+        cashflows=cash,
+        alignment=scores,
+        survey=satisfaction.survey_answers(sv) if sv is not None else None,
+        maturity=maturity.Assessments.from_table(mt) if mt is not None else None,
+    )
+
+
+def _rank(sorted_ids: pd.Index, ids: pd.Series | pd.Index) -> np.ndarray:
+    """Position of each id in `sorted_ids` as float, NaN when absent or blank."""
+    pos = sorted_ids.get_indexer(ids).astype("float64")
+    pos[pos < 0] = np.nan
+    return pos
+
+
+def _baselines(
+    history: EvmHistory, scheduled: np.ndarray, base_rows: np.ndarray, base: pd.DataFrame | None
+) -> Baselines:
+    """Earned-schedule baselines of the EVM projects `scheduled` (their base rows: `base_rows`).
+
+    t = period - the project's first EVM period + 1; the baseline finish on the same scale.
+    """
+    rows, project = history.rows_of(scheduled)
+    first_ix = history.period_ix[history.start[scheduled]]
+    if base is not None and len(base_rows):
+        bac = base["bac"].to_numpy(dtype="float64")[base_rows]
+        finish = schedule.date_period_index(base["baseline_finish"]).to_numpy()[base_rows]
+    else:
+        bac = finish = np.array([], dtype="float64")
+    return Baselines.build(
+        project,
+        history.period_ix[rows] - first_ix[project] + 1,
+        history.pv[rows],
+        bac,
+        finish - first_ix + 1,
+    )
+
+
+def _project_base(
+    projects: pd.DataFrame,
+    params: Params,
+    cashflows: pd.DataFrame | None,
+    scores: alignment.ProjectScores | None,
+) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """The snapshot columns of project_metrics, with forecast_at_completion and actual_cost.
+
+    `cashflows` and `scores`: cash-flow summary and alignment scores (None without the table).
+    """
     projects = projects.drop_duplicates("project_id")
     pid = text(projects, "project_id", lower=False)
     out = pd.DataFrame(
@@ -160,53 +304,136 @@ def project_metrics(tables: Tables, params: Params, period: str) -> pd.DataFrame
     out.index.name = None
     projects = projects.loc[pid.notna()]
     projects.index = out.index
-    notes: dict[str, list[str]] = {p: [] for p in out.index}
 
-    # EVM at the status period
-    evm_table = tables.get("evm")
-    latest = (
-        evm.latest_evm(evm_table, period)
-        if evm_table is not None
-        else evm.latest_evm(pd.DataFrame(), period)
+    out["baseline_finish"] = dates(projects, "baseline_finish")
+    out["finish"] = delivery.finish_date(
+        dates(projects, "actual_finish"), dates(projects, "forecast_finish")
     )
-    latest = latest[latest.index.isin(list(out.index))]
-    for col in ("evm_period", "pv", "ev", "ac"):
-        out[col] = latest[col].reindex(out.index)
-    for col in ("pv", "ev", "ac"):
-        out[col] = out[col].astype("float64")
-    out["evm_period"] = out["evm_period"].astype("object").where(out["evm_period"].notna(), None)
-    out["cv"] = evm.cost_variance(out["ev"], out["ac"])
-    out["sv"] = evm.schedule_variance(out["ev"], out["pv"])
-    out["cpi"] = evm.cost_performance_index(out["ev"], out["ac"])
-    out["spi"] = evm.schedule_performance_index(out["ev"], out["pv"])
-    out["eac"], out["eac_source"] = evm.estimate_at_completion(
-        num(projects, "forecast_at_completion"), out["bac"], out["cpi"]
-    )
-    ac_for_etc = out["ac"].where(out["ac"].notna(), num(projects, "actual_cost"))
-    out["etc"] = evm.estimate_to_complete(out["eac"], ac_for_etc)
-    out["vac"] = evm.variance_at_completion(out["bac"], out["eac"])
-    out["tcpi"] = evm.to_complete_performance_index(out["bac"], out["ev"], out["ac"])
+    out["slip_days"] = delivery.slip_days(out["finish"], out["baseline_finish"])
+    out["on_time"] = delivery.on_time(out["slip_days"], params.tolerances.schedule_days)
 
-    baseline_finish = dates(projects, "baseline_finish")
-    sched = (
-        schedule.schedule_table(evm_table, latest, out["bac"], baseline_finish)
-        if evm_table is not None and not latest.empty
-        else schedule.schedule_table(pd.DataFrame(), latest.iloc[0:0], out["bac"])
-    )
+    out["alignment_score"] = np.nan
+    if scores is not None:
+        out["alignment_score"] = scores.score.reindex(out.index).astype("float64")
+
+    for col in ("npv", "bcr", "roi_pct"):
+        out[col] = np.nan
+    if cashflows is not None:
+        summary = cashflows.reindex(out.index)
+        out["npv"] = summary["npv"].astype("float64")
+        out["bcr"] = finance.project_bcr(summary["pv_benefit"], summary["pv_cost"])
+        out["roi_pct"] = finance.project_roi_pct(summary["benefit"], summary["cost"])
+    return out, num(projects, "forecast_at_completion"), num(projects, "actual_cost")
+
+
+# ----------------------------------------------------------------------------- per project
+
+
+def project_metrics(tables: Tables, params: Params, period: str) -> pd.DataFrame:
+    """One row per project of the projects table with its delivery and value measures.
+
+    EVM values come from the project's latest EVM row with period ≤ `period` (`evm_period`);
+    EAC, ETC, VAC, TCPI, earned schedule, on budget/on time as in the family modules;
+    `etc` uses the EVM AC, or the projects table's actual_cost when there is no EVM row;
+    `alignment_score` is the weighted score, `npv`/`bcr`/`roi_pct` from the project's cash
+    flows, `benefits_*` cumulative to `period`. `note` gathers per-project caveats.
+    """
+    period = check_period(period)
+    projects = tables.get("projects")
+    if projects is None or projects.empty:
+        return _empty_projects()
+    frame = _project_frame(_prepare(tables, params), params, period)
+    return frame[PROJECT_COLUMNS].reset_index(drop=True)
+
+
+def _project_frame(
+    prep: _Prepared, params: Params, period: str, with_notes: bool = True
+) -> pd.DataFrame:
+    """project_metrics at `period`, indexed by project id (`note` blank unless with_notes)."""
+    base = prep.base
+    assert base is not None
+    if prep.tables.get("projects") is None or prep.tables["projects"].empty:
+        return base
+    hist = prep.evm
+    latest = hist.latest_rows(period)
+    row = _take(latest, prep.evm_project, -1)
+
+    def series(values: np.ndarray) -> pd.Series:
+        return pd.Series(values, index=base.index, dtype=values.dtype)
+
+    pv, ev, ac = (series(_take(v, row, np.nan)) for v in (hist.pv, hist.ev, hist.ac))
+    bac = base["bac"]
+    cpi = evm.cost_performance_index(ev, ac)
+    eac, eac_source = evm.estimate_at_completion(prep.forecast, bac, cpi)
+    ac_for_etc = ac.where(ac.notna(), prep.actual_cost)
+    cols: dict[str, pd.Series | np.ndarray] = {
+        "evm_period": series(_take(hist.period, row, None)),
+        "pv": pv,
+        "ev": ev,
+        "ac": ac,
+        "cv": evm.cost_variance(ev, ac),
+        "sv": evm.schedule_variance(ev, pv),
+        "cpi": cpi,
+        "spi": evm.schedule_performance_index(ev, pv),
+        "eac": eac,
+        "eac_source": eac_source,
+        "etc": evm.estimate_to_complete(eac, ac_for_etc),
+        "vac": evm.variance_at_completion(bac, eac),
+        "tcpi": evm.to_complete_performance_index(bac, ev, ac),
+        "on_budget": delivery.on_budget(eac, bac, params.tolerances.budget_pct),
+    }
+
+    # earned schedule of the projects with an EVM row up to the period
+    sched_row = latest[prep.scheduled]
+    has = sched_row >= 0
+    first_ix = hist.period_ix[hist.start[prep.scheduled]]
+    at = _take(hist.period_ix, sched_row, np.nan) - first_ix + 1
+    sched = schedule.schedule_columns(prep.baselines, _take(hist.ev, sched_row, np.nan), at)
     for col in ("es", "at", "planned_duration", "spi_t", "sv_t"):
-        out[col] = sched[col].reindex(out.index).astype("float64")
-    for p, note in sched["es_note"].items():
-        if note:
-            notes[p].append(f"earned schedule: {note}")
+        cols[col] = _take(np.where(has, sched[col], np.nan), prep.base_scheduled, np.nan)
+    es_note = _take(np.where(has, sched["es_note"], ""), prep.base_scheduled, "")
+
+    # benefits to date, summed per project
+    for col in ("benefits_baseline", "benefits_realized"):
+        cols[col] = np.full(len(base), np.nan)
+    bt = prep.benefits
+    if bt is not None and not bt.empty:
+        g = bt[benefits.to_date_mask(bt["period_ix"], period)].groupby("key")
+        for col, src in (("benefits_baseline", "baseline"), ("benefits_realized", "realized")):
+            sums = g[src].sum(min_count=1).reindex(prep.base_benefit_key)
+            cols[col] = sums.to_numpy(dtype="float64")
+
+    # one block of floats, then the three columns of other types
+    others = ("evm_period", "eac_source", "on_budget")
+    numbers = {c: np.asarray(v) for c, v in cols.items() if c not in others}
+    out = pd.concat([base, pd.DataFrame(numbers, index=base.index)], axis=1)
+    for col in others:
+        out[col] = cols[col]
+    out["note"] = _project_notes(prep, out, es_note, period) if with_notes else ""
+    for c in _FLOAT_COLUMNS:
+        if out[c].dtype != "float64":
+            out[c] = out[c].astype("float64")
+    return out
+
+
+def _project_notes(
+    prep: _Prepared, out: pd.DataFrame, es_note: np.ndarray, period: str
+) -> list[str]:
+    """The per-project caveats, in a fixed order of kinds."""
+    notes: dict[str, list[str]] = {p: [] for p in out.index}
+    for p, note in zip(out.index[es_note != ""], es_note[es_note != ""], strict=True):
+        notes[p].append(f"earned schedule: {note}")
+    no_evm = "no EVM data" if prep.tables.get("evm") is None else f"no EVM row up to {period}"
     for p in out.index[out["evm_period"].isna()]:
-        notes[p].append("no EVM data" if evm_table is None else f"no EVM row up to {period}")
+        notes[p].append(no_evm)
     stale = (
         out["evm_period"].notna()
         & (out["evm_period"] != period)
         & out["status"].isin(OPEN_STATUSES)
     )
-    for p in out.index[stale.astype(bool)]:
-        notes[p].append(f"latest EVM row is from {out.at[p, 'evm_period']}")
+    stale = stale.astype(bool)
+    for p, evm_period in zip(out.index[stale], out["evm_period"][stale], strict=True):
+        notes[p].append(f"latest EVM row is from {evm_period}")
     over = (out["ev"] > out["bac"] * (1 + 1e-9)).fillna(False).astype(bool)
     for p in out.index[over]:
         notes[p].append("data error: EV exceeds BAC")
@@ -214,51 +441,7 @@ def project_metrics(tables: Tables, params: Params, period: str) -> pd.DataFrame
         notes[p].append("no actual cost yet: CPI blank")
     for p in out.index[(out["pv"] == 0).fillna(False).astype(bool)]:
         notes[p].append("nothing planned yet: SPI blank")
-
-    # delivery judgements
-    out["baseline_finish"] = baseline_finish
-    out["finish"] = delivery.finish_date(
-        dates(projects, "actual_finish"), dates(projects, "forecast_finish")
-    )
-    out["slip_days"] = delivery.slip_days(out["finish"], out["baseline_finish"])
-    out["on_budget"] = delivery.on_budget(out["eac"], out["bac"], params.tolerances.budget_pct)
-    out["on_time"] = delivery.on_time(out["slip_days"], params.tolerances.schedule_days)
-
-    # alignment
-    out["alignment_score"] = np.nan
-    al = tables.get("alignment")
-    if al is not None:
-        scores = alignment.project_scores(al, dict(params.alignment.criteria))
-        out["alignment_score"] = scores.score.reindex(out.index).astype("float64")
-
-    # cash flows
-    for col in ("npv", "bcr", "roi_pct"):
-        out[col] = np.nan
-    cf = tables.get("cashflows")
-    if cf is not None:
-        summary = finance.cashflow_summary(cf, params.finance.discount_rate)
-        summary = summary.reindex(out.index)
-        out["npv"] = summary["npv"].astype("float64")
-        pv_pairs = zip(summary["pv_benefit"], summary["pv_cost"], strict=True)
-        out["bcr"] = [finance.bcr(b, c).value for b, c in pv_pairs]
-        pairs = zip(summary["benefit"], summary["cost"], strict=True)
-        out["roi_pct"] = [finance.roi_pct(b, c).value for b, c in pairs]
-
-    # benefits to date
-    out["benefits_baseline"] = np.nan
-    out["benefits_realized"] = np.nan
-    bt = tables.get("benefits")
-    if bt is not None and not bt.empty:
-        rows = benefits.benefits_to_date(bt, period)
-        rows["project_id"] = text(bt, "project_id", lower=False).reindex(rows.index)
-        g = rows.groupby("project_id")
-        out["benefits_baseline"] = g["baseline"].sum(min_count=1).reindex(out.index)
-        out["benefits_realized"] = g["realized"].sum(min_count=1).reindex(out.index)
-
-    out["note"] = [join_notes(*notes[p]) for p in out.index]
-    for c in _FLOAT_COLUMNS:
-        out[c] = out[c].astype("float64")
-    return out[PROJECT_COLUMNS].reset_index(drop=True)
+    return [join_notes(*notes[p]) for p in out.index]
 
 
 # ----------------------------------------------------------------------------- unit metrics
@@ -268,17 +451,40 @@ def _blank_all(ids_: Sequence[str], reason: str) -> dict[str, Result]:
     return {m: Result.blank(reason) for m in ids_}
 
 
-def _delivery(pm: pd.DataFrame, tables: Tables, period: str) -> dict[str, Result]:
+def _delivery_snapshot(pm: pd.DataFrame) -> dict[str, Result]:
+    """The delivery metrics of the projects table alone (not EVM): counts, BAC, dates, ratings."""
+    r: dict[str, Result] = {}
+    status = pm["status"]
+    money = (status != "proposed").astype(bool)
+    delivering = (~status.isin(NOT_DELIVERING)).astype(bool)
+    r["project_count"] = Result(float(len(pm)))
+    r["active_project_count"] = Result(float((status == "active").sum()))
+    r["bac_total"] = total(pm["bac"][money], "BAC")
+    r["on_time_pct"] = share_pct(
+        pm["on_time"][delivering],
+        "project with a baseline finish and a forecast or actual finish",
+    )
+    r["schedule_slip_days_median"] = median(
+        pm["slip_days"][delivering],
+        "project with a baseline finish and a forecast or actual finish",
+    )
+    counts = delivery.rating_counts(pm["rating"])
+    r["rating_red_count"] = counts["red"]
+    r["rating_amber_count"] = counts["amber"]
+    r["rating_green_count"] = counts["green"]
+    r["rating_red_amber_pct"] = delivery.rating_red_amber_pct(pm["rating"])
+    return r
+
+
+def _delivery_period(pm: pd.DataFrame, tables: Tables, period: str) -> dict[str, Result]:
+    """The delivery metrics that depend on EVM at the period: EAC, CV, SV, indices, on budget."""
     r: dict[str, Result] = {}
     status = pm["status"]
     money = (status != "proposed").astype(bool)
     delivering = (~status.isin(NOT_DELIVERING)).astype(bool)
     open_ = status.isin(OPEN_STATUSES).astype(bool)
 
-    r["project_count"] = Result(float(len(pm)))
-    r["active_project_count"] = Result(float((status == "active").sum()))
-    r["bac_total"] = total(pm.loc[money, "bac"], "BAC")
-    r["eac_total"] = total(pm.loc[money, "eac"], "EAC")
+    r["eac_total"] = total(pm["eac"][money], "EAC")
 
     evm_ids = ("cv_total", "sv_total", "cpi", "spi", "tcpi", "spi_t_median")
     if "evm" not in tables:
@@ -286,11 +492,9 @@ def _delivery(pm: pd.DataFrame, tables: Tables, period: str) -> dict[str, Result
     else:
         has_row = money & pm["evm_period"].notna()
         empty = f"no EVM data up to {period}"
-        sums = evm.evm_sums(pm.loc[has_row, "pv"], pm.loc[has_row, "ev"], pm.loc[has_row, "ac"])
+        sums = evm.evm_sums(pm["pv"][has_row], pm["ev"][has_row], pm["ac"][has_row])
         caveat = join_notes(
-            evm.ev_over_bac_note(
-                pm.loc[has_row, "project_id"], pm.loc[has_row, "ev"], pm.loc[has_row, "bac"]
-            ),
+            evm.ev_over_bac_note(pm["project_id"][has_row], pm["ev"][has_row], pm["bac"][has_row]),
             evm.incomplete_note(pm["pv"], pm["ev"], pm["ac"], has_row),
         )
         for mid, res in (
@@ -302,29 +506,16 @@ def _delivery(pm: pd.DataFrame, tables: Tables, period: str) -> dict[str, Result
             r[mid] = res.with_note(caveat) if sums.n else res
         sel = has_row & open_
         r["tcpi"] = evm.rollup_tcpi(
-            pm.loc[sel, "bac"],
-            pm.loc[sel, "ev"],
-            pm.loc[sel, "ac"],
+            pm["bac"][sel],
+            pm["ev"][sel],
+            pm["ac"][sel],
             empty if not has_row.any() else "no open project with EVM data and BAC",
         )
         sel = has_row & delivering
-        spi_t = median(pm.loc[sel, "spi_t"], "project with an earned schedule")
+        spi_t = median(pm["spi_t"][sel], "project with an earned schedule")
         r["spi_t_median"] = spi_t if has_row.any() else Result.blank(empty)
 
-    r["on_budget_pct"] = share_pct(pm.loc[delivering, "on_budget"], "project with EAC and BAC")
-    r["on_time_pct"] = share_pct(
-        pm.loc[delivering, "on_time"],
-        "project with a baseline finish and a forecast or actual finish",
-    )
-    r["schedule_slip_days_median"] = median(
-        pm.loc[delivering, "slip_days"],
-        "project with a baseline finish and a forecast or actual finish",
-    )
-    counts = delivery.rating_counts(pm["rating"])
-    r["rating_red_count"] = counts["red"]
-    r["rating_amber_count"] = counts["amber"]
-    r["rating_green_count"] = counts["green"]
-    r["rating_red_amber_pct"] = delivery.rating_red_amber_pct(pm["rating"])
+    r["on_budget_pct"] = share_pct(pm["on_budget"][delivering], "project with EAC and BAC")
     return r
 
 
@@ -339,36 +530,20 @@ def _kpi(projects: pd.DataFrame) -> dict[str, Result]:
     }
 
 
-def _outcomes(
-    tables: Tables, params: Params, period: str, money_ids: pd.Index | None, bac: pd.Series
-) -> dict[str, Result]:
+def _outcomes_snapshot(prep: _Prepared, params: Params) -> dict[str, Result]:
+    """Cash-flow and alignment metrics (their tables are not period-stamped)."""
     r: dict[str, Result] = {}
-
-    bt = tables.get("benefits")
-    b_ids = ("benefits_baseline_total", "benefits_realized_total", "benefits_realization_pct")
-    if bt is None:
-        r.update(_blank_all(b_ids, "no benefits data"))
-    else:
-        rows = benefits.benefits_to_date(bt[_project_ids(bt, money_ids)], period)
-        if rows.empty:
-            r.update(_blank_all(b_ids, f"no benefits up to {period}"))
-        else:
-            r["benefits_baseline_total"] = total(rows["baseline"], "baseline forecast")
-            realized = rows["realized"]
-            r["benefits_realized_total"] = (
-                Result(float(realized.sum()))
-                if realized.notna().any()
-                else Result.blank("no realized benefits reported yet")
-            )
-            r["benefits_realization_pct"] = benefits.realization_pct(rows["baseline"], realized)
-
-    cf = tables.get("cashflows")
+    money_ids = prep.money_ids
     f_ids = ("npv_total", "roi_pct", "bcr")
+    cf = prep.tables.get("cashflows")
     if cf is None:
         r.update(_blank_all(f_ids, "no cashflows data"))
     else:
-        summary = finance.cashflow_summary(
-            cf[_project_ids(cf, money_ids)], params.finance.discount_rate
+        keep = _project_ids(cf, money_ids)
+        summary = (
+            prep.cashflows
+            if prep.cashflows is not None and keep.all()
+            else finance.cashflow_summary(cf[keep], params.finance.discount_rate)
         )
         if summary.empty:
             r.update(_blank_all(f_ids, "no cash flows for these projects"))
@@ -381,69 +556,102 @@ def _outcomes(
                 float(summary["pv_benefit"].sum()), float(summary["pv_cost"].sum())
             )
 
-    al = tables.get("alignment")
+    al = prep.tables.get("alignment")
     a_ids = ("aligned_spend_pct", "alignment_score_mean")
     if al is None:
         r.update(_blank_all(a_ids, "no alignment data"))
     else:
-        scores = alignment.project_scores(
-            al[_project_ids(al, money_ids)], dict(params.alignment.criteria)
+        keep = _project_ids(al, money_ids)
+        scores = (
+            prep.alignment
+            if prep.alignment is not None and keep.all()
+            else alignment.project_scores(al[keep], dict(params.alignment.criteria))
+        )
+        base = prep.base
+        bac = (
+            pd.Series(dtype="float64")
+            if base is None
+            else base.loc[(base["status"] != "proposed").astype(bool), "bac"]
         )
         caveat = join_notes(*scores.notes)
         spend = alignment.aligned_spend_pct(scores.score, bac, params.alignment.aligned_threshold)
         mean = alignment.alignment_score_mean(scores.score, bac)
         r["aligned_spend_pct"] = spend.with_note(caveat)
         r["alignment_score_mean"] = mean.with_note(caveat)
+    return r
 
-    sv = tables.get("survey")
-    s_ids = ("nps", "csat_pct", "survey_responses")
-    if sv is None:
-        r.update(_blank_all(s_ids, "no survey data"))
+
+def _outcomes_period(prep: _Prepared, params: Params, period: str) -> dict[str, Result]:
+    """Benefits to date, the period's survey answers and the latest maturity assessments."""
+    r: dict[str, Result] = {}
+    b_ids = ("benefits_baseline_total", "benefits_realized_total", "benefits_realization_pct")
+    bt = prep.benefits
+    if bt is None:
+        r.update(_blank_all(b_ids, "no benefits data"))
     else:
-        answers = satisfaction.survey_in_period(sv, period)
-        r["nps"] = satisfaction.net_promoter_score(
-            answers.loc[answers["instrument"] == "nps", "score"], period
-        )
-        r["csat_pct"] = satisfaction.csat_pct(
-            answers.loc[answers["instrument"] == "csat", "score"], period
-        )
-        r["survey_responses"] = satisfaction.respondent_count(answers, period)
+        rows = bt[bt["money"] & benefits.to_date_mask(bt["period_ix"], period)]
+        if rows.empty:
+            r.update(_blank_all(b_ids, f"no benefits up to {period}"))
+        else:
+            r["benefits_baseline_total"] = total(rows["baseline"], "baseline forecast")
+            realized = rows["realized"]
+            r["benefits_realized_total"] = (
+                Result(float(realized.sum()))
+                if realized.notna().any()
+                else Result.blank("no realized benefits reported yet")
+            )
+            r["benefits_realization_pct"] = benefits.realization_pct(rows["baseline"], realized)
 
-    mt = tables.get("maturity")
-    if mt is None:
+    if prep.survey is None:
+        r.update(_blank_all(("nps", "csat_pct", "survey_responses"), "no survey data"))
+    else:
+        answers = satisfaction.answers_in_period(prep.survey, period)
+        r.update(satisfaction.survey_metrics(answers, period))
+
+    if prep.maturity is None:
         reason = "no maturity data"
         r.update({m: Result.blank(reason) for m in METRIC_IDS if m.startswith("maturity_")})
     else:
         r.update(
-            maturity.maturity_metrics(
-                mt, period, dict(params.maturity.targets), params.maturity.min_coverage
+            prep.maturity.metrics(
+                period, dict(params.maturity.targets), params.maturity.min_coverage
             )
         )
     return r
 
 
+def _snapshot_results(prep: _Prepared, params: Params) -> dict[str, Result]:
+    """The metrics that do not depend on the report period."""
+    r: dict[str, Result] = {}
+    projects = prep.tables.get("projects")
+    if projects is None or prep.base is None:
+        level12 = [m for m in METRIC_IDS if m not in _OUTCOME_IDS and m != "value_index"]
+        r.update(_blank_all(level12, "no projects data"))
+    else:
+        r.update(_delivery_snapshot(prep.base))
+        r.update(_kpi(projects))
+    r.update(_outcomes_snapshot(prep, params))
+    return r
+
+
+def _period_results(
+    prep: _Prepared, params: Params, snapshot: dict[str, Result], period: str
+) -> dict[str, Result]:
+    """Every catalog metric at `period`, given the snapshot metrics."""
+    r = dict(snapshot)
+    if prep.base is not None:
+        pm = _project_frame(prep, params, period, with_notes=False)
+        r.update(_delivery_period(pm, prep.tables, period))
+    r.update(_outcomes_period(prep, params, period))
+    r["value_index"] = value_index.value_index(r, dict(params.value_index.weights)).result
+    return {m: r[m] for m in METRIC_IDS}
+
+
 def metric_results(tables: Tables, params: Params, period: str) -> dict[str, Result]:
     """Every catalog metric as a Result (value + note), before RAG status."""
     period = check_period(period)
-    projects = tables.get("projects")
-    r: dict[str, Result] = {}
-    if projects is None:
-        money_ids: pd.Index | None = None
-        bac = pd.Series(dtype="float64")
-        reason = "no projects data"
-        level12 = [m for m in METRIC_IDS if m not in _OUTCOME_IDS and m != "value_index"]
-        r.update(_blank_all(level12, reason))
-    else:
-        pm = project_metrics(tables, params, period).set_index("project_id", drop=False)
-        pm.index.name = None
-        r.update(_delivery(pm, tables, period))
-        r.update(_kpi(projects))
-        money = pm["status"] != "proposed"
-        money_ids = pm.index[money.astype(bool)]
-        bac = pm.loc[money.astype(bool), "bac"]
-    r.update(_outcomes(tables, params, period, money_ids, bac))
-    r["value_index"] = value_index.value_index(r, dict(params.value_index.weights)).result
-    return {m: r[m] for m in METRIC_IDS}
+    prep = _prepare(tables, params)
+    return _period_results(prep, params, _snapshot_results(prep, params), period)
 
 
 _OUTCOME_IDS = {
@@ -454,27 +662,28 @@ _OUTCOME_IDS = {
 }  # fmt: skip
 
 
+def _metrics_frame(results: dict[str, Result], params: Params) -> dict[str, list[Any]]:
+    return {
+        "metric": list(results),
+        "value": [r.value for r in results.values()],
+        "status": [rag_status(m, r.value, params) for m, r in results.items()],
+        "note": [r.note for r in results.values()],
+    }
+
+
 def compute_metrics(tables: Tables, params: Params, period: str) -> pd.DataFrame:
     """One row per catalog metric id, in catalog order: metric, value, status, note."""
-    results = metric_results(tables, params, period)
-    return pd.DataFrame(
-        {
-            "metric": list(results),
-            "value": pd.Series([r.value for r in results.values()], dtype="float64"),
-            "status": [rag_status(m, r.value, params) for m, r in results.items()],
-            "note": [r.note for r in results.values()],
-        }
-    )
+    cols = _metrics_frame(metric_results(tables, params, period), params)
+    return pd.DataFrame({**cols, "value": pd.Series(cols["value"], dtype="float64")})
 
 
 def metric_history(tables: Tables, params: Params, periods: Sequence[str]) -> pd.DataFrame:
-    """compute_metrics for each period, stacked: period, metric, value, status, note."""
-    frames = []
-    for p in periods:
-        frame = compute_metrics(tables, params, p)
-        frame.insert(0, "period", p)
-        frames.append(frame)
-    if not frames:
+    """compute_metrics for each period, stacked: period, metric, value, status, note.
+
+    The tables are prepared and the snapshot metrics computed once for all the periods.
+    """
+    periods = [check_period(p) for p in periods]
+    if not periods:
         return pd.DataFrame(
             {
                 "period": pd.Series(dtype="object"),
@@ -484,4 +693,12 @@ def metric_history(tables: Tables, params: Params, periods: Sequence[str]) -> pd
                 "note": pd.Series(dtype="object"),
             }
         )
-    return pd.concat(frames, ignore_index=True)
+    prep = _prepare(tables, params)
+    snapshot = _snapshot_results(prep, params)
+    cols: dict[str, list[Any]] = {"period": [], "metric": [], "value": [], "status": [], "note": []}
+    for p in periods:
+        frame = _metrics_frame(_period_results(prep, params, snapshot, p), params)
+        cols["period"].extend([p] * len(frame["metric"]))
+        for name, values in frame.items():
+            cols[name].extend(values)
+    return pd.DataFrame({**cols, "value": pd.Series(cols["value"], dtype="float64")})

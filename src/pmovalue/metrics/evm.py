@@ -30,14 +30,14 @@ import pandas as pd
 
 from pmovalue.metrics._common import (
     Result,
+    distinct_text,
     ids,
     join_notes,
     num,
+    parse_periods,
     period_index,
-    period_indices,
     ratio,
     safe_divide,
-    text,
 )
 
 # ----------------------------------------------------------------------------- project level
@@ -114,35 +114,100 @@ def to_complete_performance_index(bac: pd.Series, ev: pd.Series, ac: pd.Series) 
     return safe_divide(bac - ev, remaining_budget.where(remaining_budget > 0))
 
 
+@dataclass(frozen=True)
+class EvmHistory:
+    """The usable EVM rows of a table (a project id and a well-formed period), normalised once.
+
+    Rows are sorted by project id, then period, stably: among rows of one project and period the
+    last one of the table comes last. The rows of project `project_ids[j]` (ids sorted) are
+    `start[j]:start[j + 1]`; per row: `project` (position in project_ids), `period` (text),
+    `period_ix` (see `period_index`), `pv`, `ev`, `ac` (float64, NaN = blank).
+    """
+
+    project_ids: np.ndarray
+    start: np.ndarray
+    project: np.ndarray
+    period: np.ndarray
+    period_ix: np.ndarray
+    pv: np.ndarray
+    ev: np.ndarray
+    ac: np.ndarray
+
+    @classmethod
+    def from_table(cls, evm: pd.DataFrame | None) -> EvmHistory:
+        """Normalise an EVM table (None or empty: no rows)."""
+        if evm is None or evm.empty:
+            evm = pd.DataFrame({"project_id": [], "period": []}, dtype="object")
+        pid = evm["project_id"] if "project_id" in evm.columns else pd.Series(index=evm.index)
+        pid_codes, pid_text = distinct_text(pid, lower=False)
+        named = pd.notna(pid_text)
+        project_ids, inverse = np.unique(pid_text[named], return_inverse=True)
+        project_of_code = np.full(len(pid_text), -1, dtype="intp")
+        project_of_code[named] = inverse
+        project = project_of_code[pid_codes]
+        per_codes, per_text = distinct_text(evm["period"], lower=False)
+        period_ix = parse_periods(per_text)[per_codes]
+        usable = np.flatnonzero((project >= 0) & ~np.isnan(period_ix))
+        order = usable[np.lexsort((period_ix[usable], project[usable]))]
+        project = project[order]
+        counts = np.bincount(project, minlength=len(project_ids))
+        return cls(
+            project_ids=project_ids.astype("object"),
+            start=np.concatenate([[0], np.cumsum(counts)]).astype("intp"),
+            project=project,
+            period=per_text[per_codes[order]],
+            period_ix=period_ix[order],
+            pv=num(evm, "planned_value").to_numpy()[order],
+            ev=num(evm, "earned_value").to_numpy()[order],
+            ac=num(evm, "actual_cost").to_numpy()[order],
+        )
+
+    def rows_of(self, projects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of `projects` (ascending positions in project_ids), in order, and for each
+        row the index in `projects` of its project."""
+        which = np.full(len(self.project_ids), -1, dtype="intp")
+        which[projects] = np.arange(len(projects))
+        rows = np.flatnonzero(which[self.project] >= 0)
+        return rows, which[self.project[rows]]
+
+    def latest_rows(self, period: str) -> np.ndarray:
+        """Per project: its latest row with period ≤ `period` (-1 when it has none)."""
+        known = self.period_ix <= period_index(period)
+        nxt = np.append(known[1:], False)
+        block_end = np.append(self.project[1:] != self.project[:-1], True)
+        # rows of a project are sorted by period: the known ones are a prefix of its block
+        last = np.flatnonzero(known & (block_end | ~nxt))
+        rows = np.full(len(self.project_ids), -1, dtype="intp")
+        rows[self.project[last]] = last
+        return rows
+
+    def latest(self, period: str) -> pd.DataFrame:
+        """`latest_evm` of the table."""
+        cols = ["evm_period", "pv", "ev", "ac", "first_period"]
+        rows = self.latest_rows(period)
+        has = np.flatnonzero(rows >= 0)
+        if has.size == 0:
+            return pd.DataFrame(columns=cols, index=pd.Index([], name="project_id"))
+        r = rows[has]
+        return pd.DataFrame(
+            {
+                "evm_period": pd.Series(self.period[r], dtype="object"),
+                "pv": self.pv[r],
+                "ev": self.ev[r],
+                "ac": self.ac[r],
+                "first_period": pd.Series(self.period[self.start[has]], dtype="str"),
+            }
+        ).set_axis(pd.Index(self.project_ids[has], dtype="object", name="project_id"))
+
+
 def latest_evm(evm: pd.DataFrame, period: str) -> pd.DataFrame:
     """The latest EVM row of each project with period ≤ `period`.
 
-    Returns one row per project_id (index) with columns evm_period, pv, ev, ac and
+    Returns one row per project_id (index, sorted) with columns evm_period, pv, ev, ac and
     first_period (the project's first EVM period in the whole table). Rows with a blank or
     malformed period are ignored.
     """
-    cols = ["evm_period", "pv", "ev", "ac", "first_period"]
-    if evm is None or evm.empty:
-        return pd.DataFrame(columns=cols, index=pd.Index([], name="project_id"))
-    frame = pd.DataFrame(
-        {
-            "project_id": text(evm, "project_id", lower=False),
-            "period_ix": period_indices(evm["period"]),
-            "evm_period": text(evm, "period", lower=False),
-            "pv": num(evm, "planned_value"),
-            "ev": num(evm, "earned_value"),
-            "ac": num(evm, "actual_cost"),
-        }
-    )
-    frame = frame[frame["project_id"].notna() & frame["period_ix"].notna()]
-    first = frame.groupby("project_id")["evm_period"].min()
-    known = frame[frame["period_ix"] <= period_index(period)]
-    if known.empty:
-        return pd.DataFrame(columns=cols, index=pd.Index([], name="project_id"))
-    latest = known.sort_values(["project_id", "period_ix"]).groupby("project_id").tail(1)
-    latest = latest.set_index("project_id")
-    latest["first_period"] = first.reindex(latest.index)
-    return latest[cols]
+    return EvmHistory.from_table(evm).latest(period)
 
 
 # ----------------------------------------------------------------------------- roll-ups

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pmovalue.metrics._common import Result, num, ratio, text
+from pmovalue.metrics._common import Result, num, ratio, safe_divide, text
 
 
 def discount_factor(year: pd.Series, rate: float) -> pd.Series:
@@ -74,6 +74,17 @@ def npv(pv_benefit: float, pv_cost: float) -> float:
 def bcr(pv_benefit: float, pv_cost: float) -> Result:
     """BCR = PV(benefits) / PV(costs); blank when PV(costs) = 0."""
     return ratio(pv_benefit, pv_cost, "no costs in the cash flows: BCR undefined")
+
+
+def project_bcr(pv_benefit: pd.Series, pv_cost: pd.Series) -> pd.Series:
+    """`bcr` of each project: PV(benefits) / PV(costs); NaN when PV(costs) is 0 or missing."""
+    return safe_divide(pv_benefit, pv_cost)
+
+
+def project_roi_pct(benefit: pd.Series, cost: pd.Series) -> pd.Series:
+    """`roi_pct` of each project: 100 · (Σbenefit - Σcost) / Σcost; NaN when Σcost is 0 or
+    missing."""
+    return safe_divide(100.0 * (benefit - cost), cost)
 
 
 def roi_pct(benefit: float, cost: float) -> Result:

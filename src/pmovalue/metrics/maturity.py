@@ -23,7 +23,9 @@ assessment.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from pmovalue.metrics._common import (
@@ -37,11 +39,9 @@ from pmovalue.metrics._common import (
 from pmovalue.metrics.catalog import MATURITY_DIMENSIONS, MATURITY_STAGES
 
 
-def latest_assessment(maturity: pd.DataFrame, period: str) -> pd.DataFrame:
-    """Rows of each unit's latest assessment period ≤ `period`.
-
-    Columns: unit_id, period, period_ix, dimension, item_id, score (float64), respondent_id.
-    """
+def assessment_rows(maturity: pd.DataFrame) -> pd.DataFrame:
+    """Every assessment row, normalised: unit_id ("" when blank), period, period_ix, dimension,
+    item_id, score (float64), respondent_id; rows with a malformed period are dropped."""
     frame = pd.DataFrame(
         {
             "unit_id": text(maturity, "unit_id", lower=False),
@@ -54,15 +54,33 @@ def latest_assessment(maturity: pd.DataFrame, period: str) -> pd.DataFrame:
         }
     )
     frame["unit_id"] = ["" if v is None else v for v in frame["unit_id"].tolist()]
-    frame = frame[frame["period_ix"].notna() & (frame["period_ix"] <= period_index(period))]
+    return frame[frame["period_ix"].notna()]
+
+
+def latest_rows(rows: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Of `assessment_rows`: those of each unit's latest assessment period ≤ `period`."""
+    frame = rows[rows["period_ix"] <= period_index(period)]
     if frame.empty:
         return frame
     latest = frame.groupby("unit_id")["period_ix"].transform("max")
     return frame[frame["period_ix"] == latest]
 
 
+def latest_assessment(maturity: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Rows of each unit's latest assessment period ≤ `period`.
+
+    Columns: unit_id, period, period_ix, dimension, item_id, score (float64), respondent_id.
+    """
+    return latest_rows(assessment_rows(maturity), period)
+
+
 def coverage(rows: pd.DataFrame, dimension: str) -> tuple[float, float]:
-    """(answered slots, item slots) of one dimension (see module docstring)."""
+    """(answered slots, item slots) of one dimension (see module docstring).
+
+    Rows without respondent_id: one slot each, answered when scored. Rows with one, per unit:
+    slots = distinct items of the dimension × distinct respondents of the unit (any
+    dimension); answered = distinct (respondent, item) pairs of the dimension with a score.
+    """
     dim = rows[rows["dimension"] == dimension]
     answered = 0.0
     slots = 0.0
@@ -86,6 +104,13 @@ def dimension_score(rows: pd.DataFrame, dimension: str, min_coverage: float) -> 
     if dim.empty:
         return Result.blank(f"no {dimension} items assessed")
     answered, slots = coverage(rows, dimension)
+    return _score(dim["score"], answered, slots, dimension, min_coverage)
+
+
+def _score(
+    scores: pd.Series, answered: float, slots: float, dimension: str, min_coverage: float
+) -> Result:
+    """`dimension_score` from the dimension's item scores (NaN = unanswered) and coverage."""
     share = answered / slots if slots else 0.0
     if answered == 0:
         return Result.blank(f"no {dimension} item answered")
@@ -94,7 +119,7 @@ def dimension_score(rows: pd.DataFrame, dimension: str, min_coverage: float) -> 
             f"coverage {share:.0%} of {dimension} items is below maturity.min_coverage "
             f"{min_coverage:.0%}"
         )
-    return Result(float(dim["score"].dropna().mean()))
+    return Result(float(scores.dropna().mean()))
 
 
 def profile(scores: dict[str, Result]) -> Result:
@@ -129,14 +154,13 @@ def maturity_metrics(
     maturity: pd.DataFrame, period: str, targets: dict[str, int], min_coverage: float
 ) -> dict[str, Result]:
     """Every maturity_* metric of the catalog."""
-    rows = latest_assessment(maturity, period)
-    if rows.empty:
-        reason = f"no maturity assessment up to {period}"
-        out = {f"maturity_{d}": Result.blank(reason) for d in MATURITY_DIMENSIONS}
-        out["maturity_profile"] = Result.blank(reason)
-        out["maturity_level"] = Result.blank(reason)
-        out.update({f"maturity_gap_{d}": Result.blank(reason) for d in MATURITY_DIMENSIONS})
-        return out
+    return Assessments.from_table(maturity).metrics(period, targets, min_coverage)
+
+
+def _metrics(
+    rows: pd.DataFrame, scores: dict[str, Result], period: str, targets: dict[str, int]
+) -> dict[str, Result]:
+    """The maturity_* metrics from the latest assessment rows and their dimension scores."""
     assessed = sorted(set(rows["period"]))
     when = ""
     if assessed != [period]:
@@ -145,7 +169,6 @@ def maturity_metrics(
             if len(assessed) == 1
             else f"latest assessment per unit ({assessed[0]} to {assessed[-1]})"
         )
-    scores = {d: dimension_score(rows, d, min_coverage) for d in MATURITY_DIMENSIONS}
     out: dict[str, Result] = {}
     for d, r in scores.items():
         out[f"maturity_{d}"] = r if r.is_blank else r.with_note(when)
@@ -155,3 +178,100 @@ def maturity_metrics(
     for d in MATURITY_DIMENSIONS:
         out[f"maturity_gap_{d}"] = gap(scores[d], targets.get(d), d)
     return out
+
+
+def _no_assessment(period: str) -> dict[str, Result]:
+    reason = f"no maturity assessment up to {period}"
+    out = {f"maturity_{d}": Result.blank(reason) for d in MATURITY_DIMENSIONS}
+    out["maturity_profile"] = Result.blank(reason)
+    out["maturity_level"] = Result.blank(reason)
+    out.update({f"maturity_gap_{d}": Result.blank(reason) for d in MATURITY_DIMENSIONS})
+    return out
+
+
+def _distinct_per_block(block: np.ndarray, *codes: np.ndarray, blocks: int) -> np.ndarray:
+    """Per block: the number of distinct combinations of `codes` (ints ≥ -1) among its rows."""
+    if block.size == 0:
+        return np.zeros(blocks, dtype="int64")
+    keys = np.stack([block, *codes], axis=1)
+    return np.bincount(np.unique(keys, axis=0)[:, 0], minlength=blocks)
+
+
+@dataclass(frozen=True)
+class Assessments:
+    """The maturity table normalised once, for the metrics at any report period.
+
+    A block is one unit's assessment (unit, period). Coverage is additive over units, so each
+    block's answered and item slots per dimension (module docstring) are counted once here; a
+    report period then selects each unit's latest block ≤ the period and sums them. Means are
+    taken over the selected rows, as `dimension_score` does.
+    """
+
+    rows: pd.DataFrame  # assessment_rows
+    block: np.ndarray  # per row: its block
+    block_unit: np.ndarray  # per block, sorted by unit then period
+    block_ix: np.ndarray
+    answered: dict[str, np.ndarray]  # per dimension: answered slots per block
+    slots: dict[str, np.ndarray]  # per dimension: item slots per block
+
+    @classmethod
+    def from_table(cls, maturity: pd.DataFrame) -> Assessments:
+        rows = assessment_rows(maturity)
+        unit = pd.factorize(rows["unit_id"])[0]
+        ix = rows["period_ix"].to_numpy(dtype="float64")
+        span = int(ix.max() - ix.min()) + 1 if ix.size else 1
+        offset = ix.min() if ix.size else 0.0
+        keys, block = np.unique(unit * span + (ix - offset).astype("int64"), return_inverse=True)
+        blocks = len(keys)
+        respondent = pd.factorize(rows["respondent_id"])[0]
+        item = pd.factorize(rows["item_id"])[0]
+        has_id = respondent >= 0
+        scored = rows["score"].notna().to_numpy()
+        respondents = _distinct_per_block(block[has_id], respondent[has_id], blocks=blocks)
+        answered: dict[str, np.ndarray] = {}
+        slots: dict[str, np.ndarray] = {}
+        for d in MATURITY_DIMENSIONS:
+            in_d = (rows["dimension"] == d).to_numpy(dtype=bool)
+            no_id = in_d & ~has_id
+            with_id = in_d & has_id
+            listed = with_id & (item >= 0)
+            items = _distinct_per_block(block[listed], item[listed], blocks=blocks)
+            pairs = with_id & scored
+            slots[d] = np.bincount(block[no_id], minlength=blocks) + items * respondents
+            answered[d] = np.bincount(block[no_id & scored], minlength=blocks) + (
+                _distinct_per_block(block[pairs], respondent[pairs], item[pairs], blocks=blocks)
+            )
+        return cls(
+            rows=rows,
+            block=block,
+            block_unit=keys // span,
+            block_ix=keys % span + offset,
+            answered=answered,
+            slots=slots,
+        )
+
+    def latest_blocks(self, period: str) -> np.ndarray:
+        """Mask of the blocks that are their unit's latest assessment ≤ `period`."""
+        known = self.block_ix <= period_index(period)
+        unit_end = np.append(self.block_unit[1:] != self.block_unit[:-1], True)
+        # blocks of a unit are sorted by period: the known ones are a prefix of the unit's
+        return known & (unit_end | ~np.append(known[1:], False))
+
+    def metrics(
+        self, period: str, targets: dict[str, int], min_coverage: float
+    ) -> dict[str, Result]:
+        """Every maturity_* metric at `period`."""
+        chosen = self.latest_blocks(period)
+        rows = self.rows[chosen[self.block]] if len(self.block) else self.rows
+        if rows.empty:
+            return _no_assessment(period)
+        scores: dict[str, Result] = {}
+        for d in MATURITY_DIMENSIONS:
+            dim = rows["score"][rows["dimension"] == d]
+            if dim.empty:
+                scores[d] = Result.blank(f"no {d} items assessed")
+                continue
+            answered = float(self.answered[d][chosen].sum())
+            slots = float(self.slots[d][chosen].sum())
+            scores[d] = _score(dim, answered, slots, d, min_coverage)
+        return _metrics(rows, scores, period, targets)

@@ -20,18 +20,37 @@ from pmovalue.metrics._common import Result, num, text
 FEW_RESPONSES = 10
 
 
-def survey_in_period(survey: pd.DataFrame, period: str) -> pd.DataFrame:
-    """Answers of the period: columns instrument, score (float64), respondent_id."""
-    in_period = text(survey, "period", lower=False).eq(period).astype(bool)
-    rows = survey[in_period]
+def survey_answers(survey: pd.DataFrame) -> pd.DataFrame:
+    """Every answer, normalised: period (text), instrument, score (float64), respondent_id."""
     return pd.DataFrame(
         {
-            "instrument": text(rows, "instrument"),
-            "score": num(rows, "score"),
-            "respondent_id": text(rows, "respondent_id", lower=False),
+            "period": text(survey, "period", lower=False),
+            "instrument": text(survey, "instrument"),
+            "score": num(survey, "score"),
+            "respondent_id": text(survey, "respondent_id", lower=False),
         },
-        index=rows.index,
+        index=survey.index,
     )
+
+
+def answers_in_period(answers: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Of `survey_answers`: those of the period, columns instrument, score, respondent_id."""
+    in_period = answers["period"].eq(period).astype(bool)
+    return answers.loc[in_period, ["instrument", "score", "respondent_id"]]
+
+
+def survey_in_period(survey: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Answers of the period: columns instrument, score (float64), respondent_id."""
+    return answers_in_period(survey_answers(survey), period)
+
+
+def survey_metrics(answers: pd.DataFrame, period: str) -> dict[str, Result]:
+    """nps, csat_pct and survey_responses from the answers of the period."""
+    return {
+        "nps": net_promoter_score(answers.loc[answers["instrument"] == "nps", "score"], period),
+        "csat_pct": csat_pct(answers.loc[answers["instrument"] == "csat", "score"], period),
+        "survey_responses": respondent_count(answers, period),
+    }
 
 
 def _few(n: int) -> str:

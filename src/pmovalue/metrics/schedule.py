@@ -32,9 +32,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pmovalue.metrics._common import num, period_index, period_indices, text
+from pmovalue.metrics._common import period_index
+from pmovalue.metrics.evm import EvmHistory
 
 _TOL = 1e-9
+
+_BEYOND_BASELINE = (
+    "EV is beyond the PV baseline in the data (PV never reaches BAC and there is no "
+    "later baseline finish): earned schedule needs the planned values of later periods"
+)
+_BRIDGED = "ES interpolated towards BAC at the baseline finish (no planned values after the data)"
 
 
 @dataclass(frozen=True)
@@ -96,18 +103,11 @@ def earned_schedule(
     if c == len(bt) - 1:
         if not math.isnan(pd_) or bpv[c] == ev:
             return EarnedSchedule(float(bt[c]), pd_)
-        return EarnedSchedule(
-            math.nan,
-            pd_,
-            "EV is beyond the PV baseline in the data (PV never reaches BAC and there is no "
-            "later baseline finish): earned schedule needs the planned values of later periods",
-        )
+        return EarnedSchedule(math.nan, pd_, _BEYOND_BASELINE)
     frac = (ev - bpv[c]) / (bpv[c + 1] - bpv[c])
     note = ""
     if not math.isnan(bridged_from) and bt[c] >= bridged_from:
-        note = (
-            "ES interpolated towards BAC at the baseline finish (no planned values after the data)"
-        )
+        note = _BRIDGED
     return EarnedSchedule(float(bt[c] + frac * (bt[c + 1] - bt[c])), pd_, note)
 
 
@@ -134,6 +134,128 @@ def date_period_index(day: pd.Series) -> pd.Series:
     return (day.dt.year * 4 + (day.dt.month - 1) // 3).astype("float64")
 
 
+@dataclass(frozen=True)
+class Baselines:
+    """The PV baselines of many projects, flattened; `earned_schedule` for all of them at once.
+
+    Project j's baseline points are `t[off[j]:off[j + 1]]`, `pv[...]`: (0, 0), its PV rows by
+    period (t = 1 at its first EVM period, blank PV dropped) up to PD, then (finish_t, BAC) when
+    the baseline was closed from the baseline finish. `planned_duration` (PD) and `bridged_from`
+    (t of the last PV row when closed that way, else NaN) are per project.
+    """
+
+    t: np.ndarray
+    pv: np.ndarray
+    off: np.ndarray
+    planned_duration: np.ndarray
+    bridged_from: np.ndarray
+
+    @classmethod
+    def build(
+        cls,
+        project: np.ndarray,
+        t: np.ndarray,
+        pv: np.ndarray,
+        bac: np.ndarray,
+        finish_t: np.ndarray,
+    ) -> Baselines:
+        """Baselines of `len(bac)` projects from PV rows sorted by (project, t), stably.
+
+        `project` (0..n-1), `t` and `pv` are per row; `bac` and `finish_t` (the baseline
+        finish's period on the same t scale, NaN when unknown) per project. Same rules as
+        `earned_schedule`: PD = first t with PV ≥ BAC; else (finish_t, BAC) closes the baseline
+        when finish_t is after the last PV row.
+        """
+        n = len(bac)
+        keep = ~np.isnan(pv)
+        project, t, pv = project[keep], t[keep], pv[keep]
+        row_bac = bac[project]
+        hit = pv >= row_bac - _TOL * np.abs(row_bac)
+        first_hit = np.full(n, np.inf)
+        np.minimum.at(first_hit, project[hit], t[hit])
+        pd_ = np.where(np.isinf(first_hit), np.nan, first_hit)
+        counts = np.bincount(project, minlength=n)
+        has_rows = counts > 0
+        last_t = np.full(n, np.nan)
+        last_t[has_rows] = t[np.cumsum(counts)[has_rows] - 1]
+        with np.errstate(invalid="ignore"):
+            bridge = (
+                np.isnan(pd_)
+                & ~np.isnan(bac)
+                & ~np.isnan(finish_t)
+                & (~has_rows | (finish_t > last_t))
+            )
+        bridged_from = np.where(bridge, np.where(has_rows, last_t, 0.0), np.nan)
+        pd_ = np.where(bridge, finish_t, pd_)
+        with np.errstate(invalid="ignore"):
+            cut = np.isnan(pd_[project]) | (t <= pd_[project])
+        project, t, pv = project[cut], t[cut], pv[cut]
+        # (0, 0) first, the PV rows in their order, the closing point last
+        every = np.arange(n)
+        closed = np.flatnonzero(bridge)
+        all_project = np.concatenate([every, project, closed])
+        part = np.concatenate([np.zeros(n), np.ones(len(project)), np.full(len(closed), 2.0)])
+        order = np.lexsort((part, all_project))
+        points = np.bincount(all_project, minlength=n)
+        return cls(
+            t=np.concatenate([np.zeros(n), t, finish_t[closed]])[order],
+            pv=np.concatenate([np.zeros(n), pv, bac[closed]])[order],
+            off=np.concatenate([[0], np.cumsum(points)]).astype("intp"),
+            planned_duration=pd_,
+            bridged_from=bridged_from,
+        )
+
+    def earned_schedule(self, ev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(ES, note) per project for its EV (see `earned_schedule`; NaN EV gives NaN ES).
+
+        C = last baseline point with PV_C ≤ EV; ES = t_C + (EV - PV_C)/(PV_{C+1} - PV_C) ·
+        (t_{C+1} - t_C), or t_C when C is the last point (PD reached, or EV = PV_C).
+        """
+        n = len(ev)
+        es = np.full(n, np.nan)
+        note = np.full(n, "", dtype="object")
+        note[np.isnan(ev)] = "no earned value"
+        with np.errstate(invalid="ignore"):
+            note[ev < 0] = "negative earned value"
+            ok = ev >= 0
+        if n == 0:
+            return es, note
+        first = self.off[:-1]
+        size = np.diff(self.off)
+        point_project = np.repeat(np.arange(n), size)
+        local = np.arange(len(self.t)) - first[point_project]
+        with np.errstate(invalid="ignore"):
+            below = self.pv <= ev[point_project]
+        c = np.maximum.reduceat(np.where(below, local, -1), first)
+        g = first + np.maximum(c, 0)
+        nxt = np.minimum(g + 1, self.off[1:] - 1)
+        at_end = c == size - 1
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = (ev - self.pv[g]) / (self.pv[nxt] - self.pv[g])
+            inside = self.t[g] + frac * (self.t[nxt] - self.t[g])
+            reached = ~np.isnan(self.planned_duration) | (self.pv[g] == ev)
+            bridged = self.t[g] >= self.bridged_from
+        es[ok] = np.where(at_end, np.where(reached, self.t[g], np.nan), inside)[ok]
+        note[ok & at_end & ~reached] = _BEYOND_BASELINE
+        note[ok & ~at_end & bridged] = _BRIDGED
+        return es, note
+
+
+def schedule_columns(baselines: Baselines, ev: np.ndarray, at: np.ndarray) -> dict[str, np.ndarray]:
+    """es, at, planned_duration, spi_t = ES / AT, sv_t = ES - AT and es_note per project."""
+    es, note = baselines.earned_schedule(ev)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spi = np.where(~np.isnan(es) & (at != 0) & ~np.isnan(at), es / at, np.nan)
+    return {
+        "es": es,
+        "at": at.astype("float64"),
+        "planned_duration": baselines.planned_duration,
+        "spi_t": spi,
+        "sv_t": es - at,
+        "es_note": note,
+    }
+
+
 def schedule_table(
     evm: pd.DataFrame,
     latest: pd.DataFrame,
@@ -148,43 +270,25 @@ def schedule_table(
     cols = ["es", "at", "planned_duration", "spi_t", "sv_t", "es_note"]
     if latest.empty:
         return pd.DataFrame(columns=cols, index=latest.index)
-    frame = pd.DataFrame(
-        {
-            "project_id": text(evm, "project_id", lower=False),
-            "period_ix": period_indices(evm["period"]),
-            "pv": num(evm, "planned_value"),
-        }
-    )
-    frame = frame[frame["project_id"].isin(list(latest.index)) & frame["period_ix"].notna()]
-    positions = frame.groupby("project_id").indices
-    period_ix = frame["period_ix"].to_numpy(dtype="float64")
-    pv_all = frame["pv"].to_numpy(dtype="float64")
+    history = EvmHistory.from_table(evm)
+    pos = pd.Index(history.project_ids).get_indexer(latest.index)  # ascending: both sorted
+    rows, project = history.rows_of(pos)
+    first_ix = history.period_ix[history.start[pos]]
     finish_ix = (
         date_period_index(baseline_finish)
         if baseline_finish is not None
         else pd.Series(dtype="float64")
     )
-    rows = []
-    for pid, first, status, ev in zip(
-        latest.index, latest["first_period"], latest["evm_period"], latest["ev"], strict=True
-    ):
-        where = positions[pid]
-        first_ix = period_ix[where].min()
-        t = period_ix[where] - first_ix + 1
-        at = float(actual_time(str(first), str(status)))
-        b = float(bac.get(pid, math.nan))
-        finish_t = float(finish_ix.get(pid, math.nan)) - first_ix + 1
-        res = earned_schedule(t, pv_all[where], float(ev), b, finish_t)
-        rows.append(
-            {
-                "es": res.es,
-                "at": at,
-                "planned_duration": res.planned_duration,
-                "spi_t": spi_t(res.es, at),
-                "sv_t": sv_t(res.es, at),
-                "es_note": res.note,
-            }
-        )
-    return pd.DataFrame(rows, index=latest.index, columns=cols).astype(
+    baselines = Baselines.build(
+        project,
+        history.period_ix[rows] - first_ix[project] + 1,
+        history.pv[rows],
+        bac.reindex(latest.index).to_numpy(dtype="float64"),
+        finish_ix.reindex(latest.index).to_numpy(dtype="float64") - first_ix + 1,
+    )
+    periods = zip(latest["first_period"], latest["evm_period"], strict=True)
+    at = np.array([actual_time(str(f), str(s)) for f, s in periods], dtype="float64")
+    out = schedule_columns(baselines, latest["ev"].to_numpy(dtype="float64"), at)
+    return pd.DataFrame(out, index=latest.index, columns=cols).astype(
         {c: "float64" for c in cols[:-1]}
     )

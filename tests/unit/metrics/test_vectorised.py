@@ -1,0 +1,259 @@
+"""The fast paths give exactly what the straightforward definitions give.
+
+- metric_history (tables prepared once for all periods) = compute_metrics per period;
+- the per-project benefit sums = grouping the rows to date by the project id text;
+- earned schedule for many projects at once = `earned_schedule` project by project;
+- text cleaning by distinct value = cleaning cell by cell;
+- maturity coverage counted per assessment = `coverage` of the latest assessment rows.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pmovalue.config import load_params
+from pmovalue.data.loading import Dataset, load_dataset
+from pmovalue.metrics import benefits as BN
+from pmovalue.metrics import compute_metrics, metric_history, project_metrics
+from pmovalue.metrics import evm as E
+from pmovalue.metrics import maturity as MT
+from pmovalue.metrics import schedule as SCH
+from pmovalue.metrics._common import Result, _clean, period_index, period_indices, text_col
+from pmovalue.metrics.catalog import MATURITY_DIMENSIONS, METRIC_IDS
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def sample() -> Dataset:
+    return load_dataset(REPO / "data" / "sample")
+
+
+@pytest.fixture(scope="module")
+def sample_params():
+    return load_params(REPO / "params")
+
+
+def scopes(ds: Dataset) -> list[tuple[str, dict[str, pd.DataFrame]]]:
+    return [("portfolio", ds.tables), *((u, ds.for_unit(u)) for u in ds.units)]
+
+
+def test_metric_history_equals_compute_metrics_per_period_on_the_sample(
+    sample, sample_params
+) -> None:
+    periods = ["2024-Q3", *sample.periods]  # one quarter before the data too
+    for name, tables in scopes(sample):
+        history = metric_history(tables, sample_params, periods)
+        assert history["period"].tolist() == [p for p in periods for _ in METRIC_IDS]
+        for p in periods:
+            got = history[history["period"] == p].drop(columns="period").reset_index(drop=True)
+            expected = compute_metrics(tables, sample_params, p)
+            pd.testing.assert_frame_equal(got, expected, check_exact=True, obj=f"{name} {p}")
+
+
+def test_metric_history_keeps_the_order_of_the_periods_given(sample, sample_params) -> None:
+    tables = sample.for_unit(next(iter(sample.units)))
+    periods = ["2026-Q3", "2025-Q1", "2026-Q3"]
+    history = metric_history(tables, sample_params, periods)
+    n = len(METRIC_IDS)
+    for i, p in enumerate(periods):
+        part = history.iloc[i * n : (i + 1) * n]
+        assert set(part["period"]) == {p}
+        expected = compute_metrics(tables, sample_params, p)
+        pd.testing.assert_frame_equal(
+            part.drop(columns="period").reset_index(drop=True), expected, check_exact=True
+        )
+
+
+def test_project_benefit_sums_are_those_of_grouping_by_the_id_text(sample, sample_params) -> None:
+    # pandas sums groups with different algorithms depending on the rows as a whole (sorted or
+    # not, with NaN or not): the per-project sums must be those of the plain definition.
+    bt = sample.tables["benefits"]
+    for p in sample.periods:
+        rows = BN.benefits_to_date(bt, p)
+        rows["project_id"] = text_col(bt["project_id"], lower=False).reindex(rows.index)
+        g = rows.groupby("project_id")
+        pm = project_metrics(sample.tables, sample_params, p).set_index("project_id")
+        for col, src in (("benefits_baseline", "baseline"), ("benefits_realized", "realized")):
+            expected = g[src].sum(min_count=1).reindex(pm.index)
+            np.testing.assert_array_equal(pm[col].to_numpy(), expected.to_numpy())
+
+
+def test_project_metrics_at_each_period_match_the_latest_evm_row(sample, sample_params) -> None:
+    evm = sample.tables["evm"]
+    for p in sample.periods:
+        latest = E.latest_evm(evm, p)
+        pm = project_metrics(sample.tables, sample_params, p).set_index("project_id")
+        has = pm.index.isin(latest.index)
+        mine = latest.loc[pm.index[has]]
+        assert pm.loc[has, "evm_period"].tolist() == mine["evm_period"].tolist()
+        assert (pm.loc[has, "ev"] == mine["ev"]).all()
+        assert pm.loc[~has, "evm_period"].isna().all()
+
+
+# ----------------------------------------------------------------------------- earned schedule
+
+
+@st.composite
+def baselines(draw: st.DrawFn) -> list[dict]:
+    """1..5 projects: PV rows by period (gaps, repeats, blanks), BAC, baseline finish, EV."""
+    out = []
+    for _ in range(draw(st.integers(1, 5))):
+        n = draw(st.integers(0, 6))
+        t = sorted(draw(st.lists(st.integers(1, 8), min_size=n, max_size=n)))
+        steps = draw(st.lists(st.sampled_from([0.0, 5.0, 10.0, 25.0]), min_size=n, max_size=n))
+        blank = draw(st.lists(st.sampled_from([False, False, False, True]), min_size=n, max_size=n))
+        pv = [math.nan if b else v for v, b in zip(np.cumsum(steps), blank, strict=True)]
+        out.append(
+            {
+                "t": np.array(t, dtype=float),
+                "pv": np.array(pv, dtype=float),
+                "bac": draw(st.sampled_from([math.nan, 0.0, 20.0, 50.0, 100.0])),
+                "finish_t": draw(st.sampled_from([math.nan, 2.0, 6.0, 9.0, 12.0])),
+                "ev": draw(st.sampled_from([math.nan, -1.0, 0.0, 5.0, 12.5, 20.0, 50.0, 120.0])),
+            }
+        )
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(projects=baselines())
+def test_earned_schedule_of_many_projects_at_once_is_that_of_each(projects) -> None:
+    b = SCH.Baselines.build(
+        np.repeat(np.arange(len(projects)), [len(p["t"]) for p in projects]),
+        np.concatenate([p["t"] for p in projects]),
+        np.concatenate([p["pv"] for p in projects]),
+        np.array([p["bac"] for p in projects]),
+        np.array([p["finish_t"] for p in projects]),
+    )
+    es, notes = b.earned_schedule(np.array([p["ev"] for p in projects]))
+    for i, p in enumerate(projects):
+        one = SCH.earned_schedule(p["t"], p["pv"], p["ev"], p["bac"], p["finish_t"])
+        assert es[i] == one.es or (math.isnan(es[i]) and math.isnan(one.es)), (i, es[i], one)
+        pd_ = b.planned_duration[i]
+        assert pd_ == one.planned_duration or (math.isnan(pd_) and math.isnan(one.planned_duration))
+        assert notes[i] == one.note
+
+
+def test_schedule_table_of_the_sample_matches_earned_schedule(sample, sample_params) -> None:
+    evm, projects = sample.tables["evm"], sample.tables["projects"].set_index("project_id")
+    latest = E.latest_evm(evm, "2026-Q1")
+    table = SCH.schedule_table(
+        evm, latest, projects["budget_at_completion"], projects["baseline_finish"]
+    )
+    finish = SCH.date_period_index(projects["baseline_finish"])
+    for pid in latest.index:
+        rows = evm[evm["project_id"] == pid]
+        ix = period_indices(rows["period"]).to_numpy()
+        t = ix - ix.min() + 1
+        one = SCH.earned_schedule(
+            t,
+            rows["planned_value"].to_numpy(dtype=float),
+            float(latest.at[pid, "ev"]),
+            float(projects.at[pid, "budget_at_completion"]),
+            float(finish[pid]) - ix.min() + 1,
+        )
+        got = table.loc[pid]
+        assert got["es"] == one.es or (math.isnan(got["es"]) and math.isnan(one.es))
+        assert got["es_note"] == one.note
+        at = SCH.actual_time(latest.at[pid, "first_period"], latest.at[pid, "evm_period"])
+        assert got["at"] == at
+
+
+# ----------------------------------------------------------------------------- text, periods, EVM
+
+
+@pytest.mark.parametrize("dtype", ["string", "str", "object"])
+def test_text_col_cleans_like_cell_by_cell(dtype) -> None:
+    values = ["  A b ", "a b", None, "", "   ", "X", "x", "A b", "Ünï ", "\tP1\n"]
+    series = pd.Series(values, dtype=dtype, index=range(10, 20))
+    for lower in (True, False):
+        got = text_col(series, lower=lower)
+        assert got.dtype == object and list(got.index) == list(series.index)
+        assert got.tolist() == [_clean(v, lower) for v in series.tolist()]
+
+
+def test_text_col_of_mixed_objects_and_numbers() -> None:
+    series = pd.Series([1, 1.0, True, None, math.nan, pd.NA, " a ", 2.5], dtype="object")
+    assert text_col(series).tolist() == ["1", "1.0", "true", None, None, None, "a", "2.5"]
+    assert text_col(pd.Series([3, 4])).tolist() == ["3", "4"]
+    assert text_col(pd.Series([], dtype="object")).tolist() == []
+
+
+def test_period_indices_of_distinct_values() -> None:
+    series = pd.Series(["2026-Q3", " 2026-Q3", None, "2026Q3", "2026-Q5", "1999-Q1", "2026-Q3"])
+    got = period_indices(series)
+    expected = [period_index("2026-Q3")] * 2 + [math.nan] * 3 + [period_index("1999-Q1")]
+    np.testing.assert_array_equal(got.to_numpy(), [*expected, period_index("2026-Q3")])
+    assert period_indices(pd.Series([], dtype="string")).empty
+
+
+def test_latest_evm_last_row_of_a_repeated_period_wins_and_bad_rows_are_ignored(tb) -> None:
+    evm = tb.evm(
+        tb.evm_row("P2", "2026-Q2", 10, 9, 8),
+        tb.evm_row("P1", "2026-Q2", 20, 18, 16),
+        tb.evm_row("P1", "2026-Q1", 10, 9, 8),
+        tb.evm_row("P1", "2026-Q2", 21, 19, 17),  # same period again: the later row counts
+        tb.evm_row(" P2 ", "2026-Q3", 30, 27, 24),  # id and period are stripped
+        {"project_id": "P3", "period": "bad", "planned_value": 1.0},
+        {"project_id": None, "period": "2026-Q1", "planned_value": 1.0},
+    )
+    latest = E.latest_evm(evm, "2026-Q3")
+    assert list(latest.index) == ["P1", "P2"]
+    assert latest.loc["P1", "ev"] == 19 and latest.loc["P1", "first_period"] == "2026-Q1"
+    assert latest.loc["P2", "evm_period"] == "2026-Q3" and latest.loc["P2", "ev"] == 27
+    assert E.latest_evm(evm, "2025-Q4").empty
+
+
+# ----------------------------------------------------------------------------- maturity
+
+
+def same(a: Result, b: Result) -> bool:
+    return (a.value == b.value or (a.is_blank and b.is_blank)) and a.note == b.note
+
+
+def reference_maturity(mt: pd.DataFrame, period: str, targets: dict[str, int]) -> dict:
+    """maturity_metrics as defined: dimension_score of each unit's latest assessment rows."""
+    rows = MT.latest_assessment(mt, period)
+    if rows.empty:
+        return MT._no_assessment(period)
+    scores = {d: MT.dimension_score(rows, d, 0.8) for d in MATURITY_DIMENSIONS}
+    return MT._metrics(rows, scores, period, targets)
+
+
+def test_maturity_coverage_per_assessment_matches_coverage_of_latest_rows(sample, tb) -> None:
+    mt = sample.tables["maturity"]
+    unit = mt["unit_id"].iloc[0]
+    # some dirt: a unit without respondent ids, an unlisted item, missing answers
+    extra = tb.maturity(
+        *(
+            {"unit_id": "no-ids", "period": "2025-Q2", "dimension": d, "item_id": f"{d}-{i}",
+             "score": None if i == 2 else 3.0}
+            for d in MATURITY_DIMENSIONS
+            for i in range(4)
+        ),
+        {"unit_id": unit, "period": "2026-Q3", "dimension": "people",
+         "item_id": None, "score": 2.0, "respondent_id": "x"},
+    )  # fmt: skip
+    mt = pd.concat([mt, extra[mt.columns]], ignore_index=True)
+    table = MT.Assessments.from_table(mt)
+    for p in ["2024-Q3", "2025-Q2", "2025-Q3", "2026-Q3"]:
+        rows = MT.latest_assessment(mt, p)
+        chosen = table.latest_blocks(p)
+        for d in MATURITY_DIMENSIONS:
+            answered, slots = MT.coverage(rows, d) if not rows.empty else (0.0, 0.0)
+            assert (table.answered[d][chosen].sum(), table.slots[d][chosen].sum()) == (
+                answered,
+                slots,
+            ), (p, d)
+        got = table.metrics(p, {"people": 3}, 0.8)
+        expected = reference_maturity(mt, p, {"people": 3})
+        assert list(got) == list(expected)
+        assert all(same(got[m], expected[m]) for m in got), p
