@@ -137,7 +137,7 @@ def test_data_text_is_escaped(sample_site: Path) -> None:
         assert "Operations & Technology" not in text, page
 
 
-HOSTILE_UNIT = '<img src=x onerror="alert(1)">Ops'
+HOSTILE_UNIT = '=<img src=x onerror="alert(1)">Ops'
 HOSTILE_PROJECT = '=HYPERLINK("x","</script><script>alert(2)</script>")'
 
 
@@ -164,9 +164,9 @@ def test_hostile_names_are_escaped_everywhere(tmp_path: Path, repo: Path) -> Non
     )
     from openpyxl import load_workbook
 
-    sheet = load_workbook(result.path / "data" / "metrics.xlsx")["projects"]
+    sheet = load_workbook(result.path / "data" / "metrics.xlsx")["metrics"]
     names = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
-    assert "'" + HOSTILE_PROJECT in names  # neutralised: shown as text, never run
+    assert "'" + HOSTILE_UNIT in names  # neutralised: shown as text, never run
     assert not any(n.startswith("=") for n in names)
 
 
