@@ -125,6 +125,36 @@ def wait_for_line(proc: subprocess.Popen[str], needle: str, timeout: float = 300
     raise AssertionError(f"never saw {needle!r}: {''.join(seen)[-2000:]}")
 
 
+def descendants(root: int) -> list[int]:
+    """Every live process below `root`, found through /proc parent links."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = [], [root]
+    while frontier:
+        parent = frontier.pop()
+        kids = [pid for pid, ppid in parents.items() if ppid == parent]
+        found += kids
+        frontier += kids
+    return found
+
+
+def alive(pids: list[int]) -> list[int]:
+    out = []
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            out.append(pid)
+    return out
+
+
 def processes_in(folder: Path) -> list[int]:
     """Processes (pool workers, zygote, kernels) whose working folder is inside `folder`."""
     found = []
@@ -156,14 +186,17 @@ def test_kill_9_mid_build_leaves_the_site_byte_identical(
         pause_at="assembled" if moment == "assembled" else None,
     )
     wait_for_line(proc, "paused at assembled" if moment == "assembled" else "[1/")
+    helpers = descendants(proc.pid)  # pool workers and their zygotes
+    assert helpers
     proc.send_signal(signal.SIGKILL)  # the main process only, as `kill -9 PID` would
     proc.wait()
     assert snapshot(out) == before
     work = tmp_path / ".site.work"
     deadline = time.monotonic() + 30
-    while processes_in(work) and time.monotonic() < deadline:
+    while (processes_in(work) or alive(helpers)) and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert processes_in(work) == []  # workers, zygote and kernels died with their build
+    assert processes_in(work) == []  # kernels died with their build
+    assert alive(helpers) == []  # and so did the workers and zygotes
 
 
 def test_two_concurrent_builds(sample_site: Path, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -192,11 +193,27 @@ def zygote() -> Zygote | None:
     return _zygote
 
 
+def _exit_with_parent(parent: int) -> None:
+    """A pool worker whose build was killed (kill -9) must not live on: its zygote then sees
+    end-of-file and exits, and the kernels follow their zygote."""
+    while True:
+        time.sleep(1)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
 def warm_up() -> None:
     """Pool initializer: start the zygote while the main process prepares the jobs."""
+    global _watchdog
+    if _watchdog is None:
+        _watchdog = threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True)
+        _watchdog.start()
     z = zygote()
     if z is not None:
         threading.Thread(target=z.wait_ready, daemon=True).start()
+
+
+_watchdog: threading.Thread | None = None
 
 
 if __name__ == "__main__":
