@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
 from typing import TextIO
 
 from pmovalue.execute.runner import JobResult
@@ -72,6 +71,3 @@ class Progress:
         for f in failures:
             lines.append(f"  failed: {f}")
         return "\n".join(lines)
-
-
-Log = Callable[[str], None]

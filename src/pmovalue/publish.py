@@ -29,7 +29,6 @@ VERSIONS_JS = "versions.js"
 MANIFEST = "manifest.json"
 LATEST = "latest"
 ARCHIVE = "_archive"
-RESERVED = {LATEST, ARCHIVE, "pagefind", "_assets"}
 
 
 @dataclass

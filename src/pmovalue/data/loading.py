@@ -242,11 +242,6 @@ def _breaks_rules(spec: ColumnSpec, out: pd.Series) -> pd.Series:
     return (fail & out.notna()).fillna(False).astype(bool)
 
 
-_CHECK_TEXT = {
-    "not_nullable": "a value is required here",
-}
-
-
 def _check_message(check: str, spec: ColumnSpec, value: object) -> str:
     if check == "not_nullable":
         return "a value is required here"
