@@ -23,6 +23,7 @@ from playwright.sync_api import (
     Page,
     Playwright,
     Request,
+    Response,
     ViewportSize,
     sync_playwright,
 )
@@ -152,6 +153,7 @@ class Visit:
     page_errors: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[str]:
@@ -172,7 +174,18 @@ class Visit:
         self.requests.append(request.url)
 
     def on_request_failed(self, request: Request) -> None:
-        self.failed.append(f"{request.url}: {request.failure}")
+        # A redirect page that navigates on while its own document is still streaming makes
+        # Chromium abort that document's request: that is the redirect working, not a broken
+        # resource. Tests that expect it check `superseded` themselves.
+        if request.is_navigation_request() and request.failure == "net::ERR_ABORTED":
+            self.superseded.append(request.url)
+        else:
+            self.failed.append(f"{request.url}: {request.failure}")
+
+    def on_response(self, response: Response) -> None:
+        # A 404 or 500 is a response, not a failed request, so Playwright reports it apart.
+        if response.status >= 400:
+            self.failed.append(f"{response.url}: HTTP {response.status}")
 
 
 def file_prefix(site: Path) -> str:
@@ -229,6 +242,7 @@ def open_page(browser: Browser) -> Iterator[Callable[..., Visit]]:
         page.on("pageerror", visit.on_page_error)
         page.on("request", visit.on_request)
         page.on("requestfailed", visit.on_request_failed)
+        page.on("response", visit.on_response)
         page.goto(url, wait_until="load")
         return visit
 

@@ -30,6 +30,8 @@ UNIT_CHARTS = 6  # a unit page draws at least this many charts
 def assert_clean(visit: Visit, allowed_prefix: str) -> None:
     assert visit.errors == [], f"console errors: {visit.errors}"
     assert visit.failed == [], f"failed requests: {visit.failed}"
+    # Only a redirect page may be navigated away from while it loads (see Visit).
+    assert visit.superseded == [], f"navigations cut short: {visit.superseded}"
     assert visit.outside(allowed_prefix) == [], "requests outside the site"
     assert visit.requests, "no request recorded at all: the recorder is broken"
 
@@ -186,6 +188,9 @@ def test_site_index_redirect_under_a_sub_path(open_page, served_sub_path: Served
     visit = open_page(served_sub_path.url(""))
     visit.page.wait_for_url(served_sub_path.url(f"{VERSION}/index.html"))
     wait_for_charts(visit.page)
+    # The redirect page itself may be cut short by its own redirect; nothing else may.
+    assert set(visit.superseded) <= {served_sub_path.url("")}
+    visit.superseded.clear()
     assert_clean(visit, served_sub_path.base)
 
 
