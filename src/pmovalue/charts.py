@@ -588,3 +588,26 @@ def _wrap(text: str, width: int = 12) -> str:
     spaces = [i for i, ch in enumerate(text) if ch == " "]
     cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
     return text[:cut] + "<br>" + text[cut + 1 :]
+
+
+def warm_up() -> None:
+    """Build and serialise one tiny figure with every trace type and layout part used here.
+
+    plotly imports each trace type's classes and validators on first use. The kernel zygote
+    calls this once, so that no kernel forked from it pays for those imports again."""
+    fig = _figure("warm-up", "x", "y")
+    _line(fig, 0, [1, 2], [1, 2], "a", "%{y}", text=["a", "b"])
+    fig.add_trace(go.Bar(x=[1], y=[1], marker={"pattern": {"shape": "/"}, "line": {"width": 1}}))
+    fig.add_trace(go.Heatmap(z=[[1.0]], text=[["a"]], texttemplate="%{text}", colorscale="Blues"))
+    fig.add_trace(go.Scatterpolar(r=[1, 2], theta=["a", "b"], fill="toself"))
+    fig.add_shape(type="rect", x0=0, x1=1, y0=0, y1=1, fillcolor="#eee", line={"width": 0})
+    fig.add_hline(y=1, line={"color": "#666", "width": 1})
+    fig.add_vline(x=1, line={"color": "#666", "width": 1}, annotation_text="a")
+    fig.add_annotation(x=1, y=1, text="a", showarrow=False, font={"size": 11})
+    fig.update_layout(
+        polar={"radialaxis": {"range": [0, 5], "tickfont": {"size": 10}}, "angularaxis": {}},
+        legend={"orientation": "h", "font": {"size": 11}},
+        hoverlabel={"font": {"size": 12}},
+        meta={"narrow": {}},
+    )
+    fig.to_html(full_html=False, include_plotlyjs=False, div_id="warm-up")

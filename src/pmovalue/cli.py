@@ -129,6 +129,10 @@ def _run(args: argparse.Namespace) -> int:
         if version is not None:
             print(f"{version}: up to date")
             return 0
+        if opts.executor == "local":
+            from pmovalue.execute.kernels import zygote
+
+            zygote()  # its imports run on the other core while ours below run on this one
         from pmovalue.build import build
 
         result = build(opts)

@@ -25,10 +25,8 @@ from IPython.display import HTML, Markdown, display
 from pmovalue import charts
 from pmovalue.config import Params
 from pmovalue.metrics import (
+    all_metrics,
     catalog,
-    compute_metrics,
-    metric_history,
-    project_metrics,
     value_index_formula,
 )
 from pmovalue.metrics.catalog import METRICS
@@ -85,15 +83,16 @@ def unit_view(
     p = Params.model_validate(params)
     periods = sorted(set(tables["evm"]["period"])) if "evm" in tables else [period]
     periods = [x for x in periods if x <= period] or [period]
+    computed = all_metrics(tables, p, period, periods)
     view = UnitView(
         unit_id=unit_id,
         unit_name=unit_name,
         period=period,
         params=p,
         tables=tables,
-        metrics=compute_metrics(tables, p, period),
-        projects=project_metrics(tables, p, period),
-        history=metric_history(tables, p, periods),
+        metrics=computed.metrics,
+        projects=computed.projects,
+        history=computed.history,
         peers=peers,
     )
     if results_dir is not None:
@@ -1103,14 +1102,11 @@ def portfolio_view(
     units = tables.pop(UNIT_METRICS_FILE, pd.DataFrame())
     tables.pop("peers", None)
     p = Params.model_validate(params)
-    metrics = compute_metrics(tables, p, period) if compute else pd.DataFrame()
-    periods = sorted(set(tables["evm"]["period"])) if "evm" in tables else [period]
-    history = (
-        metric_history(tables, p, [x for x in periods if x <= period] or [period])
-        if compute
-        else pd.DataFrame()
-    )
-    projects = project_metrics(tables, p, period) if compute else pd.DataFrame()
+    metrics = history = projects = pd.DataFrame()
+    if compute:
+        periods = sorted(set(tables["evm"]["period"])) if "evm" in tables else [period]
+        computed = all_metrics(tables, p, period, [x for x in periods if x <= period] or [period])
+        metrics, projects, history = computed.metrics, computed.projects, computed.history
     if results_dir is not None and compute:
         from pmovalue.data.units import PORTFOLIO_ID
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -55,11 +56,13 @@ def test_each_job_gets_a_fresh_kernel_in_its_folder(
     nb = notebook(tmp_path / "probe.ipynb", PROBE)
     runs = [job(tmp_path, nb, u) for u in ("alpha", "beta", "gamma")]
     seen: list[JobResult] = []
-    executor = LocalExecutor(1)  # one worker: jobs run one after another in the same worker
+    here = os.getcwd()
+    executor = LocalExecutor(2)  # two threads: jobs run side by side in this process
     try:
         results = executor.run(runs, seen.append)
     finally:
         executor.close()
+    assert os.getcwd() == here  # no job moved the build's own working directory
     assert [r.ok for r in results] == [True, True, True]
     assert len(seen) == 3
     probes = [probe(tmp_path, u) for u in ("alpha", "beta", "gamma")]

@@ -156,7 +156,7 @@ def alive(pids: list[int]) -> list[int]:
 
 
 def processes_in(folder: Path) -> list[int]:
-    """Processes (pool workers, zygote, kernels) whose working folder is inside `folder`."""
+    """Processes (the zygote, kernels) whose working folder is inside `folder`."""
     found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -186,7 +186,7 @@ def test_kill_9_mid_build_leaves_the_site_byte_identical(
         pause_at="assembled" if moment == "assembled" else None,
     )
     wait_for_line(proc, "paused at assembled" if moment == "assembled" else "[1/")
-    helpers = descendants(proc.pid)  # pool workers and their zygotes
+    helpers = descendants(proc.pid)  # the kernel zygote (and any kernel)
     assert helpers
     proc.send_signal(signal.SIGKILL)  # the main process only, as `kill -9 PID` would
     proc.wait()
@@ -196,7 +196,7 @@ def test_kill_9_mid_build_leaves_the_site_byte_identical(
     while (processes_in(work) or alive(helpers)) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert processes_in(work) == []  # kernels died with their build
-    assert alive(helpers) == []  # and so did the workers and zygotes
+    assert alive(helpers) == []  # and so did the zygote
 
 
 def test_two_concurrent_builds(sample_site: Path, tmp_path: Path) -> None:

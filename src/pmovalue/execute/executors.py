@@ -1,18 +1,19 @@
 """Executors run a batch of independent jobs and report each result as it arrives.
 
-`local`: a process pool (papermill changes the working directory, so threads won't do).
+`local`: threads of the build's own process, each driving one fresh kernel. The kernels, not
+the threads, do the notebooks' work, and no job changes the process's working directory (each
+kernel starts in its job's folder), so threads are safe and cost no start-up at all.
 `dask`: the same jobs on a dask.distributed cluster; workers must see the same filesystem.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Protocol
 
 from pmovalue.errors import UsageError
-from pmovalue.execute.kernels import warm_up
+from pmovalue.execute.kernels import zygote
 from pmovalue.execute.runner import JobResult, JobRun, run_job
 
 OnDone = Callable[[JobResult], None]
@@ -33,26 +34,16 @@ class LocalExecutor:
 
     def __init__(self, jobs: int) -> None:
         self.jobs = max(1, jobs)
-        self._pool: ProcessPoolExecutor | None = None
-
-    def _get_pool(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            # spawn: a clean interpreter per worker, no inherited threads or kernels.
-            ctx = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.jobs, mp_context=ctx, initializer=warm_up
-            )
-        return self._pool
+        self._pool: ThreadPoolExecutor | None = None
 
     def start(self) -> None:
-        """Start the workers (and their zygotes) now, while the main process loads the data."""
-        pool = self._get_pool()
-        for _ in range(self.jobs):
-            pool.submit(warm_up)
+        """Boot the kernel zygote now, while this process loads and validates the data."""
+        zygote()
 
     def run(self, runs: Iterable[JobRun], on_done: OnDone) -> list[JobResult]:
-        pool = self._get_pool()
-        futures = {pool.submit(run_job, r): r for r in runs}
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.jobs, thread_name_prefix="pmovalue-job")
+        futures = {self._pool.submit(run_job, r): r for r in runs}
         results = []
         for fut in as_completed(futures):
             result = fut.result()

@@ -1,38 +1,71 @@
 """Fresh kernels without the start-up cost.
 
 A naive run pays, for every notebook, a new Python process, the import of pandas, plotly and
-pmovalue, and a graceful shutdown wait. Here each worker owns a *zygote*: one process that
-imported all that once. For each job the zygote forks a child that becomes a brand-new ipykernel
-(its own process and namespace, so units never share state); the job's kernel is killed when
-the job ends, with no shutdown wait. Where fork is unavailable, a normal kernel is started.
+pmovalue, and a graceful shutdown wait. Here the build (or each Dask worker) owns a *zygote*:
+one process that imported all that once. For each job the zygote forks a child that becomes a
+brand-new ipykernel (its own process and namespace, so units never share state); the job's
+kernel is killed when the job ends, with no shutdown wait. Where fork is unavailable, a normal
+kernel is started.
+
+Lifetimes follow the pipes: the zygote exits when its parent goes (end of file on its stdin,
+even after kill -9), and each kernel exits when its zygote goes (ipykernel's parent_handle).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import importlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jupyter_client.manager import AsyncKernelManager
+if TYPE_CHECKING:
+    from jupyter_client.manager import AsyncKernelManager
 
-PRELOAD = ("pmovalue.report", "ipykernel.kernelapp")
+# What every kernel would otherwise import for itself: the report and its libraries, and what
+# ipykernel loads while it starts (IPython's debugger, and debugpy through ipykernel.debugger).
+PRELOAD = (
+    "pmovalue.report",
+    "pyarrow.parquet",
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.debugger",
+    "IPython.core.debugger",
+    "IPython.core.completerlib",
+    "IPython.extensions.storemagic",
+)
 
 
 # ---- the zygote process (python -m pmovalue.execute.kernels) ---------------------------------
 
 
+def _warm_up() -> None:
+    """Run once what libraries only load on first use, so that no kernel pays for it."""
+    import io
+
+    import pandas as pd
+
+    from pmovalue import charts
+
+    charts.warm_up()
+    buf = io.BytesIO()
+    pd.DataFrame({"a": [1.0], "b": ["x"]}).to_parquet(buf)
+    pd.read_parquet(io.BytesIO(buf.getvalue())).to_csv(io.StringIO())
+
+
 def zygote_main() -> None:
     for module in PRELOAD:
         importlib.import_module(module)
+    _warm_up()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the OS reaps kernels: no zombies
     reply = sys.stdout
     reply.write(json.dumps({"ready": os.getpid()}) + "\n")
@@ -86,38 +119,46 @@ def _alive(pid: int | None) -> bool:
     return True
 
 
-class ForkedKernelManager(AsyncKernelManager):
-    """Manages a kernel forked by the zygote: not our child, so we track it by pid."""
+@functools.cache
+def _forked_manager_class() -> type[AsyncKernelManager]:
+    # jupyter_client is imported only when a kernel is wanted: the zygote is started first
+    # thing in a build, before the heavy imports.
+    from jupyter_client.manager import AsyncKernelManager
 
-    pid: int | None = None
+    class ForkedKernelManager(AsyncKernelManager):
+        """Manages a kernel forked by the zygote: not our child, so we track it by pid."""
 
-    @property
-    def has_kernel(self) -> bool:
-        return _alive(self.pid)
+        pid: int | None = None
 
-    async def _async_is_alive(self) -> bool:
-        return _alive(self.pid)
+        @property
+        def has_kernel(self) -> bool:
+            return _alive(self.pid)
 
-    is_alive = _async_is_alive
+        async def _async_is_alive(self) -> bool:
+            return _alive(self.pid)
 
-    async def _async_interrupt_kernel(self) -> None:
-        if self.pid is not None:
-            os.kill(self.pid, signal.SIGINT)
+        is_alive = _async_is_alive
 
-    interrupt_kernel = _async_interrupt_kernel
+        async def _async_interrupt_kernel(self) -> None:
+            if self.pid is not None:
+                os.kill(self.pid, signal.SIGINT)
 
-    async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
-        self.kill()
+        interrupt_kernel = _async_interrupt_kernel
 
-    shutdown_kernel = _async_shutdown_kernel
+        async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+            self.kill()
 
-    def kill(self) -> None:
-        if self.pid is not None and _alive(self.pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.pid, signal.SIGKILL)
-        self.pid = None
-        self.cleanup_connection_file()
-        self.cleanup_ipc_files()
+        shutdown_kernel = _async_shutdown_kernel
+
+        def kill(self) -> None:
+            if self.pid is not None and _alive(self.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.pid, signal.SIGKILL)
+            self.pid = None
+            self.cleanup_connection_file()
+            self.cleanup_ipc_files()
+
+    return ForkedKernelManager
 
 
 class Zygote:
@@ -148,12 +189,13 @@ class Zygote:
                 raise RuntimeError("the kernel zygote failed to start")
             self._ready = int(json.loads(line)["ready"])
 
-    def kernel(self, cwd: str, log: str) -> ForkedKernelManager:
-        """A brand-new kernel whose working directory is `cwd`."""
+    def kernel(self, cwd: str, log: str) -> Any:
+        """A brand-new kernel whose working directory is `cwd` (a ForkedKernelManager)."""
+        manager = _forked_manager_class()
         with self.lock:
             self.wait_ready()
             self.count += 1
-            km = ForkedKernelManager(transport="ipc", ip=str(self.sockets / f"k{self.count}"))
+            km = manager(transport="ipc", ip=str(self.sockets / f"k{self.count}"))
             km.write_connection_file()
             request = {"connection_file": km.connection_file, "cwd": cwd, "log": log}
             assert self.proc.stdin is not None and self.proc.stdout is not None
@@ -173,47 +215,26 @@ class Zygote:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+        shutil.rmtree(self.sockets, ignore_errors=True)
 
 
 _zygote: Zygote | None = None
 
 
 def zygote() -> Zygote | None:
-    """This process's zygote, or None where fork is unavailable (then kernels start normally)."""
+    """This process's zygote, started on first use (its imports then run in the background),
+    or None where fork is unavailable (then kernels start normally)."""
     global _zygote
     if not hasattr(os, "fork") or os.environ.get("PMOVALUE_KERNELS") == "plain":
         return None
-    if _zygote is None or _zygote.proc.poll() is not None:
-        _zygote = Zygote()
-        import atexit
-        from multiprocessing import util
-
-        atexit.register(_zygote.close)
-        util.Finalize(_zygote, _zygote.close, exitpriority=10)  # pool workers skip atexit
-    return _zygote
+    with _start_lock:
+        if _zygote is None or _zygote.proc.poll() is not None:
+            _zygote = Zygote()
+            atexit.register(_zygote.close)
+        return _zygote
 
 
-def _exit_with_parent(parent: int) -> None:
-    """A pool worker whose build was killed (kill -9) must not live on: its zygote then sees
-    end-of-file and exits, and the kernels follow their zygote."""
-    while True:
-        time.sleep(1)
-        if os.getppid() != parent:
-            os._exit(1)
-
-
-def warm_up() -> None:
-    """Pool initializer: start the zygote while the main process prepares the jobs."""
-    global _watchdog
-    if _watchdog is None:
-        _watchdog = threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True)
-        _watchdog.start()
-    z = zygote()
-    if z is not None:
-        threading.Thread(target=z.wait_ready, daemon=True).start()
-
-
-_watchdog: threading.Thread | None = None
+_start_lock = threading.Lock()
 
 
 if __name__ == "__main__":

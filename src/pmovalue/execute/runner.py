@@ -1,11 +1,12 @@
 """Execute one notebook job with papermill, in the job's own working folder.
 
-Runs in a worker process (local pool or Dask worker), so it takes and returns plain picklable
-dataclasses and never raises for a notebook error: the failure comes back as data.
+Runs in a thread of the build (local) or of a Dask worker, so it takes and returns plain
+picklable dataclasses and never raises for a notebook error: the failure comes back as data.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,11 +57,16 @@ def run_job(run: JobRun) -> JobResult:
             run.output,
             parameters=run.parameters,
             kernel_name=run.kernel,
-            # With a forked kernel the kernel is already in job_dir: no process-wide chdir,
-            # so jobs may share a process (Dask worker threads).
-            cwd=None if km is not None else run.job_dir,
+            # Never papermill's cwd: it changes the whole process's working directory, and
+            # jobs run as threads. A plain kernel is started in job_dir through nbclient's
+            # resources path instead; a forked one is already there.
+            resources={"metadata": {"path": run.job_dir}},
             progress_bar=False,
             log_output=False,
+            # papermill otherwise rewrites (and re-validates) the whole notebook before and
+            # after every cell: ~40 writes of a growing file per job. It is saved once at the
+            # end, with its outputs, whether the notebook failed or not.
+            request_save_on_cell_execute=False,
             execution_timeout=run.timeout,
             km=km,
         )
@@ -89,17 +95,22 @@ def body_name(output_name: str) -> str:
 
 
 _exporter = None
+_render_lock = threading.Lock()
 
 
 def render_body(executed: str) -> None:
-    """Render the page body here, in the worker: nbconvert runs in parallel and is cached."""
+    """Render the page body next to the executed notebook, as soon as its job ends: pages are
+    rendered while other notebooks still run, and cached with them. One exporter, used by
+    one thread at a time (rendering holds the GIL anyway)."""
     global _exporter
     from pmovalue.site.engines import body_exporter, notebook_body
 
-    if _exporter is None:
-        _exporter = body_exporter()
     out = Path(executed)
-    (out.parent / body_name(out.name)).write_text(notebook_body(out, _exporter), encoding="utf-8")
+    with _render_lock:
+        if _exporter is None:
+            _exporter = body_exporter()
+        body = notebook_body(out, _exporter)
+    (out.parent / body_name(out.name)).write_text(body, encoding="utf-8")
 
 
 def _source_cell(executed: str, index: int) -> int:

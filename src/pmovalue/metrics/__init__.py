@@ -6,6 +6,7 @@ Entry points:
   note) for one unit or the portfolio.
 - `project_metrics(tables, params, period)`: one row per project.
 - `metric_history(tables, params, periods)`: `compute_metrics` per period, long format.
+- `all_metrics(tables, params, period, periods)`: the three above in one pass (a report page).
 - `rag_status(metric_id, value, params)`: green / amber / red / "".
 - `value_index_formula(params)`: the value index formula as shown on the page.
 
@@ -21,6 +22,8 @@ from pmovalue.metrics._common import Result, Tables
 from pmovalue.metrics.catalog import METRIC_IDS, METRICS
 from pmovalue.metrics.compute import (
     PROJECT_COLUMNS,
+    MetricSet,
+    all_metrics,
     compute_metrics,
     metric_history,
     metric_results,
@@ -42,8 +45,10 @@ __all__ = [
     "METRICS",
     "METRIC_IDS",
     "PROJECT_COLUMNS",
+    "MetricSet",
     "Result",
     "Tables",
+    "all_metrics",
     "compute_metrics",
     "metric_history",
     "metric_results",

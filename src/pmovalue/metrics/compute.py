@@ -677,6 +677,41 @@ def compute_metrics(tables: Tables, params: Params, period: str) -> pd.DataFrame
     return pd.DataFrame({**cols, "value": pd.Series(cols["value"], dtype="float64")})
 
 
+@dataclass(frozen=True)
+class MetricSet:
+    """What a report page needs, from one preparation of the tables (see `all_metrics`)."""
+
+    metrics: pd.DataFrame  # compute_metrics at the period
+    projects: pd.DataFrame  # project_metrics at the period
+    history: pd.DataFrame  # metric_history over the periods
+
+
+def all_metrics(tables: Tables, params: Params, period: str, periods: Sequence[str]) -> MetricSet:
+    """compute_metrics, project_metrics and metric_history at once, equal to calling each.
+
+    The tables are prepared and the snapshot computed once, and the period's metrics are
+    computed once even when the period is also in the history: a unit page needs all three,
+    and preparing three times was most of its cost."""
+    period = check_period(period)
+    periods = [check_period(p) for p in periods]
+    prep = _prepare(tables, params)
+    snapshot = _snapshot_results(prep, params)
+    by_period = {
+        p: _period_results(prep, params, snapshot, p) for p in dict.fromkeys([*periods, period])
+    }
+    metrics = _metrics_frame(by_period[period], params)
+    projects_table = tables.get("projects")
+    if projects_table is None or projects_table.empty:
+        projects = _empty_projects()
+    else:
+        projects = _project_frame(prep, params, period)[PROJECT_COLUMNS].reset_index(drop=True)
+    return MetricSet(
+        metrics=pd.DataFrame({**metrics, "value": pd.Series(metrics["value"], dtype="float64")}),
+        projects=projects,
+        history=_history_frame([(p, by_period[p]) for p in periods], params),
+    )
+
+
 def metric_history(tables: Tables, params: Params, periods: Sequence[str]) -> pd.DataFrame:
     """compute_metrics for each period, stacked: period, metric, value, status, note.
 
@@ -684,6 +719,22 @@ def metric_history(tables: Tables, params: Params, periods: Sequence[str]) -> pd
     """
     periods = [check_period(p) for p in periods]
     if not periods:
+        return _history_frame([], params)
+    prep = _prepare(tables, params)
+    snapshot = _snapshot_results(prep, params)
+    by_period = {p: _period_results(prep, params, snapshot, p) for p in dict.fromkeys(periods)}
+    return _history_frame([(p, by_period[p]) for p in periods], params)
+
+
+def _history_frame(blocks: Sequence[tuple[str, dict[str, Result]]], params: Params) -> pd.DataFrame:
+    """One block of catalog rows per (period, results), in the order given."""
+    cols: dict[str, list[Any]] = {"period": [], "metric": [], "value": [], "status": [], "note": []}
+    for p, results in blocks:
+        frame = _metrics_frame(results, params)
+        cols["period"].extend([p] * len(frame["metric"]))
+        for name, values in frame.items():
+            cols[name].extend(values)
+    if not blocks:
         return pd.DataFrame(
             {
                 "period": pd.Series(dtype="object"),
@@ -693,12 +744,4 @@ def metric_history(tables: Tables, params: Params, periods: Sequence[str]) -> pd
                 "note": pd.Series(dtype="object"),
             }
         )
-    prep = _prepare(tables, params)
-    snapshot = _snapshot_results(prep, params)
-    cols: dict[str, list[Any]] = {"period": [], "metric": [], "value": [], "status": [], "note": []}
-    for p in periods:
-        frame = _metrics_frame(_period_results(prep, params, snapshot, p), params)
-        cols["period"].extend([p] * len(frame["metric"]))
-        for name, values in frame.items():
-            cols[name].extend(values)
     return pd.DataFrame({**cols, "value": pd.Series(cols["value"], dtype="float64")})

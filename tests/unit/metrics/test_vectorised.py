@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from pmovalue.config import load_params
 from pmovalue.data.loading import Dataset, load_dataset
+from pmovalue.metrics import all_metrics, compute_metrics, metric_history, project_metrics
 from pmovalue.metrics import benefits as BN
-from pmovalue.metrics import compute_metrics, metric_history, project_metrics
 from pmovalue.metrics import evm as E
 from pmovalue.metrics import maturity as MT
 from pmovalue.metrics import schedule as SCH
@@ -70,6 +70,23 @@ def test_metric_history_keeps_the_order_of_the_periods_given(sample, sample_para
         pd.testing.assert_frame_equal(
             part.drop(columns="period").reset_index(drop=True), expected, check_exact=True
         )
+
+
+def test_all_metrics_equals_the_three_functions_on_the_sample(sample, sample_params) -> None:
+    # A report page takes all three from one pass; they must be exactly the separate results.
+    for period, periods in (("2026-Q3", sample.periods), ("2026-Q3", ["2025-Q1"]), ("2024-Q3", [])):
+        for name, tables in scopes(sample):
+            got = all_metrics(tables, sample_params, period, periods)
+            what = f"{name} at {period} over {periods}"
+            pd.testing.assert_frame_equal(
+                got.metrics, compute_metrics(tables, sample_params, period), obj=what
+            )
+            pd.testing.assert_frame_equal(
+                got.projects, project_metrics(tables, sample_params, period), obj=what
+            )
+            pd.testing.assert_frame_equal(
+                got.history, metric_history(tables, sample_params, periods), obj=what
+            )
 
 
 def test_project_benefit_sums_are_those_of_grouping_by_the_id_text(sample, sample_params) -> None:
