@@ -446,8 +446,8 @@ def naive_loop(
     With `max_unit_jobs`, only that many unit jobs run (no portfolio jobs); the rest is
     extrapolated from their mean."""
     from pmovalue.build import BuildOptions, _collect, _peer_metrics, prepare
+    from pmovalue.data.units import UNIT_METRICS_FILE
     from pmovalue.execute.plan import PORTFOLIO, UNIT, plan_jobs, stage_unit_inputs, write_tables
-    from pmovalue.report import UNIT_METRICS_FILE
 
     t0 = time.perf_counter()
     opts = BuildOptions(

@@ -23,7 +23,7 @@ import pandas as pd
 from pmovalue import __version__
 from pmovalue.config import Params, diff_params, load_params, unit_param_files
 from pmovalue.data.loading import Dataset, load_dataset
-from pmovalue.data.units import PORTFOLIO_ID, slugify
+from pmovalue.data.units import PORTFOLIO_ID, UNIT_METRICS_FILE, slugify
 from pmovalue.diff import metric_changes, published_trend
 from pmovalue.errors import AssemblyError, JobFailure, NotebookFailed, UsageError
 from pmovalue.execute.cache import JobCache, job_key
@@ -44,9 +44,7 @@ from pmovalue.outputs import METRICS_COLUMNS, read_metrics, write_metrics
 from pmovalue.progress import Progress
 from pmovalue.publish import MANIFEST, Site, VersionEntry, now_iso, pause_point, version_name
 from pmovalue.quick import data_fingerprint, fingerprint, up_to_date
-from pmovalue.report import UNIT_METRICS_FILE
 from pmovalue.site.engines import resolve_engine
-from pmovalue.site.generated import changes_html, data_quality_html
 from pmovalue.site.model import NavLink, Page, SiteContext
 from pmovalue.site.project import read_project
 
@@ -344,6 +342,10 @@ def _assemble(
     site: Site,
     engine: object,
 ) -> None:
+    # Imported here: the page generators bring in the report module and IPython, which the
+    # build needs only now.
+    from pmovalue.site.generated import changes_html, data_quality_html
+
     failed = {f.job for f in failures}
     metrics = _collect(jobs, work, "metrics", skip=failed)
     if not metrics.empty:

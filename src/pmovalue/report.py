@@ -24,6 +24,7 @@ from IPython.display import HTML, Markdown, display
 
 from pmovalue import charts
 from pmovalue.config import Params
+from pmovalue.data.units import UNIT_METRICS_FILE
 from pmovalue.metrics import (
     all_metrics,
     catalog,
@@ -1065,7 +1066,6 @@ def show_value_index_formula(view: UnitView) -> None:
 
 # ---- portfolio and maturity pages ------------------------------------------------------------
 
-UNIT_METRICS_FILE = "unit_metrics"  # input of portfolio-level jobs: every unit job's metrics
 LEAGUE_METRICS = [
     "value_index",
     "cpi",

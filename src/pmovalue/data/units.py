@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 PORTFOLIO_ID = "_portfolio"
+UNIT_METRICS_FILE = "unit_metrics"  # input of portfolio-level jobs: every unit job's metrics
 
 
 def slugify(name: str) -> str:

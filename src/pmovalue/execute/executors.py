@@ -41,6 +41,10 @@ class LocalExecutor:
         zygote()
 
     def run(self, runs: Iterable[JobRun], on_done: OnDone) -> list[JobResult]:
+        # Imported here, in this thread, not by the first jobs at once: module imports that
+        # adjust the warning filters (requests does) race with `catch_warnings` elsewhere.
+        import papermill  # noqa: F401
+
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.jobs, thread_name_prefix="pmovalue-job")
         futures = {self._pool.submit(run_job, r): r for r in runs}

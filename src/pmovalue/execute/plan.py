@@ -107,9 +107,3 @@ def stage_unit_inputs(job_dir: Path, dataset: Dataset, unit_id: str, peers: pd.D
     if not peers.empty:
         tables["peers"] = peers
     write_tables(job_dir / "input", tables)
-
-
-def stage_portfolio_inputs(job_dir: Path, dataset: Dataset, unit_metrics: pd.DataFrame) -> None:
-    from pmovalue.report import UNIT_METRICS_FILE
-
-    write_tables(job_dir / "input", {**dataset.tables, UNIT_METRICS_FILE: unit_metrics})

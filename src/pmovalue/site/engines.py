@@ -9,14 +9,15 @@ from __future__ import annotations
 import shutil
 from importlib import resources
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import jinja2
-import nbformat
-from nbconvert import HTMLExporter
 
 from pmovalue.errors import AssemblyError, EngineUnavailable, UsageError
 from pmovalue.site.model import MAIN_NAV, Page, SiteContext
+
+if TYPE_CHECKING:
+    from nbconvert import HTMLExporter
 
 ASSETS = "_assets"
 
@@ -50,6 +51,8 @@ def write_assets(stage: Path) -> None:
 
 def notebook_body(notebook: Path, exporter: HTMLExporter) -> str:
     """The outputs and prose of an executed notebook as an HTML fragment (code hidden)."""
+    import nbformat
+
     nb = nbformat.read(notebook, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -61,6 +64,10 @@ def notebook_body(notebook: Path, exporter: HTMLExporter) -> str:
 
 def body_exporter() -> HTMLExporter:
     """nbconvert's `basic` template: the cells' HTML only, code hidden, no CDN references."""
+    # Imported here: nbconvert takes ~0.4 s to import, and a build needs it only once the
+    # first notebook has run (or not at all when every page comes from the cache).
+    from nbconvert import HTMLExporter
+
     return HTMLExporter(
         template_name="basic",
         exclude_input=True,
@@ -74,7 +81,13 @@ class BuiltinEngine:
 
     def __init__(self) -> None:
         self.env = templates()
-        self.exporter = body_exporter()
+        self._exporter: HTMLExporter | None = None
+
+    @property
+    def exporter(self) -> HTMLExporter:
+        if self._exporter is None:
+            self._exporter = body_exporter()
+        return self._exporter
 
     def assemble(self, pages: list[Page], site: SiteContext, stage: Path) -> None:
         write_assets(stage)
