@@ -2,10 +2,11 @@
 
 What is measured, in one run (progress goes to stderr, the JSON to stdout):
 
-1. naive loop on the sample: for each job, one after the other, the papermill CLI as a
-   subprocess, then ``python -m nbconvert --to html`` as a subprocess. Same notebooks, same
-   parameters and the same staged ``input/`` folders as pmovalue (staged with pmovalue's own
-   functions; staging time is reported apart and not counted in the naive figure).
+1. naive loop on the sample: for each job, one after the other, the commands a team types:
+   ``papermill`` then ``jupyter nbconvert --to html`` (the environment's own scripts). Same
+   notebooks, same parameters and the same staged ``input/`` folders as pmovalue (staged with
+   pmovalue's own functions; staging time is reported apart and not counted in the naive
+   figure).
 2. a full ``python -m pmovalue build --no-cache`` of the sample into a fresh site (wall time as a
    user sees it, interpreter start included), with the peak memory of its whole process tree.
 3. the same command again: a no-op rebuild.
@@ -404,15 +405,21 @@ def source_fingerprint() -> str:
 # ---- the naive loop ---------------------------------------------------------------------------
 
 
+def _script(name: str) -> str:
+    """A console script of the environment running this benchmark (papermill, jupyter)."""
+    path = Path(sys.executable).parent / name
+    if not path.is_file():
+        sys.exit(f"{path} not found: run the benchmark with the project's .venv/bin/python")
+    return str(path)
+
+
 def _papermill_argv(
     notebook: Path, output: Path, cwd: Path, parameters: dict[str, Any]
 ) -> list[str]:
     import yaml
 
     argv = [
-        sys.executable,
-        "-m",
-        "papermill",
+        _script("papermill"),
         str(notebook),
         str(output),
         "--cwd",
@@ -491,7 +498,7 @@ def naive_loop(
             pss=False,
         )
         nbc = run_watched(
-            [sys.executable, "-m", "nbconvert", "--to", "html", str(output)],
+            [_script("jupyter"), "nbconvert", "--to", "html", str(output)],
             job_dir,
             memory=memory,
             pss=False,

@@ -93,13 +93,16 @@ def _title(text: str) -> dict[str, Any]:
     }
 
 
+def _axis(title: str) -> dict[str, Any]:
+    return {**_AXIS, "title": {**_AXIS["title"], "text": title}}
+
+
 def _figure(title: str, x_title: str, y_title: str) -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(template=None, title=_title(title), **_LAYOUT)
-    fig.update_xaxes(**_AXIS)
-    fig.update_yaxes(**_AXIS)
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title)
+    # The whole layout in one go: each plotly update call validates again (~6 ms apiece).
+    fig = go.Figure(
+        layout={"title": _title(title), **_LAYOUT, "xaxis": _axis(x_title), "yaxis": _axis(y_title)}
+    )
+    fig.update_layout(template=None)  # no template at all (plotly's default adds ~8 kB)
     return fig
 
 

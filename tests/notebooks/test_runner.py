@@ -86,3 +86,45 @@ def test_failure_names_cell_and_keeps_outputs(tmp_path: Path) -> None:
     executed = nbformat.read(run.output, as_version=4)
     texts = [o.get("text", "") for c in executed.cells for o in c.get("outputs", [])]
     assert "before\n" in texts and "never\n" not in texts
+
+
+def test_page_body_rendered_by_the_zygote_equals_rendering_here(tmp_path: Path) -> None:
+    from pmovalue.execute.kernels import zygote
+    from pmovalue.execute.runner import body_name, render_body
+
+    nb = notebook(tmp_path / "page.ipynb", "from IPython.display import HTML\nHTML('<b>bold</b>')")
+    run = job(tmp_path, nb, "epsilon")
+    result = run_job(run)  # renders through the zygote
+    assert result.ok, result.failure
+    body = Path(run.output).with_name(body_name("out.ipynb"))
+    from_zygote = body.read_text(encoding="utf-8")
+    assert "<b>bold</b>" in from_zygote
+    body.unlink()
+    render_body(run.output)  # the same, in this process
+    assert body.read_text(encoding="utf-8") == from_zygote
+    # A rendering that fails is reported with its reason, not taken for a page.
+    factory = zygote()
+    assert factory is not None
+    with pytest.raises(RuntimeError, match=r"missing\.ipynb"):
+        factory.render(str(tmp_path / "missing.ipynb"))
+
+
+def test_a_forked_kernel_that_died_is_reported_while_starting(tmp_path: Path) -> None:
+    import asyncio
+    import signal
+
+    from pmovalue.execute.kernels import zygote
+
+    factory = zygote()
+    assert factory is not None
+    km = factory.kernel(str(tmp_path), str(tmp_path / "kernel.log"))
+    assert km.pid is not None
+    os.killpg(km.pid, signal.SIGKILL)
+    kc = km.client()
+    kc.start_channels()
+    try:
+        with pytest.raises(RuntimeError, match="died"):
+            asyncio.run(kc.wait_for_ready(timeout=30))
+    finally:
+        kc.stop_channels()
+        km.kill()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import functools
+import gc
 import importlib
 import json
 import os
@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,12 +61,34 @@ def _warm_up() -> None:
     buf = io.BytesIO()
     pd.DataFrame({"a": [1.0], "b": ["x"]}).to_parquet(buf)
     pd.read_parquet(io.BytesIO(buf.getvalue())).to_csv(io.StringIO())
+    _warm_up_rendering()
+
+
+def _warm_up_rendering() -> None:
+    """Import nbconvert and compile its templates once: page bodies are rendered in children
+    of the zygote (see `Zygote.render`), never in the build's own busy process."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    from pmovalue.execute import runner
+
+    cell = new_code_cell("x")
+    cell.outputs = [new_output("display_data", {"text/html": "<p>x</p>", "text/plain": "x"})]
+    nb = new_notebook(cells=[new_markdown_cell("# x\n\n*x* `x`"), cell])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "warm-up.ipynb"
+        nbformat.write(nb, path)
+        runner.render_body(str(path))
 
 
 def zygote_main() -> None:
     for module in PRELOAD:
         importlib.import_module(module)
     _warm_up()
+    # Everything loaded so far lives as long as the kernels: keep the garbage collector from
+    # walking it in every kernel, which also spares the copy-on-write of those pages.
+    gc.collect()
+    gc.freeze()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the OS reaps kernels: no zombies
     reply = sys.stdout
     reply.write(json.dumps({"ready": os.getpid()}) + "\n")
@@ -74,9 +97,33 @@ def zygote_main() -> None:
         request = json.loads(line)
         pid = os.fork()
         if pid == 0:
+            if "render" in request:
+                _render(request["render"])
             _become_kernel(request)
         reply.write(json.dumps({"pid": pid}) + "\n")
         reply.flush()
+
+
+def _render(executed: str) -> None:
+    """Child of the zygote: render one executed notebook's page body, then exit."""
+    code = 1
+    try:
+        os.setsid()
+        from pmovalue.execute import runner
+
+        try:
+            runner.render_body(executed)
+            code = 0
+        except Exception as exc:  # reported by Zygote.render in the build
+            Path(render_error_path(executed)).write_text(
+                f"{type(exc).__name__}: {exc}", encoding="utf-8"
+            )
+    finally:
+        os._exit(code)
+
+
+def render_error_path(executed: str) -> str:
+    return executed + ".render-error"
 
 
 def _become_kernel(request: dict[str, Any]) -> None:
@@ -107,7 +154,7 @@ def _become_kernel(request: dict[str, Any]) -> None:
 # ---- the worker side ---------------------------------------------------------------------------
 
 
-def _alive(pid: int | None) -> bool:
+def alive(pid: int | None) -> bool:
     if pid is None:
         return False
     try:
@@ -119,46 +166,26 @@ def _alive(pid: int | None) -> bool:
     return True
 
 
-@functools.cache
 def _forked_manager_class() -> type[AsyncKernelManager]:
     # jupyter_client is imported only when a kernel is wanted: the zygote is started first
     # thing in a build, before the heavy imports.
-    from jupyter_client.manager import AsyncKernelManager
-
-    class ForkedKernelManager(AsyncKernelManager):
-        """Manages a kernel forked by the zygote: not our child, so we track it by pid."""
-
-        pid: int | None = None
-
-        @property
-        def has_kernel(self) -> bool:
-            return _alive(self.pid)
-
-        async def _async_is_alive(self) -> bool:
-            return _alive(self.pid)
-
-        is_alive = _async_is_alive
-
-        async def _async_interrupt_kernel(self) -> None:
-            if self.pid is not None:
-                os.kill(self.pid, signal.SIGINT)
-
-        interrupt_kernel = _async_interrupt_kernel
-
-        async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
-            self.kill()
-
-        shutdown_kernel = _async_shutdown_kernel
-
-        def kill(self) -> None:
-            if self.pid is not None and _alive(self.pid):
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.pid, signal.SIGKILL)
-            self.pid = None
-            self.cleanup_connection_file()
-            self.cleanup_ipc_files()
+    from pmovalue.execute.forked import ForkedKernelManager
 
     return ForkedKernelManager
+
+
+def _wait_for_sockets(km: Any, timeout: float = 30.0) -> None:
+    """Return once the new kernel has bound its sockets (their ipc files exist).
+
+    A client that connects earlier finds nothing to connect to, and zmq then retries only
+    after its reconnect interval, which made the first kernel_info round trip cost ~0.25 s."""
+    ports = (km.shell_port, km.iopub_port, km.stdin_port, km.control_port, km.hb_port)
+    paths = [Path(f"{km.ip}-{port}") for port in ports]
+    deadline = time.monotonic() + timeout
+    while not all(p.exists() for p in paths):
+        if not alive(km.pid) or time.monotonic() > deadline:
+            return  # nbclient reports the dead or silent kernel with its own message
+        time.sleep(0.003)
 
 
 class Zygote:
@@ -205,7 +232,31 @@ class Zygote:
             if not line:
                 raise RuntimeError("the kernel zygote died")
             km.pid = int(json.loads(line)["pid"])
-            return km
+        _wait_for_sockets(km)
+        return km
+
+    def render(self, executed: str, timeout: float = 600.0) -> None:
+        """Render the page body of an executed notebook in a child of the zygote (which has
+        nbconvert loaded and warmed up); return when it is written, raise if it failed."""
+        with self.lock:
+            self.wait_ready()
+            assert self.proc.stdin is not None and self.proc.stdout is not None
+            self.proc.stdin.write(json.dumps({"render": executed}) + "\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("the kernel zygote died")
+            pid = int(json.loads(line)["pid"])
+        deadline = time.monotonic() + timeout
+        while alive(pid):
+            if time.monotonic() > deadline:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
+                raise RuntimeError(f"rendering took over {timeout:.0f} s")
+            time.sleep(0.005)
+        error = Path(render_error_path(executed))
+        if error.is_file():
+            raise RuntimeError(error.read_text(encoding="utf-8"))
 
     def close(self) -> None:
         if self.proc.poll() is None:

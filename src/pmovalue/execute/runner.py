@@ -83,7 +83,10 @@ def run_job(run: JobRun) -> JobResult:
         if km is not None:
             km.kill()  # no graceful shutdown wait: the kernel is never reused
     try:
-        render_body(run.output)
+        if factory is not None:
+            factory.render(run.output)  # in a child of the zygote: in parallel, warmed up
+        else:
+            render_body(run.output)
     except Exception as exc:  # the page can't be rendered: this job's failure, not the build's
         failure = JobFailure(run.job_id, run.unit_id, None, f"rendering failed: {exc}")
         return JobResult(run.job_id, False, time.perf_counter() - started, failure)
@@ -100,8 +103,9 @@ _render_lock = threading.Lock()
 
 def render_body(executed: str) -> None:
     """Render the page body next to the executed notebook, as soon as its job ends: pages are
-    rendered while other notebooks still run, and cached with them. One exporter, used by
-    one thread at a time (rendering holds the GIL anyway)."""
+    rendered while other notebooks still run, and cached with them. Runs in a child of the
+    zygote (which warmed the exporter up), or here when there is no zygote: then one exporter,
+    used by one thread at a time."""
     global _exporter
     from pmovalue.site.engines import body_exporter, notebook_body
 
