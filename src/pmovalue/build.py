@@ -356,7 +356,6 @@ def _assemble(
     else:
         metrics = pd.DataFrame(columns=METRICS_COLUMNS)
     projects = _collect(jobs, work, "projects", UNIT, skip=failed)
-    write_metrics(stage / "data", metrics, projects)
 
     previous = _previous_version(site, inputs, opts.scenario)
     changes = None
@@ -438,60 +437,83 @@ def _assemble(
         failed_units=[j.unit_name or j.id for j in jobs if j.id in failed],
     )
     engine.assemble(pages, ctx, stage)  # type: ignore[attr-defined]
-    index_search(stage)
+    with SearchIndex(stage):  # Pagefind indexes the pages while the data files are written
+        write_metrics(stage / "data", metrics, projects)
 
-    nb_dir = stage / "notebooks"
-    nb_dir.mkdir(parents=True, exist_ok=True)
-    for job in jobs:
-        executed = work / "jobs" / job.id / job.output_name
-        if executed.is_file():
-            shutil.copy2(executed, nb_dir / job.output_name)
+        nb_dir = stage / "notebooks"
+        nb_dir.mkdir(parents=True, exist_ok=True)
+        for job in jobs:
+            executed = work / "jobs" / job.id / job.output_name
+            if executed.is_file():
+                shutil.copy2(executed, nb_dir / job.output_name)
 
-    manifest = {
-        "version": inputs.version,
-        "period": inputs.period,
-        "scenario": opts.scenario,
-        "kind": ctx.kind,
-        "inputs_hash": inputs.inputs_hash,
-        "params_hash": ctx.params_hash,
-        "data_hash": ctx.data_hash,
-        "hashes": inputs.hashes,
-        "params": json.loads(inputs.portfolio_params.model_dump_json()),
-        "data_files": {
-            t: {"file": s.path.name, "sha256": s.sha256, "rows": s.rows}
-            for t, s in inputs.dataset.sources.items()
-        },
-        "engine": engine_name,
-        "executor": opts.executor,
-        "versions": _versions(),
-        "started_at": started_at,
-        "finished_at": now_iso(),
-        "units": {
-            j.unit_id: ("failed" if j.id in failed else "ok") for j in jobs if j.kind == UNIT
-        },
-        "previous_version": previous,
-        "quick": _quick(opts, inputs),
-    }
-    (stage / MANIFEST).write_text(
-        json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8"
-    )
+        manifest = {
+            "version": inputs.version,
+            "period": inputs.period,
+            "scenario": opts.scenario,
+            "kind": ctx.kind,
+            "inputs_hash": inputs.inputs_hash,
+            "params_hash": ctx.params_hash,
+            "data_hash": ctx.data_hash,
+            "hashes": inputs.hashes,
+            "params": json.loads(inputs.portfolio_params.model_dump_json()),
+            "data_files": {
+                t: {"file": s.path.name, "sha256": s.sha256, "rows": s.rows}
+                for t, s in inputs.dataset.sources.items()
+            },
+            "engine": engine_name,
+            "executor": opts.executor,
+            "versions": _versions(),
+            "started_at": started_at,
+            "finished_at": now_iso(),
+            "units": {
+                j.unit_id: ("failed" if j.id in failed else "ok") for j in jobs if j.kind == UNIT
+            },
+            "previous_version": previous,
+            "quick": _quick(opts, inputs),
+        }
+        (stage / MANIFEST).write_text(
+            json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8"
+        )
 
 
-def index_search(stage: Path) -> None:
-    """Pagefind's search index for the version (pages mark their text with data-pagefind-body).
+class SearchIndex:
+    """Pagefind's search index for the version (pages mark their text with data-pagefind-body),
+    built by its own process from the moment the pages are written; `wait` checks it.
 
     The `pagefind` PyPI package ships the binary: nothing to install by hand."""
-    import subprocess
 
-    proc = subprocess.run(
-        [sys.executable, "-m", "pagefind", "--site", str(stage)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0 or not (stage / "pagefind" / "pagefind.js").is_file():
-        tail = (proc.stderr or proc.stdout)[-800:]
-        raise AssemblyError(f"the search index could not be built (pagefind): {tail}")
+    def __init__(self, stage: Path) -> None:
+        import subprocess
+        import tempfile
+
+        self.stage = stage
+        # A file, not a pipe: a full pipe would stall pagefind. Closed in wait/__exit__.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "pagefind", "--site", str(stage)],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:  # the build failed meanwhile: the index is of no use
+            self.proc.kill()
+            self.proc.wait()
+            self.log.close()
+            return
+        self.wait()
+
+    def wait(self) -> None:
+        code = self.proc.wait()
+        self.log.seek(0)
+        output = self.log.read().decode("utf-8", "replace")
+        self.log.close()
+        if code != 0 or not (self.stage / "pagefind" / "pagefind.js").is_file():
+            raise AssemblyError(f"the search index could not be built (pagefind): {output[-800:]}")
 
 
 def _quick(opts: BuildOptions, inputs: Inputs) -> dict[str, str | None]:
