@@ -145,3 +145,32 @@ def test_quick_check_knows_every_table() -> None:
     from pmovalue.quick import TABLE_NAMES
 
     assert TABLE_NAMES == TABLE_ORDER
+
+
+def _for_unit_by_definition(ds, unit_id: str) -> dict[str, pd.DataFrame]:
+    """The plain definition: rows with the unit's id, or of one of the unit's projects."""
+    projects = ds.tables["projects"]
+    ids = set(projects.loc[projects["unit_id"] == unit_id, "project_id"])
+    out = {}
+    for name, frame in ds.tables.items():
+        keep = frame["unit_id"] == unit_id if "unit_id" in frame else frame["project_id"].isin(ids)
+        out[name] = frame[keep].reset_index(drop=True)
+    return out
+
+
+def test_for_unit_is_the_plain_definition(tmp_path: Path) -> None:
+    import shutil
+
+    repo = Path(__file__).resolve().parents[2]
+    data = tmp_path / "data"
+    shutil.copytree(repo / "data" / "sample", data)
+    # Units interleaved in the file, rows in no particular order.
+    flows = pd.read_csv(data / "cashflows.csv")
+    flows.sample(frac=1.0, random_state=7).to_csv(data / "cashflows.csv", index=False)
+    ds = load_dataset(data)
+    for unit in [*ds.units, "no-such-unit"]:
+        got, expected = ds.for_unit(unit), _for_unit_by_definition(ds, unit)
+        assert list(got) == list(expected)
+        for name in expected:
+            pd.testing.assert_frame_equal(got[name], expected[name], check_exact=True, obj=name)
+    assert sum(len(ds.for_unit(u)["cashflows"]) for u in ds.units) == len(flows)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -68,6 +69,7 @@ class Dataset:
     units: dict[str, str]  # unit id (slug) -> display name, in data order
     warnings: list[Problem] = field(default_factory=list)
     blanked: list[BlankedCount] = field(default_factory=list)
+    _rows: dict[str, dict[str, np.ndarray]] | None = field(default=None, repr=False)
 
     @property
     def periods(self) -> list[str]:
@@ -81,19 +83,36 @@ class Dataset:
         return self.periods[-1] if self.periods else None
 
     def for_unit(self, unit_id: str) -> dict[str, pd.DataFrame]:
-        """The tables restricted to one unit (project tables through the unit's projects)."""
-        projects = self.tables["projects"]
-        mine = projects[projects["unit_id"] == unit_id]
-        ids = set(mine["project_id"])
-        out = {"projects": mine.reset_index(drop=True)}
-        for name, frame in self.tables.items():
-            if name == "projects":
-                continue
-            if "unit_id" in frame.columns:
-                out[name] = frame[frame["unit_id"] == unit_id].reset_index(drop=True)
-            else:
-                out[name] = frame[frame["project_id"].isin(ids)].reset_index(drop=True)
-        return out
+        """The tables restricted to one unit (project tables through the unit's projects),
+        rows in their original order."""
+        rows = self._unit_rows()
+        none = np.empty(0, dtype="intp")
+        return {
+            name: frame.take(rows[name].get(unit_id, none)).reset_index(drop=True)
+            for name, frame in self.tables.items()
+        }
+
+    def _unit_rows(self) -> dict[str, dict[str, np.ndarray]]:
+        """Row positions of each unit in each table, found once for all units (a build asks
+        for every unit twice: its peers and its job's inputs)."""
+        if self._rows is None:
+            projects = self.tables["projects"]
+            unit_of_project = pd.Series(
+                projects["unit_id"].to_numpy(dtype=object),
+                index=projects["project_id"].to_numpy(dtype=object),
+            )
+            self._rows = {}
+            for name, frame in self.tables.items():
+                if "unit_id" in frame.columns:
+                    units = frame["unit_id"].to_numpy(dtype=object)
+                else:
+                    units = frame["project_id"].map(unit_of_project).to_numpy(dtype=object)
+                keys = pd.Series(units).dropna()
+                self._rows[name] = {
+                    str(u): np.asarray(ix, dtype="intp")
+                    for u, ix in keys.groupby(keys, sort=False).indices.items()
+                }
+        return self._rows
 
     def digest(self) -> str:
         h = hashlib.sha256()
