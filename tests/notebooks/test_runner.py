@@ -110,8 +110,9 @@ def test_page_body_rendered_by_the_zygote_equals_rendering_here(tmp_path: Path) 
 
 
 def test_a_forked_kernel_that_died_is_reported_while_starting(tmp_path: Path) -> None:
-    import asyncio
     import signal
+
+    from jupyter_core.utils import run_sync
 
     from pmovalue.execute.kernels import zygote
 
@@ -124,7 +125,7 @@ def test_a_forked_kernel_that_died_is_reported_while_starting(tmp_path: Path) ->
     kc.start_channels()
     try:
         with pytest.raises(RuntimeError, match="died"):
-            asyncio.run(kc.wait_for_ready(timeout=30))
+            run_sync(kc.wait_for_ready)(timeout=30)  # as nbclient calls it
     finally:
         kc.stop_channels()
         km.kill()
