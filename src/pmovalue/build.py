@@ -241,10 +241,8 @@ def _execute(
             else:
                 failed = {r.job_id for r in results if not r.ok}
                 unit_metrics = _collect(jobs, work, "metrics", UNIT, skip=failed)
-                tables = {UNIT_METRICS_FILE: unit_metrics}
-                if job.kind == PORTFOLIO:
-                    tables = {**inputs.dataset.tables, **tables}
-                write_tables(job_dir / "input", tables)
+                # (the portfolio job's copy of the whole dataset is already there)
+                write_tables(job_dir / "input", {UNIT_METRICS_FILE: unit_metrics})
             key = job_key(job.notebook, job.parameters, job_dir / "input")
             if cache.restore(key, job_dir, job.output_name):
                 result = JobResult(job.id, True, 0.0, cached=True)
@@ -261,6 +259,10 @@ def _execute(
                 str(job_dir / job.output_name),
                 job.parameters,
             )
+        if stage == 1:
+            # Asked for once every unit job is submitted, so written while the units run.
+            for job in (j for j in jobs if j.kind == PORTFOLIO):
+                write_tables((work / "jobs" / job.id / "input").resolve(), inputs.dataset.tables)
 
     for stage in (1, 2):
         if stage == 2 and not opts.allow_partial and any(not r.ok for r in results):
