@@ -129,3 +129,12 @@ def test_a_forked_kernel_that_died_is_reported_while_starting(tmp_path: Path) ->
     finally:
         kc.stop_channels()
         km.kill()
+
+
+def test_a_zygote_closed_while_still_importing_is_gone_at_once() -> None:
+    from pmovalue.execute.kernels import Zygote
+
+    z = Zygote()  # a build that stops at bad data closes it before it is even ready
+    z.close()
+    assert z.proc.returncode is not None
+    assert not z.sockets.exists()

@@ -260,12 +260,16 @@ class Zygote:
 
     def close(self) -> None:
         if self.proc.poll() is None:
-            if self.proc.stdin:
-                self.proc.stdin.close()
+            if self._ready is None:
+                # Still importing (e.g. the build stopped at bad data): nothing to wait for.
+                self.proc.kill()
+            elif self.proc.stdin:
+                self.proc.stdin.close()  # an idle zygote exits at once on end of file
             try:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait()
         shutil.rmtree(self.sockets, ignore_errors=True)
 
 
