@@ -4,8 +4,9 @@ A naive run pays, for every notebook, a new Python process, the import of pandas
 pmovalue, and a graceful shutdown wait. Here the build (or each Dask worker) owns a *zygote*:
 one process that imported all that once. For each job the zygote forks a child that becomes a
 brand-new ipykernel (its own process and namespace, so units never share state); the job's
-kernel is killed when the job ends, with no shutdown wait. Where fork is unavailable, a normal
-kernel is started.
+kernel is killed when the job ends, with no shutdown wait. Then another short-lived child
+renders the page body with nbconvert, which the zygote has also loaded and warmed up. Where
+fork is unavailable, a normal kernel is started and the page rendered in the build's process.
 
 Lifetimes follow the pipes: the zygote exits when its parent goes (end of file on its stdin,
 even after kill -9), and each kernel exits when its zygote goes (ipykernel's parent_handle).
