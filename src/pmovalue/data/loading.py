@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -476,8 +477,9 @@ def _units(
         if table not in tables:
             continue
         frame = tables[table]
-        frame["unit_name"] = frame["unit_id"].map(lambda v: units.get(slugify(v), v))
-        frame["unit_id"] = frame["unit_id"].map(slugify).astype("string")
+        raw = frame["unit_id"]
+        frame["unit_name"] = _per_distinct(raw, lambda v: units.get(slugify(v), v))
+        frame["unit_id"] = _per_distinct(raw, slugify).astype("string")
         if table == "projects":
             continue
         unknown = frame[~frame["unit_id"].isin(list(units))]
@@ -495,15 +497,29 @@ def _units(
     return units
 
 
+def _per_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
+    """`values.map(fn)`, calling `fn` once per distinct value: a unit id repeats on every row
+    (a million rows, a hundred units)."""
+    codes, uniques = pd.factorize(values)
+    out = np.empty(len(values), dtype=object)
+    known = codes >= 0
+    if known.any():
+        out[known] = np.asarray([fn(u) for u in uniques], dtype=object)[codes[known]]
+    out[~known] = [fn(v) for v in values[~known]]
+    return pd.Series(out, index=values.index, dtype=values.dtype)
+
+
 def _cross_checks(tables: dict[str, pd.DataFrame], sources: dict[str, SourceFile]) -> list[Problem]:
     problems: list[Problem] = []
     projects = tables["projects"]
-    known = set(projects["project_id"].dropna())
+    # As plain objects: isin on Arrow-backed strings converts the lookup list value by value
+    # (0.5 s per table for 50,000 projects), the object path hashes it once.
+    known = projects["project_id"].dropna().unique().astype(object)
     for name in ("evm", "benefits", "cashflows", "alignment"):
         if name not in tables:
             continue
         frame = tables[name]
-        unknown = frame[~frame["project_id"].isin(list(known))]
+        unknown = frame[~frame["project_id"].astype(object).isin(known)]
         for idx in unknown.index:
             problems.append(
                 Problem(
