@@ -28,10 +28,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from jupyter_client.manager import AsyncKernelManager
+from typing import Any
 
 # What every kernel would otherwise import for itself: the report and its libraries, and what
 # ipykernel loads while it starts (IPython's debugger, and debugpy through ipykernel.debugger).
@@ -167,14 +164,6 @@ def alive(pid: int | None) -> bool:
     return True
 
 
-def _forked_manager_class() -> type[AsyncKernelManager]:
-    # jupyter_client is imported only when a kernel is wanted: the zygote is started first
-    # thing in a build, before the heavy imports.
-    from pmovalue.execute.forked import ForkedKernelManager
-
-    return ForkedKernelManager
-
-
 def _wait_for_sockets(km: Any, timeout: float = 30.0) -> None:
     """Return once the new kernel has bound its sockets (their ipc files exist).
 
@@ -217,37 +206,37 @@ class Zygote:
                 raise RuntimeError("the kernel zygote failed to start")
             self._ready = int(json.loads(line)["ready"])
 
-    def kernel(self, cwd: str, log: str) -> Any:
-        """A brand-new kernel whose working directory is `cwd` (a ForkedKernelManager)."""
-        manager = _forked_manager_class()
+    def _fork(self, request: dict[str, str]) -> int:
+        """Send one request to the zygote; the pid of the child it forked for it."""
         with self.lock:
             self.wait_ready()
-            self.count += 1
-            km = manager(transport="ipc", ip=str(self.sockets / f"k{self.count}"))
-            km.write_connection_file()
-            request = {"connection_file": km.connection_file, "cwd": cwd, "log": log}
             assert self.proc.stdin is not None and self.proc.stdout is not None
             self.proc.stdin.write(json.dumps(request) + "\n")
             self.proc.stdin.flush()
             line = self.proc.stdout.readline()
             if not line:
                 raise RuntimeError("the kernel zygote died")
-            km.pid = int(json.loads(line)["pid"])
+            return int(json.loads(line)["pid"])
+
+    def kernel(self, cwd: str, log: str) -> Any:
+        """A brand-new kernel whose working directory is `cwd` (a ForkedKernelManager)."""
+        # Imported here, not at the top: this module is imported first thing in a build,
+        # and jupyter_client is needed only once the first job starts.
+        from pmovalue.execute.forked import ForkedKernelManager
+
+        with self.lock:
+            self.count += 1
+            ip = str(self.sockets / f"k{self.count}")
+        km = ForkedKernelManager(transport="ipc", ip=ip)
+        km.write_connection_file()
+        km.pid = self._fork({"connection_file": km.connection_file, "cwd": cwd, "log": log})
         _wait_for_sockets(km)
         return km
 
     def render(self, executed: str, timeout: float = 600.0) -> None:
         """Render the page body of an executed notebook in a child of the zygote (which has
         nbconvert loaded and warmed up); return when it is written, raise if it failed."""
-        with self.lock:
-            self.wait_ready()
-            assert self.proc.stdin is not None and self.proc.stdout is not None
-            self.proc.stdin.write(json.dumps({"render": executed}) + "\n")
-            self.proc.stdin.flush()
-            line = self.proc.stdout.readline()
-            if not line:
-                raise RuntimeError("the kernel zygote died")
-            pid = int(json.loads(line)["pid"])
+        pid = self._fork({"render": executed})
         deadline = time.monotonic() + timeout
         while alive(pid):
             if time.monotonic() > deadline:
