@@ -191,6 +191,19 @@ def ratio(numerator: float, denominator: float, zero_reason: str) -> Result:
 def safe_divide(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     """Element-wise ratio; NaN where the denominator is 0, either side is missing, or the
     quotient overflows."""
+    if (
+        numerator.dtype == "float64"
+        and denominator.dtype == "float64"
+        and numerator.index.equals(denominator.index)
+    ):
+        # The common case, in numpy: the same IEEE operations as below, without ~1 ms of
+        # pandas overhead per call (a unit page makes dozens of these calls).
+        den_ = denominator.to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            quotient = numerator.to_numpy() / np.where(den_ != 0, den_, np.nan)
+        quotient[~np.isfinite(quotient)] = np.nan
+        name = numerator.name if numerator.name == denominator.name else None
+        return pd.Series(quotient, index=numerator.index, name=name, dtype="float64")
     num_ = pd.to_numeric(numerator, errors="coerce").astype("float64")
     den = pd.to_numeric(denominator, errors="coerce").astype("float64")
     den = den.where(den != 0)

@@ -63,17 +63,12 @@ def notebook_body(notebook: Path, exporter: HTMLExporter) -> str:
 
 
 def body_exporter() -> HTMLExporter:
-    """nbconvert's `basic` template: the cells' HTML only, code hidden, no CDN references."""
+    """The page-body exporter (see `pmovalue.site.body`)."""
     # Imported here: nbconvert takes ~0.4 s to import, and a build needs it only once the
     # first notebook has run (or not at all when every page comes from the cache).
-    from nbconvert import HTMLExporter
+    from pmovalue.site.body import body_exporter as exporter
 
-    return HTMLExporter(
-        template_name="basic",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
+    return exporter()
 
 
 class BuiltinEngine:
