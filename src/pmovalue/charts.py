@@ -97,13 +97,47 @@ def _axis(title: str) -> dict[str, Any]:
     return {**_AXIS, "title": {**_AXIS["title"], "text": title}}
 
 
-def _figure(title: str, x_title: str, y_title: str) -> go.Figure:
-    # The whole layout in one go: each plotly update call validates again (~6 ms apiece).
-    fig = go.Figure(
-        layout={"title": _title(title), **_LAYOUT, "xaxis": _axis(x_title), "yaxis": _axis(y_title)}
-    )
-    fig.update_layout(template=None)  # no template at all (plotly's default adds ~8 kB)
+def _figure(title: str, x_title: str, y_title: str, **layout: Any) -> go.Figure:
+    """A figure with its whole layout: the common one, plus `layout` (its `xaxis` and `yaxis`
+    are merged into the common axes).
+
+    Given in one go because each plotly layout call (update_layout, add_shape, add_hline…)
+    validates and relayouts again: 3-7 ms apiece, ~0.1 s per page."""
+    base = {"title": _title(title), **_LAYOUT, "xaxis": _axis(x_title), "yaxis": _axis(y_title)}
+    for axis in ("xaxis", "yaxis"):
+        base[axis] = {**base[axis], **layout.pop(axis, {})}
+    return _new_figure({**base, **layout})
+
+
+def _new_figure(layout: dict[str, Any]) -> go.Figure:
+    # No template at all: plotly's default adds ~8 kB to every chart. Given as {} first, or
+    # plotly would copy its default template in only for us to remove it (~1.5 ms a figure).
+    fig = go.Figure(layout={**layout, "template": {}})
+    fig.update_layout(template=None)
     return fig
+
+
+Item = dict[str, Any]
+
+
+def hline(
+    y: float, line: Item, text: str = "", font: Item | None = None
+) -> tuple[Item, Item | None]:
+    """The shape (and annotation, at its top left) of plotly's `add_hline(y, line=…,
+    annotation_text=…)`, as layout items: see `_figure`."""
+    shape = dict(type="line", x0=0, x1=1, xref="x domain", y0=y, y1=y, yref="y", line=line)
+    note = dict(showarrow=False, text=text, x=0, xanchor="left", xref="x domain", y=y)
+    note.update(yanchor="bottom", yref="y", **({"font": font} if font else {}))
+    return shape, (note if text else None)
+
+
+def vline(x: float, line: Item, text: str = "") -> tuple[Item, Item | None]:
+    """The shape (and annotation, at its top right) of plotly's `add_vline(x, line=…,
+    annotation_text=…)`, as layout items: see `_figure`."""
+    shape = dict(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="y domain", line=line)
+    note = dict(showarrow=False, text=text, x=x, xanchor="left", xref="x", y=1, yanchor="top")
+    note.update(yref="y domain")
+    return shape, (note if text else None)
 
 
 def fit_range(
@@ -143,7 +177,10 @@ def evm_curves(evm: pd.DataFrame, currency: str) -> go.Figure:
     """Cumulative planned value, earned value and actual cost by period, summed over projects."""
     sums = evm.groupby("period")[["planned_value", "earned_value", "actual_cost"]].sum(min_count=1)
     fig = _figure(
-        "Earned value over time (cumulative)", "Quarter", f"Cumulative value ({currency})"
+        "Earned value over time (cumulative)",
+        "Quarter",
+        f"Cumulative value ({currency})",
+        yaxis={"rangemode": "tozero", "tickformat": "~s"},
     )
     names = {
         "planned_value": "Planned value (PV)",
@@ -159,7 +196,6 @@ def evm_curves(evm: pd.DataFrame, currency: str) -> go.Figure:
             name,
             f"{name}<br>%{{x}}: %{{y:,.0f}} {currency}<extra></extra>",
         )
-    fig.update_yaxes(rangemode="tozero", tickformat="~s")
     return fig
 
 
@@ -175,51 +211,61 @@ _worst_index_status = worst_index_status  # the old private name
 def cpi_spi_quadrant(projects: pd.DataFrame, green_min: float, amber_min: float) -> go.Figure:
     """Projects by CPI (x) and SPI (y). The axes fit the data (with padding) and always show 1.0
     and both thresholds; zones behind the points show the RAG thresholds."""
-    fig = _figure(
-        "Cost vs schedule by project",
-        "CPI: cost performance (1.0 = on budget)",
-        "SPI: schedule (1.0 = on plan)",
-    )
     data = projects.dropna(subset=["cpi", "spi"])
     refs = (1.0, green_min, amber_min)
     xr = fit_range(data["cpi"], refs)
     yr = fit_range(data["spi"], refs)
     # Zones, drawn opaque from the outside in: red everywhere, amber where both indices are at
     # least amber, green where both are at least green.
-    for rag, x0, y0 in (
-        ("red", xr[0], yr[0]),
-        ("amber", amber_min, amber_min),
-        ("green", green_min, green_min),
-    ):
-        fig.add_shape(
-            type="rect",
-            x0=x0,
-            x1=xr[1],
-            y0=y0,
-            y1=yr[1],
-            fillcolor=RAG_TINTS[rag],
-            line_width=0,
-            layer="below",
+    shapes = [
+        {
+            "type": "rect",
+            "x0": x0,
+            "x1": xr[1],
+            "y0": y0,
+            "y1": yr[1],
+            "fillcolor": RAG_TINTS[rag],
+            "line": {"width": 0},
+            "layer": "below",
+        }
+        for rag, x0, y0 in (
+            ("red", xr[0], yr[0]),
+            ("amber", amber_min, amber_min),
+            ("green", green_min, green_min),
         )
-    fig.add_hline(y=1, line={"color": "#666", "width": 1})
-    fig.add_vline(x=1, line={"color": "#666", "width": 1})
-    fig.add_annotation(
-        x=xr[1],
-        y=yr[1],
-        xanchor="right",
-        yanchor="top",
-        showarrow=False,
-        text=f"green: both ≥ {green_min:.2f}",
-        font={"size": 11, "color": "#00604a"},
-    )
-    fig.add_annotation(
-        x=xr[0],
-        y=yr[0],
-        xanchor="left",
-        yanchor="bottom",
-        showarrow=False,
-        text=f"red: either < {amber_min:.2f}",
-        font={"size": 11, "color": "#9c3a0a"},
+    ]
+    shapes += [
+        hline(1, {"color": "#666", "width": 1})[0],
+        vline(1, {"color": "#666", "width": 1})[0],
+    ]
+    annotations = [
+        {
+            "x": xr[1],
+            "y": yr[1],
+            "xanchor": "right",
+            "yanchor": "top",
+            "showarrow": False,
+            "text": f"green: both ≥ {green_min:.2f}",
+            "font": {"size": 11, "color": "#00604a"},
+        },
+        {
+            "x": xr[0],
+            "y": yr[0],
+            "xanchor": "left",
+            "yanchor": "bottom",
+            "showarrow": False,
+            "text": f"red: either < {amber_min:.2f}",
+            "font": {"size": 11, "color": "#9c3a0a"},
+        },
+    ]
+    fig = _figure(
+        "Cost vs schedule by project",
+        "CPI: cost performance (1.0 = on budget)",
+        "SPI: schedule (1.0 = on plan)",
+        shapes=shapes,
+        annotations=annotations,
+        xaxis={"range": xr, "zeroline": False},
+        yaxis={"range": yr, "zeroline": False},
     )
     status = pd.Series(
         [
@@ -251,8 +297,6 @@ def cpi_spi_quadrant(projects: pd.DataFrame, green_min: float, amber_min: float)
                 f"CPI %{{x:.2f}}, SPI %{{y:.2f}} ({RAG_LABELS[rag]})<extra></extra>",
             )
         )
-    fig.update_xaxes(range=xr, zeroline=False)
-    fig.update_yaxes(range=yr, zeroline=False)
     return fig
 
 
@@ -267,7 +311,13 @@ def _band(rag: str, green_min: float, amber_min: float) -> str:
 def benefits_chart(benefits: pd.DataFrame, currency: str) -> go.Figure:
     """Baseline forecast vs realized benefits per quarter (flows, not cumulative)."""
     sums = benefits.groupby("period")[["baseline_forecast", "realized"]].sum(min_count=1)
-    fig = _figure("Benefits: forecast vs realized", "Quarter", f"Benefits per quarter ({currency})")
+    fig = _figure(
+        "Benefits: forecast vs realized",
+        "Quarter",
+        f"Benefits per quarter ({currency})",
+        barmode="group",
+        yaxis={"rangemode": "tozero", "tickformat": "~s"},
+    )
     for col, name, colour, pattern in (
         ("baseline_forecast", "Baseline forecast", OKABE_ITO[4], "/"),
         ("realized", "Realized", OKABE_ITO[0], ""),
@@ -281,18 +331,23 @@ def benefits_chart(benefits: pd.DataFrame, currency: str) -> go.Figure:
                 hovertemplate=f"{name} %{{x}}: %{{y:,.0f}} {currency}<extra></extra>",
             )
         )
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(rangemode="tozero", tickformat="~s")
     return fig
 
 
 def alignment_bubble(projects: pd.DataFrame, currency: str, threshold: float) -> go.Figure:
     """Strategic alignment (x) against NPV (y); bubble area is the budget at completion."""
     data = projects.dropna(subset=["alignment_score", "npv", "bac"])
+    threshold_line, threshold_note = vline(
+        threshold, {"dash": "dash", "color": "#666"}, f"aligned at {threshold:g}"
+    )
     fig = _figure(
         "Alignment vs NPV (size = budget)",
         "Weighted alignment score (1-5)",
         f"NPV ({currency})",
+        shapes=[threshold_line, hline(0, {"color": "#666", "width": 1})[0]],
+        annotations=[threshold_note],
+        xaxis={"range": fit_range(data["alignment_score"], (threshold,))},
+        yaxis={"range": fit_range(data["npv"], (0.0,), pad=0.12), "tickformat": "~s"},
     )
     size = data["bac"].clip(lower=0)
     sizeref = 2.0 * float(size.max() or 1) / 36**2 if len(size) else 1.0
@@ -334,15 +389,6 @@ def alignment_bubble(projects: pd.DataFrame, currency: str, threshold: float) ->
                 f"budget (BAC) %{{customdata[2]}} {currency}<extra></extra>",
             )
         )
-    fig.add_vline(
-        x=threshold,
-        line={"dash": "dash", "color": "#666"},
-        annotation_text=f"aligned at {threshold:g}",
-        annotation_position="top right",
-    )
-    fig.add_hline(y=0, line={"color": "#666", "width": 1})
-    fig.update_xaxes(range=fit_range(data["alignment_score"], (threshold,)))
-    fig.update_yaxes(range=fit_range(data["npv"], (0.0,), pad=0.12), tickformat="~s")
     return fig
 
 
@@ -350,7 +396,29 @@ def satisfaction_trend(history: pd.DataFrame) -> go.Figure:
     """NPS (-100..100, left axis) and CSAT (% satisfied, 0..100, right axis) by quarter, on
     fixed scales whose grid lines coincide."""
     wide = history.pivot_table(index="period", columns="metric", values="value", aggfunc="first")
-    fig = _figure("Stakeholder satisfaction", "Quarter", "NPS (-100 to 100)")
+    fig = _figure(
+        "Stakeholder satisfaction",
+        "Quarter",
+        "NPS (-100 to 100)",
+        yaxis={
+            "range": [-105, 105],
+            "tickvals": [-100, -50, 0, 50, 100],
+            "zeroline": True,
+            "zerolinecolor": "#999",
+        },
+        yaxis2={
+            "title": {"text": "CSAT (% satisfied)", "standoff": 10},
+            "overlaying": "y",
+            "side": "right",
+            "range": [-2.5, 102.5],
+            "tickvals": [0, 25, 50, 75, 100],
+            "ticktext": ["0%", "25%", "50%", "75%", "100%"],
+            "showgrid": False,
+            "zeroline": False,
+            "automargin": True,
+            "linecolor": "#999",
+        },
+    )
     if "nps" in wide:
         _line(
             fig,
@@ -370,23 +438,6 @@ def satisfaction_trend(history: pd.DataFrame) -> go.Figure:
             "CSAT %{x}: %{y:.0f}% satisfied<extra></extra>",
             yaxis="y2",
         )
-    fig.update_yaxes(
-        range=[-105, 105], tickvals=[-100, -50, 0, 50, 100], zeroline=True, zerolinecolor="#999"
-    )
-    fig.update_layout(
-        yaxis2={
-            "title": {"text": "CSAT (% satisfied)", "standoff": 10},
-            "overlaying": "y",
-            "side": "right",
-            "range": [-2.5, 102.5],
-            "tickvals": [0, 25, 50, 75, 100],
-            "ticktext": ["0%", "25%", "50%", "75%", "100%"],
-            "showgrid": False,
-            "zeroline": False,
-            "automargin": True,
-            "linecolor": "#999",
-        }
-    )
     return fig
 
 
@@ -394,25 +445,30 @@ def _closed(values: list[Any]) -> list[Any]:
     return [*values, values[0]]
 
 
-def _polar_layout(fig: go.Figure) -> None:
-    fig.update_layout(
-        polar={
-            "radialaxis": {
-                "range": [0, 4],
-                "tickvals": [1, 2, 3, 4],
-                "angle": 90,
-                "tickangle": 90,
-                "tickfont": {"size": 10, "color": "#5f6368"},
-                "gridcolor": "#dadce0",
+def _polar_figure(title: str, **layout: Any) -> go.Figure:
+    return _new_figure(
+        {
+            "title": _title(title),
+            **_LAYOUT,
+            "polar": {
+                "radialaxis": {
+                    "range": [0, 4],
+                    "tickvals": [1, 2, 3, 4],
+                    "angle": 90,
+                    "tickangle": 90,
+                    "tickfont": {"size": 10, "color": "#5f6368"},
+                    "gridcolor": "#dadce0",
+                },
+                "angularaxis": {
+                    "rotation": 45,
+                    "direction": "clockwise",
+                    "gridcolor": "#dadce0",
+                    "tickfont": {"size": 13},
+                },
             },
-            "angularaxis": {
-                "rotation": 45,
-                "direction": "clockwise",
-                "gridcolor": "#dadce0",
-                "tickfont": {"size": 13},
-            },
-        },
-        margin={"l": 60, "r": 60, "t": 60, "b": 8},
+            "margin": {**_LAYOUT["margin"], "l": 60, "r": 60, "t": 60, "b": 8},
+            **layout,
+        }
     )
 
 
@@ -423,8 +479,7 @@ def _dim_labels() -> list[str]:
 def maturity_radar(scores: dict[str, float], targets: Mapping[str, float], name: str) -> go.Figure:
     """One unit's maturity by dimension (levels 1-4) against the target profile."""
     dims, labels = list(MATURITY_DIMENSIONS), _dim_labels()
-    fig = go.Figure()
-    fig.update_layout(template=None, title=_title("Maturity vs target (levels 1-4)"), **_LAYOUT)
+    fig = _polar_figure("Maturity vs target (levels 1-4)")
     fig.add_trace(
         go.Scatterpolar(
             r=_closed([targets.get(d) for d in dims]),
@@ -448,7 +503,6 @@ def maturity_radar(scores: dict[str, float], targets: Mapping[str, float], name:
             hovertemplate="%{fullData.name} %{theta}: %{r:.2f}<extra></extra>",
         )
     )
-    _polar_layout(fig)
     return fig
 
 
@@ -459,8 +513,7 @@ def maturity_comparison(
 
     Units differ by colour, dash and marker; clicking a name in the legend hides that unit."""
     dims, labels = list(MATURITY_DIMENSIONS), _dim_labels()
-    fig = go.Figure()
-    fig.update_layout(template=None, title=_title("Maturity by unit (levels 1-4)"), **_LAYOUT)
+    fig = _polar_figure("Maturity by unit (levels 1-4)", height=560)
     fig.add_trace(
         go.Scatterpolar(
             r=_closed([targets.get(d) for d in dims]),
@@ -484,8 +537,6 @@ def maturity_comparison(
                 hovertemplate="%{fullData.name}<br>%{theta}: %{r:.2f}<extra></extra>",
             )
         )
-    _polar_layout(fig)
-    fig.update_layout(height=560)
     return fig
 
 
@@ -496,7 +547,21 @@ def metric_trends(
     reference line marks 1.0 (on plan) and the axis always includes it."""
     unit = METRICS[metric_ids[0]].unit
     index = unit == "index"
-    fig = _figure(title, "Quarter", "Index (1.0 = on plan)" if index else unit)
+    layout: dict[str, Any] = {}
+    if index:
+        shape, note = hline(
+            1,
+            {"color": "#666", "width": 1, "dash": "dot"},
+            "1.0 = on plan",
+            font={"size": 11, "color": "#5f6368"},
+        )
+        values = history.loc[history["metric"].isin(metric_ids), "value"]
+        layout = {
+            "shapes": [shape],
+            "annotations": [note],
+            "yaxis": {"range": fit_range(values, (1.0,), pad=0.1)},
+        }
+    fig = _figure(title, "Quarter", "Index (1.0 = on plan)" if index else unit, **layout)
     for i, mid in enumerate(metric_ids):
         part = history[history["metric"] == mid].sort_values("period")
         label = SHORT_LABELS.get(mid, METRICS[mid].label)
@@ -508,16 +573,6 @@ def metric_trends(
             METRICS[mid].label,
             f"{label} %{{x}}: %{{y:.2f}}<extra></extra>",
         )
-    if index:
-        fig.add_hline(
-            y=1,
-            line={"color": "#666", "width": 1, "dash": "dot"},
-            annotation_text="1.0 = on plan",
-            annotation_position="top left",
-            annotation_font={"size": 11, "color": "#5f6368"},
-        )
-        values = history.loc[history["metric"].isin(metric_ids), "value"]
-        fig.update_yaxes(range=fit_range(values, (1.0,), pad=0.1))
     return fig
 
 
@@ -532,7 +587,30 @@ def units_heatmap(statuses: pd.DataFrame) -> go.Figure:
     codes = grid.map(lambda s: RAG_CODES.get(s, "–"))
     rows = [SHORT_LABELS.get(m, METRICS[m].label) for m in grid.index]
     cols = [str(u) for u in grid.columns]
-    fig = _figure("RAG status by unit and metric", "", "")
+    title = "RAG status by unit and metric"
+    fig = _figure(
+        title,
+        "",
+        "",
+        xaxis={"side": "top", "showgrid": False, "tickangle": 0, "linecolor": "white"},
+        yaxis={"autorange": "reversed", "showgrid": False, "linecolor": "white"},
+        height=110 + 40 * len(rows),
+        margin={**_LAYOUT["margin"], "t": 48, "b": 8},
+        meta=narrow_meta(
+            below=600,
+            on={
+                "data": {"text": [codes.to_numpy().tolist()]},
+                "layout": {
+                    "title.text": "RAG status (G green, A amber, R red)",
+                    "xaxis.tickangle": -90,
+                },
+            },
+            off={
+                "data": {"text": [text.to_numpy().tolist()]},
+                "layout": {"title.text": title, "xaxis.tickangle": 0},
+            },
+        ),
+    )
     fig.add_trace(
         go.Heatmap(
             z=z.to_numpy(dtype=float),
@@ -555,33 +633,19 @@ def units_heatmap(statuses: pd.DataFrame) -> go.Figure:
             hovertemplate="%{x}<br>%{y}: %{customdata}<extra></extra>",
         )
     )
-    fig.update_xaxes(side="top", showgrid=False, tickangle=0, linecolor="white")
-    fig.update_yaxes(autorange="reversed", showgrid=False, linecolor="white")
-    fig.update_layout(height=110 + 40 * len(rows), margin={"t": 48, "b": 8})
-    title = fig.layout.title.text
-    narrow_screen(
-        fig,
-        below=600,
-        on={
-            "data": {"text": [codes.to_numpy().tolist()]},
-            "layout": {
-                "title.text": "RAG status (G green, A amber, R red)",
-                "xaxis.tickangle": -90,
-            },
-        },
-        off={
-            "data": {"text": [text.to_numpy().tolist()]},
-            "layout": {"title.text": title, "xaxis.tickangle": 0},
-        },
-    )
     return fig
 
 
+def narrow_meta(below: int, on: dict[str, Any], off: dict[str, Any]) -> dict[str, Any]:
+    """A figure's `layout.meta` for changes to apply when the chart is narrower than `below`
+    pixels (a phone), and how to undo them: `{"data": {attr: [per trace]}, "layout": {attr:
+    value}}` for Plotly.update. `pmovalue.report.chart_html` wires them to the page's width."""
+    return {"narrow": {"below": below, "on": on, "off": off}}
+
+
 def narrow_screen(fig: go.Figure, below: int, on: dict[str, Any], off: dict[str, Any]) -> None:
-    """Changes to apply when the chart is narrower than `below` pixels (a phone), and how to
-    undo them: `{"data": {attr: [per trace]}, "layout": {attr: value}}` for Plotly.update.
-    `pmovalue.report.chart_html` wires them to the page's width."""
-    fig.update_layout(meta={"narrow": {"below": below, "on": on, "off": off}})
+    """Give an existing figure `narrow_meta(below, on, off)`."""
+    fig.update_layout(meta=narrow_meta(below, on, off))
 
 
 def _wrap(text: str, width: int = 12) -> str:
@@ -594,23 +658,38 @@ def _wrap(text: str, width: int = 12) -> str:
 
 
 def warm_up() -> None:
-    """Build and serialise one tiny figure with every trace type and layout part used here.
+    """Build and serialise tiny figures with every trace type and layout part used here.
 
-    plotly imports each trace type's classes and validators on first use. The kernel zygote
-    calls this once, so that no kernel forked from it pays for those imports again."""
-    fig = _figure("warm-up", "x", "y")
+    plotly imports each trace type's classes and validators on first use (and narwhals when
+    it is given pandas data). The kernel zygote calls this once, so that no kernel forked from
+    it pays for those imports again."""
+    shape, note = hline(1, {"color": "#666", "width": 1}, "a", font={"size": 11})
+    rect = {"type": "rect", "x0": 0, "x1": 1, "y0": 0, "y1": 1, "fillcolor": "#eee"}
+    fig = _figure(
+        "warm-up",
+        "x",
+        "y",
+        shapes=[rect, shape, vline(1, {"dash": "dash"})[0]],
+        annotations=[note],
+        yaxis={"range": [0, 1], "tickformat": "~s"},
+        yaxis2={"title": {"text": "y2"}, "overlaying": "y", "side": "right"},
+        barmode="group",
+        meta=narrow_meta(600, {"layout": {"title.text": "a"}}, {"layout": {"title.text": "b"}}),
+    )
+    values = pd.Series([1.0, 2.0])
     _line(fig, 0, [1, 2], [1, 2], "a", "%{y}", text=["a", "b"])
+    fig.add_trace(
+        go.Scatter(
+            x=values,
+            y=values,
+            mode="markers",
+            marker={"size": values, "sizemode": "area", "line": {"width": 1}},
+            customdata=pd.DataFrame({"a": ["x", "y"]}).to_numpy(),
+        )
+    )
     fig.add_trace(go.Bar(x=[1], y=[1], marker={"pattern": {"shape": "/"}, "line": {"width": 1}}))
     fig.add_trace(go.Heatmap(z=[[1.0]], text=[["a"]], texttemplate="%{text}", colorscale="Blues"))
-    fig.add_trace(go.Scatterpolar(r=[1, 2], theta=["a", "b"], fill="toself"))
-    fig.add_shape(type="rect", x0=0, x1=1, y0=0, y1=1, fillcolor="#eee", line={"width": 0})
-    fig.add_hline(y=1, line={"color": "#666", "width": 1})
-    fig.add_vline(x=1, line={"color": "#666", "width": 1}, annotation_text="a")
-    fig.add_annotation(x=1, y=1, text="a", showarrow=False, font={"size": 11})
-    fig.update_layout(
-        polar={"radialaxis": {"range": [0, 5], "tickfont": {"size": 10}}, "angularaxis": {}},
-        legend={"orientation": "h", "font": {"size": 11}},
-        hoverlabel={"font": {"size": 12}},
-        meta={"narrow": {}},
-    )
-    fig.to_html(full_html=False, include_plotlyjs=False, div_id="warm-up")
+    polar = _polar_figure("warm-up")
+    polar.add_trace(go.Scatterpolar(r=[1, 2], theta=["a", "b"], fill="toself"))
+    for f in (fig, polar):
+        f.to_html(full_html=False, include_plotlyjs=False, div_id="warm-up")

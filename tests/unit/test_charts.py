@@ -275,3 +275,57 @@ def test_every_rag_status_has_a_label_symbol_and_safe_colour() -> None:
     labelled = {charts.RAG_COLOURS[s].upper() for s in ("green", "amber", "red")}
     assert labelled <= OKABE_ITO
     assert len({charts.RAG_SYMBOLS[s] for s in ("green", "amber", "red")}) == 3
+
+
+@pytest.mark.parametrize(
+    "kind, value, line, text, font",
+    [
+        ("h", 1.0, {"color": "#666", "width": 1}, "", None),
+        ("h", 1.0, {"color": "#666", "width": 1, "dash": "dot"}, "1.0 = on plan", {"size": 11}),
+        ("v", 3.0, {"dash": "dash", "color": "#666"}, "aligned at 3", None),
+        ("v", -2.5, {"color": "#666", "width": 1}, "", None),
+    ],
+)
+def test_reference_lines_are_what_plotly_draws(
+    kind: str, value: float, line: dict, text: str, font: dict | None
+) -> None:
+    """Our layout items for a reference line equal plotly's own add_hline / add_vline (which
+    charts no longer call: each call relayouts the whole figure)."""
+    theirs = go.Figure(layout={"template": None})
+    kw: dict[str, Any] = {"line": line}
+    if text:
+        kw["annotation_text"] = text
+        kw["annotation_position"] = "top left" if kind == "h" else "top right"
+        if font:
+            kw["annotation_font"] = font
+    if kind == "h":
+        theirs.add_hline(y=value, **kw)
+        shape, note = charts.hline(value, line, text, font=font)
+    else:
+        theirs.add_vline(x=value, **kw)
+        shape, note = charts.vline(value, line, text)
+    ours = go.Figure(
+        layout={"template": None, "shapes": [shape], "annotations": [note] if note else []}
+    )
+    assert ours.layout.shapes == theirs.layout.shapes
+    assert ours.layout.annotations == theirs.layout.annotations
+    assert (note is None) == (not text)
+
+
+def test_figures_carry_no_template() -> None:
+    """plotly's default template would add ~8 kB of JSON to every chart."""
+    for fig in (
+        charts.evm_curves(
+            pd.DataFrame(
+                {
+                    "period": QUARTERS,
+                    "planned_value": [1.0, 2, 3, 4],
+                    "earned_value": [1.0, 2, 3, 4],
+                    "actual_cost": [1.0, 2, 3, 4],
+                }
+            ),
+            "GBP",
+        ),
+        charts.maturity_radar({d: 2.0 for d in MATURITY_DIMENSIONS}, {}, "Unit"),
+    ):
+        assert fig.to_plotly_json()["layout"]["template"] == {}
