@@ -7,6 +7,7 @@ errors: every message says what is wrong, where, and what to do.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -135,7 +136,13 @@ def _run(args: argparse.Namespace) -> int:
             zygote()  # its imports run on the other core while ours below run on this one
         from pmovalue.build import build
 
+        # What is imported lives as long as the process: keep the collector from walking it
+        # again in every full collection of the build.
+        gc.freeze()
         result = build(opts)
+        # The process ends next: spare the interpreter's final garbage collections their walk
+        # over every object of the build (~0.3 s of a 5 s build).
+        gc.freeze()
         if result.status == "up-to-date":
             print(f"{result.version}: up to date")
             return 0

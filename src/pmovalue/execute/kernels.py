@@ -103,6 +103,9 @@ def zygote_main() -> None:
             _become_kernel(request)
         reply.write(json.dumps({"pid": pid}) + "\n")
         reply.flush()
+    # Nothing left to flush or close: skip the interpreter's teardown of all that was preloaded,
+    # which the build would otherwise wait for (~0.1 s).
+    os._exit(0)
 
 
 def _render(executed: str) -> None:
