@@ -277,3 +277,30 @@ def test_sample_metrics_are_blank_only_where_the_data_is_missing(sample_site: Pa
     ]
     assert all(note for note in blank["note"])  # each blank says why
     assert "below maturity.min_coverage" in " ".join(blank["note"])
+
+
+def test_assembly_work_done_ahead_is_what_the_assembly_would_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The data-quality page written while the last jobs run is the page itself; an error in
+    that thread is not lost: the assembly meets it again."""
+    import sys
+
+    import pmovalue.site.generated as generated
+    from pmovalue.build import AssemblyAhead, prepare
+
+    inputs = prepare(options(tmp_path), lambda _: None)
+    ahead = AssemblyAhead(inputs)
+    ahead.start()
+    page = ahead.data_quality_html()
+    assert page == generated.data_quality_html(inputs.dataset)
+    assert "openpyxl" in sys.modules  # imported ahead, for metrics.xlsx
+
+    def broken(dataset: object) -> str:
+        raise ValueError("no page")
+
+    monkeypatch.setattr(generated, "data_quality_html", broken)
+    failing = AssemblyAhead(inputs)
+    failing.start()
+    with pytest.raises(ValueError, match="no page"):
+        failing.data_quality_html()
