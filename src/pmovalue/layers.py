@@ -74,10 +74,14 @@ def _deep_merge(
             _record(value, here, sources, source)
 
 
+# libyaml's safe loader when PyYAML has it (the same documents, ~10x faster to read).
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
     """Read one parameter file; an empty file is an empty mapping."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
