@@ -406,12 +406,18 @@ def _project_frame(
     # one block of floats, then the three columns of other types
     others = ("evm_period", "eac_source", "on_budget")
     numbers = {c: np.asarray(v) for c, v in cols.items() if c not in others}
-    out = pd.concat([base, pd.DataFrame(numbers, index=base.index)], axis=1)
-    for col in others:
-        out[col] = cols[col]
+    out = pd.concat(
+        [
+            base,
+            pd.DataFrame(numbers, index=base.index),
+            pd.DataFrame({c: cols[c] for c in others}, index=base.index),
+        ],
+        axis=1,
+    )
     out["note"] = _project_notes(prep, out, es_note, period) if with_notes else ""
+    dtypes = out.dtypes
     for c in _FLOAT_COLUMNS:
-        if out[c].dtype != "float64":
+        if dtypes[c] != "float64":
             out[c] = out[c].astype("float64")
     return out
 
