@@ -27,7 +27,12 @@ kernel: $(VENV)/.installed ## register the `pmovalue` Jupyter kernel in the virt
 	@$(BIN)/python -m ipykernel install --sys-prefix --name pmovalue --display-name "Python (pmovalue)" >/dev/null
 	@echo "kernel 'pmovalue' registered in $(VENV)"
 
+# An editable install leaves the package as source: compile it, as pip does for a normal install
+# (under PYTHONDONTWRITEBYTECODE every process would compile it again). Quick when up to date.
+BYTECODE := $(BIN)/python -m compileall -q src
+
 report: kernel ## create .venv, install, build the sample site and say where it is
+	@$(BYTECODE)
 	$(BIN)/pmovalue build --data data/sample --out $(OUT)
 	@echo ""
 	@echo "The sample site is in $(OUT)/: open $(OUT)/index.html in a browser (works offline),"
@@ -54,6 +59,7 @@ sample-data: $(VENV)/.installed ## regenerate data/sample from its fixed seed
 	$(BIN)/python scripts/make_sample_data.py data/sample
 
 bench: $(VENV)/.test-installed ## benchmark builds against the naive papermill loop (JSON)
+	@$(BYTECODE)
 	$(BIN)/python scripts/bench.py
 
 clean: ## remove the site, caches and build folders (keeps .venv)

@@ -860,6 +860,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         root = Path(tempfile.mkdtemp(prefix="pmovalue-bench-"))
     progress(f"working in {root}")
+    # Both sides import the package from source (an editable install): compile it first, as
+    # pip does on install, so that no process of either side compiles it for itself.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "src")], check=True)
 
     from pmovalue import __version__
 
