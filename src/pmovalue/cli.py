@@ -134,6 +134,9 @@ def _run(args: argparse.Namespace) -> int:
             from pmovalue.execute.kernels import zygote
 
             zygote()  # its imports run on the other core while ours below run on this one
+        # pandera loads hypothesis (~0.17 s) for its data-synthesis strategies whenever it is
+        # installed (with our test dependencies, say); a build never synthesises data.
+        sys.modules.setdefault("hypothesis", None)  # type: ignore[arg-type]
         from pmovalue.build import build
 
         # What is imported lives as long as the process: keep the collector from walking it
