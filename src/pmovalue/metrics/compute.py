@@ -24,7 +24,7 @@ How it is computed: the tables are normalised once (`_prepare`: text cleaned, pe
 EVM rows sorted by project and period, earned-schedule baselines built, cash flows and
 alignment scored), the metrics that only depend on the snapshot are computed once
 (`_snapshot_results`), and each report period then only selects rows by period
-(`_project_frame`, `_period_results`). `metric_history` shares that preparation across its
+(`_rollup_frame`, `_period_results`). `metric_history` shares that preparation across its
 periods, so it gives exactly what `compute_metrics` gives for each period.
 """
 
@@ -346,63 +346,13 @@ def project_metrics(tables: Tables, params: Params, period: str) -> pd.DataFrame
     return frame[PROJECT_COLUMNS].reset_index(drop=True)
 
 
-def _project_frame(
-    prep: _Prepared, params: Params, period: str, with_notes: bool = True
-) -> pd.DataFrame:
-    """project_metrics at `period`, indexed by project id (`note` blank unless with_notes)."""
+def _project_frame(prep: _Prepared, params: Params, period: str) -> pd.DataFrame:
+    """project_metrics at `period`, indexed by project id."""
     base = prep.base
     assert base is not None
     if prep.tables.get("projects") is None or prep.tables["projects"].empty:
         return base
-    hist = prep.evm
-    latest = hist.latest_rows(period)
-    row = _take(latest, prep.evm_project, -1)
-
-    def series(values: np.ndarray) -> pd.Series:
-        return pd.Series(values, index=base.index, dtype=values.dtype)
-
-    pv, ev, ac = (series(_take(v, row, np.nan)) for v in (hist.pv, hist.ev, hist.ac))
-    bac = base["bac"]
-    cpi = evm.cost_performance_index(ev, ac)
-    eac, eac_source = evm.estimate_at_completion(prep.forecast, bac, cpi)
-    ac_for_etc = ac.where(ac.notna(), prep.actual_cost)
-    cols: dict[str, pd.Series | np.ndarray] = {
-        "evm_period": series(_take(hist.period, row, None)),
-        "pv": pv,
-        "ev": ev,
-        "ac": ac,
-        "cv": evm.cost_variance(ev, ac),
-        "sv": evm.schedule_variance(ev, pv),
-        "cpi": cpi,
-        "spi": evm.schedule_performance_index(ev, pv),
-        "eac": eac,
-        "eac_source": eac_source,
-        "etc": evm.estimate_to_complete(eac, ac_for_etc),
-        "vac": evm.variance_at_completion(bac, eac),
-        "tcpi": evm.to_complete_performance_index(bac, ev, ac),
-        "on_budget": delivery.on_budget(eac, bac, params.tolerances.budget_pct),
-    }
-
-    # earned schedule of the projects with an EVM row up to the period
-    sched_row = latest[prep.scheduled]
-    has = sched_row >= 0
-    first_ix = hist.period_ix[hist.start[prep.scheduled]]
-    at = _take(hist.period_ix, sched_row, np.nan) - first_ix + 1
-    sched = schedule.schedule_columns(prep.baselines, _take(hist.ev, sched_row, np.nan), at)
-    for col in ("es", "at", "planned_duration", "spi_t", "sv_t"):
-        cols[col] = _take(np.where(has, sched[col], np.nan), prep.base_scheduled, np.nan)
-    es_note = _take(np.where(has, sched["es_note"], ""), prep.base_scheduled, "")
-
-    # benefits to date, summed per project
-    for col in ("benefits_baseline", "benefits_realized"):
-        cols[col] = np.full(len(base), np.nan)
-    bt = prep.benefits
-    if bt is not None and not bt.empty:
-        g = bt[benefits.to_date_mask(bt["period_ix"], period)].groupby("key")
-        for col, src in (("benefits_baseline", "baseline"), ("benefits_realized", "realized")):
-            sums = g[src].sum(min_count=1).reindex(prep.base_benefit_key)
-            cols[col] = sums.to_numpy(dtype="float64")
-
+    cols, es_note = _period_columns(prep, params, period, full=True)
     # one block of floats, then the three columns of other types
     others = ("evm_period", "eac_source", "on_budget")
     numbers = {c: np.asarray(v) for c, v in cols.items() if c not in others}
@@ -414,12 +364,88 @@ def _project_frame(
         ],
         axis=1,
     )
-    out["note"] = _project_notes(prep, out, es_note, period) if with_notes else ""
+    out["note"] = _project_notes(prep, out, es_note, period)
     dtypes = out.dtypes
     for c in _FLOAT_COLUMNS:
         if dtypes[c] != "float64":
             out[c] = out[c].astype("float64")
     return out
+
+
+# The columns of the per-project frame that the period's roll-ups read (`_delivery_period`).
+_ROLLUP_BASE = ["project_id", "status", "bac"]
+
+
+def _rollup_frame(prep: _Prepared, params: Params, period: str) -> pd.DataFrame:
+    """What `_delivery_period` reads of `_project_frame`, computed the same way: every period
+    of the history needs it, and the other columns and notes were most of its cost."""
+    base = prep.base
+    assert base is not None
+    cols, _ = _period_columns(prep, params, period, full=False)
+    return pd.concat([base[_ROLLUP_BASE], pd.DataFrame(cols, index=base.index)], axis=1)
+
+
+def _period_columns(
+    prep: _Prepared, params: Params, period: str, full: bool
+) -> tuple[dict[str, pd.Series | np.ndarray], np.ndarray]:
+    """The period's project columns (index of `prep.base`) and earned-schedule notes; with
+    `full` False only those `_rollup_frame` keeps."""
+    base = prep.base
+    assert base is not None
+    hist = prep.evm
+    latest = hist.latest_rows(period)
+    row = _take(latest, prep.evm_project, -1)
+
+    def series(values: np.ndarray) -> pd.Series:
+        return pd.Series(values, index=base.index, dtype=values.dtype)
+
+    pv, ev, ac = (series(_take(v, row, np.nan)) for v in (hist.pv, hist.ev, hist.ac))
+    bac = base["bac"]
+    cpi = evm.cost_performance_index(ev, ac)
+    eac, eac_source = evm.estimate_at_completion(prep.forecast, bac, cpi)
+    cols: dict[str, pd.Series | np.ndarray] = {
+        "evm_period": series(_take(hist.period, row, None)),
+        "pv": pv,
+        "ev": ev,
+        "ac": ac,
+        "eac": eac,
+        "on_budget": delivery.on_budget(eac, bac, params.tolerances.budget_pct),
+    }
+    if full:
+        ac_for_etc = ac.where(ac.notna(), prep.actual_cost)
+        cols |= {
+            "cv": evm.cost_variance(ev, ac),
+            "sv": evm.schedule_variance(ev, pv),
+            "cpi": cpi,
+            "spi": evm.schedule_performance_index(ev, pv),
+            "eac_source": eac_source,
+            "etc": evm.estimate_to_complete(eac, ac_for_etc),
+            "vac": evm.variance_at_completion(bac, eac),
+            "tcpi": evm.to_complete_performance_index(bac, ev, ac),
+        }
+
+    # earned schedule of the projects with an EVM row up to the period
+    sched_row = latest[prep.scheduled]
+    has = sched_row >= 0
+    first_ix = hist.period_ix[hist.start[prep.scheduled]]
+    at = _take(hist.period_ix, sched_row, np.nan) - first_ix + 1
+    sched = schedule.schedule_columns(prep.baselines, _take(hist.ev, sched_row, np.nan), at)
+    for col in ("es", "at", "planned_duration", "spi_t", "sv_t") if full else ("spi_t",):
+        cols[col] = _take(np.where(has, sched[col], np.nan), prep.base_scheduled, np.nan)
+    es_note = _take(np.where(has, sched["es_note"], ""), prep.base_scheduled, "")
+    if not full:
+        return cols, es_note
+
+    # benefits to date, summed per project
+    for col in ("benefits_baseline", "benefits_realized"):
+        cols[col] = np.full(len(base), np.nan)
+    bt = prep.benefits
+    if bt is not None and not bt.empty:
+        g = bt[benefits.to_date_mask(bt["period_ix"], period)].groupby("key")
+        for col, src in (("benefits_baseline", "baseline"), ("benefits_realized", "realized")):
+            sums = g[src].sum(min_count=1).reindex(prep.base_benefit_key)
+            cols[col] = sums.to_numpy(dtype="float64")
+    return cols, es_note
 
 
 def _project_notes(
@@ -646,7 +672,7 @@ def _period_results(
     """Every catalog metric at `period`, given the snapshot metrics."""
     r = dict(snapshot)
     if prep.base is not None:
-        pm = _project_frame(prep, params, period, with_notes=False)
+        pm = _rollup_frame(prep, params, period)
         r.update(_delivery_period(pm, prep.tables, period))
     r.update(_outcomes_period(prep, params, period))
     r["value_index"] = value_index.value_index(r, dict(params.value_index.weights)).result
