@@ -167,7 +167,7 @@ def total(values: pd.Series, what: str) -> Result:
     When some values are missing the sum of the others is given with a caveat naming how many
     were left out.
     """
-    values = pd.to_numeric(values, errors="coerce").astype("float64")
+    values = floats(values)
     present = values.dropna()
     if present.empty:
         return Result.blank(f"no {what}")
@@ -186,6 +186,30 @@ def ratio(numerator: float, denominator: float, zero_reason: str) -> Result:
     if not math.isfinite(value):
         return Result.blank("ratio out of range (denominator too close to 0)")
     return Result(value)
+
+
+def floats(values: pd.Series) -> pd.Series:
+    """The values as float64 (NaN = blank or not a number); float64 values as they are."""
+    if values.dtype == "float64":
+        return values  # the conversion below would give them back unchanged, at some cost
+    return pd.to_numeric(values, errors="coerce").astype("float64")
+
+
+def present(*columns: pd.Series) -> pd.Series | np.ndarray:
+    """Mask of the rows where every column has a value.
+
+    Columns on one index (the usual case: columns of one frame) are checked in numpy, which
+    spares pandas' cost per operation; others are aligned on their index as pandas does."""
+    first = columns[0]
+    if all(c.index is first.index or c.index.equals(first.index) for c in columns[1:]):
+        mask = np.ones(len(first), dtype=bool)
+        for c in columns:
+            mask &= ~(np.isnan(c.to_numpy()) if c.dtype == "float64" else c.isna().to_numpy())
+        return mask
+    aligned = first.notna()
+    for c in columns[1:]:
+        aligned = aligned & c.notna()
+    return aligned
 
 
 def safe_divide(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
@@ -212,7 +236,7 @@ def safe_divide(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
 
 
 def median(values: pd.Series, what: str) -> Result:
-    values = pd.to_numeric(values, errors="coerce").astype("float64").dropna()
+    values = floats(values).dropna()
     if values.empty:
         return Result.blank(f"no {what}")
     return Result(float(values.median()))

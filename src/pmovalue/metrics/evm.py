@@ -36,6 +36,7 @@ from pmovalue.metrics._common import (
     num,
     parse_periods,
     period_index,
+    present,
     ratio,
     safe_divide,
 )
@@ -228,7 +229,7 @@ class EvmSums:
 
 def evm_sums(pv: pd.Series, ev: pd.Series, ac: pd.Series) -> EvmSums:
     """ΣPV, ΣEV, ΣAC over the projects whose PV, EV and AC are all present."""
-    complete = pv.notna() & ev.notna() & ac.notna()
+    complete = present(pv, ev, ac)
     return EvmSums(
         float(pv[complete].sum()),
         float(ev[complete].sum()),
@@ -271,7 +272,7 @@ def rollup_tcpi(bac: pd.Series, ev: pd.Series, ac: pd.Series, empty_reason: str)
     Blank when no such project, or when ΣBAC - ΣAC ≤ 0 (the budget is used up: TCPI to BAC
     has no meaning; the reader should look at EAC instead).
     """
-    complete = bac.notna() & ev.notna() & ac.notna()
+    complete = present(bac, ev, ac)
     if not complete.any():
         return Result.blank(empty_reason)
     b, e, a = float(bac[complete].sum()), float(ev[complete].sum()), float(ac[complete].sum())
@@ -289,6 +290,6 @@ def ev_over_bac_note(project_ids: pd.Series, ev: pd.Series, bac: pd.Series) -> s
 
 
 def incomplete_note(pv: pd.Series, ev: pd.Series, ac: pd.Series, has_row: pd.Series) -> str:
-    incomplete = has_row & ~(pv.notna() & ev.notna() & ac.notna())
+    incomplete = has_row & ~present(pv, ev, ac)
     n = int(incomplete.sum())
     return join_notes(f"{n} project(s) with an incomplete EVM row left out" if n else "")
