@@ -690,6 +690,10 @@ def warm_up() -> None:
     fig.add_trace(go.Bar(x=[1], y=[1], marker={"pattern": {"shape": "/"}, "line": {"width": 1}}))
     fig.add_trace(go.Heatmap(z=[[1.0]], text=[["a"]], texttemplate="%{text}", colorscale="Blues"))
     polar = _polar_figure("warm-up")
-    polar.add_trace(go.Scatterpolar(r=[1, 2], theta=["a", "b"], fill="toself"))
+    polar.add_trace(
+        go.Scatterpolar(
+            r=[1, 2], theta=["a", "b"], fill="toself", line={"dash": "dash"}, marker={"size": 8}
+        )
+    )
     for f in (fig, polar):
         f.to_html(full_html=False, include_plotlyjs=False, div_id="warm-up")

@@ -42,6 +42,13 @@ PRELOAD = (
     "IPython.core.debugger",
     "IPython.core.completerlib",
     "IPython.extensions.storemagic",
+    "IPython.core.oinspect",
+    "IPython.utils.wildcard",
+    "tornado.platform.asyncio",
+    # pandas modules the reports load on first use
+    "pandas.core.arrays.arrow._arrow_utils",
+    "pandas.core.methods.to_dict",
+    "pandas.core.reshape.reshape",
 )
 
 
