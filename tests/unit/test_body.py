@@ -7,7 +7,7 @@ from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from pmovalue.site.body import body_exporter
+from pmovalue.site.body import OPTIONS, body_exporter
 
 PNG = (  # a 1x1 image
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg=="
@@ -15,12 +15,8 @@ PNG = (  # a 1x1 image
 
 
 def nbconvert_exporter() -> HTMLExporter:
-    return HTMLExporter(
-        template_name="basic",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
+    """nbconvert's own exporter, configured as ours."""
+    return HTMLExporter(**OPTIONS)
 
 
 def page(*outputs: dict) -> nbformat.NotebookNode:

@@ -47,13 +47,16 @@ class BodyExporter(HTMLExporter):
         return html, resources
 
 
+# nbconvert's `basic` template: the cells' HTML only, code hidden, no CDN references; the
+# notebook validated once after the preprocessors, not after each of them.
+OPTIONS = {
+    "template_name": "basic",
+    "exclude_input": True,
+    "exclude_input_prompt": True,
+    "exclude_output_prompt": True,
+    "optimistic_validation": True,
+}
+
+
 def body_exporter() -> BodyExporter:
-    """nbconvert's `basic` template: the cells' HTML only, code hidden, no CDN references."""
-    return BodyExporter(
-        template_name="basic",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        # Validate the notebook once after the preprocessors, not after each of them.
-        optimistic_validation=True,
-    )
+    return BodyExporter(**OPTIONS)
