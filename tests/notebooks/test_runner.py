@@ -138,3 +138,21 @@ def test_a_zygote_closed_while_still_importing_is_gone_at_once() -> None:
     z.close()
     assert z.proc.returncode is not None
     assert not z.sockets.exists()
+
+
+def test_a_zygote_starts_even_if_a_preloaded_module_is_gone() -> None:
+    """PRELOAD names internal modules of other libraries; one that a later version moves must
+    cost a head start, not every build: the zygote still starts."""
+    import subprocess
+    import sys
+
+    code = (
+        "import pmovalue.execute.kernels as K\n"
+        "K.PRELOAD = (*K.PRELOAD, 'pandas.core.no_such_module')\n"
+        "K.zygote_main()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], input="", capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert '"ready"' in proc.stdout

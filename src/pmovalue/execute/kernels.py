@@ -92,7 +92,10 @@ def zygote_main() -> None:
     # ipykernel.debugger) cost the zygote ~0.12 s. ipykernel then runs without its debugger.
     sys.modules["debugpy"] = None  # type: ignore[assignment]
     for module in PRELOAD:
-        importlib.import_module(module)
+        # Only a head start: a module that another library version moved or dropped is
+        # imported (or not) by whoever needs it, as without the zygote.
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)
     _warm_up()
     # Everything loaded so far lives as long as the kernels: keep the garbage collector from
     # walking it in every kernel, which also spares the copy-on-write of those pages.
