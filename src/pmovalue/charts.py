@@ -643,11 +643,6 @@ def narrow_meta(below: int, on: dict[str, Any], off: dict[str, Any]) -> dict[str
     return {"narrow": {"below": below, "on": on, "off": off}}
 
 
-def narrow_screen(fig: go.Figure, below: int, on: dict[str, Any], off: dict[str, Any]) -> None:
-    """Give an existing figure `narrow_meta(below, on, off)`."""
-    fig.update_layout(meta=narrow_meta(below, on, off))
-
-
 def _wrap(text: str, width: int = 12) -> str:
     """Break a long name onto two lines at the space nearest the middle (tick labels)."""
     if len(text) <= width or " " not in text:

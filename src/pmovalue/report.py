@@ -330,7 +330,7 @@ PLOTLY_CONFIG = {
 }
 
 
-# Applies a figure's `layout.meta.narrow` changes (see charts.narrow_screen) while the chart is
+# Applies a figure's `layout.meta.narrow` changes (see charts.narrow_meta) while the chart is
 # narrower than its threshold, and undoes them when it is wider again.
 NARROW_SCRIPT = """var gd = document.getElementById('{plot_id}');
 var n = gd && gd.layout && gd.layout.meta && gd.layout.meta.narrow;
