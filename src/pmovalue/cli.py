@@ -137,6 +137,9 @@ def _run(args: argparse.Namespace) -> int:
         # pandera loads hypothesis (~0.17 s) for its data-synthesis strategies whenever it is
         # installed (with our test dependencies, say); a build never synthesises data.
         sys.modules.setdefault("hypothesis", None)  # type: ignore[arg-type]
+        from pmovalue.strings import use_python_strings
+
+        use_python_strings()  # see pmovalue.strings
         from pmovalue.build import build
 
         # What is imported lives as long as the process: keep the collector from walking it

@@ -17,8 +17,11 @@ PROBE = """
 import builtins, json, os, sys
 leaked = hasattr(builtins, "pmovalue_leak")
 builtins.pmovalue_leak = unit
+preloaded = "pandas" in sys.modules
+import pandas as pd
 json.dump({"unit": unit, "pid": os.getpid(), "cwd": os.getcwd(), "leaked": leaked,
-           "preloaded": "pandas" in sys.modules}, open("probe.json", "w"))
+           "preloaded": preloaded, "strings": pd.options.mode.string_storage},
+          open("probe.json", "w"))
 """
 
 
@@ -73,6 +76,7 @@ def test_each_job_gets_a_fresh_kernel_in_its_folder(
         assert p["unit"] == u
     if kernels == "zygote":
         assert all(p["preloaded"] for p in probes)  # imports paid once, in the zygote
+        assert {p["strings"] for p in probes} == {"python"}  # pmovalue.strings, inherited
 
 
 def test_failure_names_cell_and_keeps_outputs(tmp_path: Path) -> None:
@@ -156,3 +160,46 @@ def test_a_zygote_starts_even_if_a_preloaded_module_is_gone() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert '"ready"' in proc.stdout
+
+
+def test_the_zygote_serves_kernels_first_and_warms_rendering_up_when_quiet() -> None:
+    from pmovalue.execute.kernels import _requests
+
+    done: list[str] = []
+    read, write = os.pipe()
+    try:
+        later = [lambda: done.append("import"), lambda: done.append("warm-up")]
+        requests = _requests(read, later)
+        os.write(write, b'{"connection_file": "k1"}\n{"connection_file": "k2"}\n')
+        assert next(requests) == {"connection_file": "k1"}
+        assert next(requests) == {"connection_file": "k2"}
+        assert done == []  # both kernels asked for at once: neither waited for the warm-up
+        os.write(write, b'{"render": "page.ipynb"}\n')
+        assert next(requests) == {"render": "page.ipynb"}
+        assert done == ["import", "warm-up"]  # a page is rendered only once warmed up
+        os.close(write)
+        write = -1
+        assert list(requests) == []  # end of file: the zygote exits
+    finally:
+        os.close(read)
+        if write >= 0:
+            os.close(write)
+
+
+def test_a_quiet_zygote_warms_up_before_it_is_asked() -> None:
+    import threading
+
+    from pmovalue.execute.kernels import QUIET_SECONDS, _requests
+
+    done: list[str] = []
+    read, write = os.pipe()
+    asking = threading.Timer(20 * QUIET_SECONDS, os.write, (write, b'{"connection_file": "k"}\n'))
+    try:
+        requests = _requests(read, [lambda: done.append("import")])
+        asking.start()  # the build asks for a kernel only once its data is validated
+        assert next(requests) == {"connection_file": "k"}
+        assert done == ["import"]  # done while nobody was asking
+    finally:
+        asking.join()
+        os.close(read)
+        os.close(write)

@@ -21,6 +21,7 @@ import importlib
 import json
 import logging
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -28,8 +29,11 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from pmovalue.strings import use_python_strings
 
 # What every kernel would otherwise import for itself: the report and its libraries, and what
 # ipykernel loads while it starts (IPython's debugger and completer).
@@ -67,12 +71,19 @@ def _warm_up() -> None:
     buf = io.BytesIO()
     pd.DataFrame({"a": [1.0], "b": ["x"]}).to_parquet(buf)
     pd.read_parquet(io.BytesIO(buf.getvalue())).to_csv(io.StringIO())
-    _warm_up_rendering()
+
+
+def _import_rendering() -> None:
+    """nbconvert (~0.4 s to import): page bodies are rendered in children of the zygote (see
+    `Zygote.render`), never in the build's own busy process."""
+    import nbformat  # noqa: F401
+
+    import pmovalue.site.body
+    import pmovalue.site.engines  # noqa: F401
 
 
 def _warm_up_rendering() -> None:
-    """Import nbconvert and compile its templates once: page bodies are rendered in children
-    of the zygote (see `Zygote.render`), never in the build's own busy process."""
+    """Compile nbconvert's templates once, by rendering a small notebook."""
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
@@ -91,6 +102,7 @@ def zygote_main() -> None:
     # No debugpy: a batch kernel is never attached to a debugger, and importing it (through
     # ipykernel.debugger) cost the zygote ~0.12 s. ipykernel then runs without its debugger.
     sys.modules["debugpy"] = None  # type: ignore[assignment]
+    use_python_strings()  # see pmovalue.strings; forked kernels inherit it
     for module in PRELOAD:
         # Only a head start: a module that another library version moved or dropped is
         # imported (or not) by whoever needs it, as without the zygote.
@@ -105,8 +117,9 @@ def zygote_main() -> None:
     reply = sys.stdout
     reply.write(json.dumps({"ready": os.getpid()}) + "\n")
     reply.flush()
-    for line in sys.stdin:  # EOF: the worker is gone, and so are we
-        request = json.loads(line)
+    # Ready for kernels before rendering is: the first page is rendered only once a notebook
+    # has run, and the build is usually still validating its data when we get here.
+    for request in _requests(0, later=[_import_rendering, _warm_up_rendering]):
         pid = os.fork()
         if pid == 0:
             if "render" in request:
@@ -117,6 +130,35 @@ def zygote_main() -> None:
     # Nothing left to flush or close: skip the interpreter's teardown of all that was preloaded,
     # which the build would otherwise wait for (~0.1 s).
     os._exit(0)
+
+
+# How long stdin stays quiet before the zygote does some of its later work: the second
+# kernel of a batch is asked for a few milliseconds after the first.
+QUIET_SECONDS = 0.02
+
+
+def _requests(fd: int, later: list[Callable[[], None]]) -> Iterator[dict[str, Any]]:
+    """The requests read from `fd` (stdin) until end of file. `later` is work done, one step
+    at a time, whenever the input is quiet, and at the latest before the first render request
+    (which needs it): a kernel asked for meanwhile waits for one step at most."""
+    pending = b""
+    while True:
+        while b"\n" not in pending:
+            if later and not select.select([fd], [], [], QUIET_SECONDS)[0]:
+                later.pop(0)()
+                gc.freeze()  # as after the preload
+                continue
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return  # EOF: the worker is gone, and so are we
+            pending += chunk
+        line, pending = pending.split(b"\n", 1)
+        request = json.loads(line)
+        if "render" in request:
+            while later:
+                later.pop(0)()
+            gc.freeze()
+        yield request
 
 
 def _render(executed: str) -> None:
@@ -275,16 +317,14 @@ class Zygote:
 
     def close(self) -> None:
         if self.proc.poll() is None:
-            if self._ready is None:
-                # Still importing (e.g. the build stopped at bad data): nothing to wait for.
-                self.proc.kill()
-            elif self.proc.stdin:
-                self.proc.stdin.close()  # an idle zygote exits at once on end of file
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            # Nothing of the zygote's needs finishing (its kernels and renderers are done), and
+            # it may still be importing or warming up: no end-of-file to wait for.
+            self.proc.kill()
+            self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
         shutil.rmtree(self.sockets, ignore_errors=True)
 
 
