@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from IPython.display import HTML, Markdown, display
@@ -231,14 +232,25 @@ def target_text(metric_id: str, params: Params, currency: str = "") -> str:
 # ---- tables and charts as HTML ----------------------------------------------------------------
 
 
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def _formula_like(value: object) -> bool:
+    return isinstance(value, str) and value[:1] in FORMULA_STARTS
+
+
 def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that a spreadsheet would run as a formula get a leading quote."""
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(
-                lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v
-            )
+    """Text cells that a spreadsheet would run as a formula get a leading quote (the frame
+    itself is returned when no cell needs one, which is nearly always)."""
+    out = frame
+    for col in frame.columns:
+        column = frame[col]
+        if column.dtype != object and not pd.api.types.is_string_dtype(column):
+            continue
+        if any(_formula_like(v) for v in column.to_numpy(dtype=object)):
+            if out is frame:
+                out = frame.copy()
+            out[col] = column.map(lambda v: "'" + v if _formula_like(v) else v)
     return out
 
 
@@ -489,11 +501,19 @@ def previous_value(history: pd.DataFrame, metric_id: str, period: str) -> tuple[
     """The metric's latest non-blank value before `period`, and that period ('' if none)."""
     if history.empty:
         return float("nan"), ""
-    rows = history[(history["metric"] == metric_id) & (history["period"] < period)]
-    rows = rows.dropna(subset=["value"]).sort_values("period")
-    if not len(rows):
+    # A page asks this for a dozen metrics of a ~600-row history: plain arrays, not a
+    # filtered and sorted frame each time.
+    periods = history["period"].to_numpy(dtype=object)
+    values = history["value"].to_numpy(dtype="float64")
+    mine = (history["metric"].to_numpy(dtype=object) == metric_id) & ~np.isnan(values)
+    best = -1
+    for i in np.flatnonzero(mine):
+        p = periods[i]
+        if isinstance(p, str) and p < period and (best < 0 or p >= periods[best]):
+            best = i
+    if best < 0:
         return float("nan"), ""
-    return float(rows["value"].iloc[-1]), str(rows["period"].iloc[-1])
+    return float(values[best]), str(periods[best])
 
 
 def _previous(history: pd.DataFrame, metric_id: str, period: str) -> float:

@@ -356,6 +356,29 @@ def test_csv_download_neutralises_formulas() -> None:
     csv = _csv_from_link(r.csv_link(frame, "x.csv"))
     assert csv.loc[0, "name"] == '\'=HYPERLINK("x")'
     assert csv.loc[0, "value"] == -1.5  # numbers stay numbers
+    assert frame.loc[0, "name"] == '=HYPERLINK("x")'  # the page's own table is untouched
+    clean = pd.DataFrame({"name": ["plain", None], "value": [1.0, 2.0]})
+    assert r._csv_safe(clean) is clean  # nothing to neutralise: no copy made
+
+
+def test_previous_value_is_the_latest_earlier_non_blank_one() -> None:
+    nan = float("nan")
+    history = pd.DataFrame(
+        {
+            # rows out of period order, as a history read back from a file may be
+            "period": ["2026-Q2", "2025-Q4", "2026-Q1", "2026-Q3", "2026-Q2", "2026-Q1"],
+            "metric": ["cpi", "cpi", "cpi", "cpi", "spi", "spi"],
+            "value": [nan, 0.91, 0.95, 0.99, 1.02, nan],
+        }
+    )
+    # Q2's CPI is blank: the one before it counts; Q3 itself (the report period) never does.
+    assert r.previous_value(history, "cpi", "2026-Q3") == (0.95, "2026-Q1")
+    assert r.previous_value(history, "cpi", "2026-Q1") == (0.91, "2025-Q4")
+    for metric, period in (("cpi", "2025-Q4"), ("spi", "2026-Q2"), ("nps", "2026-Q3")):
+        value, when = r.previous_value(history, metric, period)
+        assert when == "" and value != value  # nothing earlier: NaN and no period
+    assert r.previous_value(history, "spi", "2026-Q3") == (1.02, "2026-Q2")
+    assert r.previous_value(history.iloc[:0], "cpi", "2026-Q3")[1] == ""
 
 
 def test_chart_html_table_alternative_toolbar_and_narrow_screens() -> None:
