@@ -34,6 +34,7 @@ from pmovalue.execute.plan import (
     PORTFOLIO,
     UNIT,
     Job,
+    largest_first,
     plan_jobs,
     stage_unit_inputs,
     write_tables,
@@ -233,7 +234,7 @@ def _execute(
     work: Path,
     log: Log,
     executor: Executor,
-    before_stage_2: Callable[[], None] = lambda: None,
+    lane_free_in_stage_2: Callable[[], None] = lambda: None,
 ) -> tuple[list[JobResult], list[JobFailure], list[Job]]:
     jobs = plan_jobs(
         opts.notebooks_dir.resolve(),
@@ -246,12 +247,20 @@ def _execute(
     progress = Progress(len(jobs), opts.jobs, live=opts.live_progress)
     results: list[JobResult] = []
     keys: dict[str, tuple[Job, str]] = {}
+    jobs_by_id = {j.id: j for j in jobs}
     peers = _peer_metrics(inputs)
+    sizes = inputs.dataset.unit_sizes()
+
+    def done(result: JobResult) -> None:
+        progress.done(result)
+        if jobs_by_id[result.job_id].stage == 2:
+            lane_free_in_stage_2()
 
     def runs_of(stage: int) -> Iterator[JobRun]:
         """Stage each job's inputs just before submitting it: workers start on the first
-        job while later ones are still being staged. Cache hits are never submitted."""
-        for job in (j for j in jobs if j.stage == stage):
+        job while later ones are still being staged. Cache hits are never submitted.
+        The largest units go first, so that the lanes end the stage close together."""
+        for job in largest_first([j for j in jobs if j.stage == stage], sizes):
             job_dir = (work / "jobs" / job.id).resolve()
             if job.kind == UNIT:
                 stage_unit_inputs(job_dir, inputs.dataset, job.unit_id or "", peers)
@@ -263,7 +272,7 @@ def _execute(
             key = job_key(job.notebook, job.parameters, job_dir / "input")
             if cache.restore(key, job_dir, job.output_name):
                 result = JobResult(job.id, True, 0.0, cached=True)
-                progress.done(result)
+                done(result)
                 results.append(result)
                 continue
             keys[job.id] = (job, key)
@@ -284,9 +293,9 @@ def _execute(
     for stage in (1, 2):
         if stage == 2 and not opts.allow_partial and any(not r.ok for r in results):
             break  # nothing will be published: don't spend time on the portfolio pages
-        if stage == 2:
-            before_stage_2()
-        for result in executor.run(runs_of(stage), progress.done):
+        if stage == 2 and sum(j.stage == 2 for j in jobs) < opts.jobs:
+            lane_free_in_stage_2()  # more lanes than portfolio-level jobs
+        for result in executor.run(runs_of(stage), done):
             results.append(result)
             job, key = keys[result.job_id]
             if result.ok:
@@ -500,12 +509,13 @@ def _assemble(
 
 
 class AssemblyAhead:
-    """The assembly's work that needs no job result, done while the portfolio pages run.
+    """The assembly's work that needs no job result, done while the portfolio page runs.
 
-    Those last jobs leave a core idle; the assembly after them is on the build's critical
-    path. So the page generators and openpyxl (~0.4 s of imports) are imported, and the data
-    quality page written, in a thread started with them. If that thread failed, the assembly
-    does the work itself and meets the error there."""
+    The portfolio-level jobs leave a core idle once the shorter one ends; the assembly after
+    them is on the build's critical path. So the page generators and openpyxl (~0.4 s of
+    imports) are imported, and the data quality page written, in a thread started then (not
+    earlier: it would slow down the portfolio page). If that thread failed, the assembly does
+    the work itself and meets the error there."""
 
     def __init__(self, inputs: Inputs) -> None:
         self.inputs = inputs
@@ -513,8 +523,10 @@ class AssemblyAhead:
         self._data_quality: str | None = None
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="assembly-ahead", daemon=True)
-        self._thread.start()
+        """Start the thread (once: later calls do nothing)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="assembly-ahead", daemon=True)
+            self._thread.start()
 
     def _run(self) -> None:
         with contextlib.suppress(Exception):  # met again, and reported, by the assembly

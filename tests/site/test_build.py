@@ -292,6 +292,9 @@ def test_assembly_work_done_ahead_is_what_the_assembly_would_do(
     inputs = prepare(options(tmp_path), lambda _: None)
     ahead = AssemblyAhead(inputs)
     ahead.start()
+    thread = ahead._thread
+    ahead.start()  # asked again as the next portfolio-level job ends: still the one thread
+    assert ahead._thread is thread
     page = ahead.data_quality_html()
     assert page == generated.data_quality_html(inputs.dataset)
     assert "openpyxl" in sys.modules  # imported ahead, for metrics.xlsx

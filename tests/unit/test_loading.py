@@ -174,3 +174,20 @@ def test_for_unit_is_the_plain_definition(tmp_path: Path) -> None:
         for name in expected:
             pd.testing.assert_frame_equal(got[name], expected[name], check_exact=True, obj=name)
     assert sum(len(ds.for_unit(u)["cashflows"]) for u in ds.units) == len(flows)
+    # A unit's size (which orders the jobs) is the rows it gets, over all its tables.
+    expected_sizes = {
+        u: sum(len(t) for t in _for_unit_by_definition(ds, u).values()) for u in ds.units
+    }
+    assert ds.unit_sizes() == expected_sizes
+    assert len(set(expected_sizes.values())) > 1  # the sample's units differ in size
+
+
+def test_jobs_of_the_largest_units_go_first() -> None:
+    from pmovalue.execute.plan import UNIT, Job, largest_first
+
+    def unit_job(uid: str) -> Job:
+        return Job(f"unit-{uid}", UNIT, Path("n.ipynb"), f"units/{uid}.html", uid, unit_id=uid)
+
+    jobs = [unit_job(u) for u in ("a", "b", "c", "d")]
+    ordered = largest_first(jobs, {"a": 10, "b": 300, "c": 10, "d": 42})
+    assert [j.unit_id for j in ordered] == ["b", "d", "a", "c"]  # ties keep their order

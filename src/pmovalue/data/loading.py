@@ -93,6 +93,15 @@ class Dataset:
             for name, frame in self.tables.items()
         }
 
+    def unit_sizes(self) -> dict[str, int]:
+        """Rows of each unit over all its tables: how much work its page is, roughly."""
+        sizes: dict[str, int] = dict.fromkeys(self.units, 0)
+        for rows in self._unit_rows().values():
+            for unit_id, positions in rows.items():
+                if unit_id in sizes:
+                    sizes[unit_id] += len(positions)
+        return sizes
+
     def _unit_rows(self) -> dict[str, dict[str, np.ndarray]]:
         """Row positions of each unit in each table, found once for all units (a build asks
         for every unit twice: its peers and its job's inputs)."""

@@ -96,6 +96,12 @@ def plan_jobs(
     return jobs
 
 
+def largest_first(jobs: list[Job], sizes: dict[str, int]) -> list[Job]:
+    """The jobs, the largest units first (stable otherwise): with the shortest jobs last, the
+    lanes of the pool finish a stage close together (longest-processing-time-first)."""
+    return sorted(jobs, key=lambda j: -sizes.get(j.unit_id or "", 0))
+
+
 def write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in tables.items():
