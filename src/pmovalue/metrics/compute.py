@@ -181,7 +181,7 @@ class _Prepared:
     base_benefit_key: np.ndarray
     cashflows: pd.DataFrame | None
     alignment: alignment.ProjectScores | None
-    survey: pd.DataFrame | None
+    survey: satisfaction.Answers | None
     maturity: maturity.Assessments | None
 
 
@@ -241,7 +241,7 @@ def _prepare(tables: Tables, params: Params) -> _Prepared:
         base_benefit_key=base_benefit_key,
         cashflows=cash,
         alignment=scores,
-        survey=satisfaction.survey_answers(sv) if sv is not None else None,
+        survey=satisfaction.Answers.of(sv) if sv is not None else None,
         maturity=maturity.Assessments.from_table(mt) if mt is not None else None,
     )
 
@@ -637,8 +637,7 @@ def _outcomes_period(prep: _Prepared, params: Params, period: str) -> dict[str, 
     if prep.survey is None:
         r.update(_blank_all(("nps", "csat_pct", "survey_responses"), "no survey data"))
     else:
-        answers = satisfaction.answers_in_period(prep.survey, period)
-        r.update(satisfaction.survey_metrics(answers, period))
+        r.update(prep.survey.metrics(period))
 
     if prep.maturity is None:
         reason = "no maturity data"

@@ -23,7 +23,7 @@ assessment.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -213,6 +213,11 @@ class Assessments:
     block_ix: np.ndarray
     answered: dict[str, np.ndarray]  # per dimension: answered slots per block
     slots: dict[str, np.ndarray]  # per dimension: item slots per block
+    # (chosen blocks, min_coverage) -> (their rows, dimension scores): units are assessed once
+    # or twice a year, so most periods of a history choose the blocks of the one before.
+    _scored: dict[tuple[bytes, float], tuple[pd.DataFrame, dict[str, Result]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def from_table(cls, maturity: pd.DataFrame) -> Assessments:
@@ -262,10 +267,21 @@ class Assessments:
     ) -> dict[str, Result]:
         """Every maturity_* metric at `period`."""
         chosen = self.latest_blocks(period)
-        rows = self.rows[chosen[self.block]] if len(self.block) else self.rows
+        key = (chosen.tobytes(), min_coverage)
+        if key not in self._scored:
+            self._scored[key] = self._scores(chosen, min_coverage)
+        rows, scores = self._scored[key]
         if rows.empty:
             return _no_assessment(period)
+        return _metrics(rows, scores, period, targets)
+
+    def _scores(
+        self, chosen: np.ndarray, min_coverage: float
+    ) -> tuple[pd.DataFrame, dict[str, Result]]:
+        rows = self.rows[chosen[self.block]] if len(self.block) else self.rows
         scores: dict[str, Result] = {}
+        if rows.empty:
+            return rows, scores
         for d in MATURITY_DIMENSIONS:
             dim = rows["score"][rows["dimension"] == d]
             if dim.empty:
@@ -274,4 +290,4 @@ class Assessments:
             answered = float(self.answered[d][chosen].sum())
             slots = float(self.slots[d][chosen].sum())
             scores[d] = _score(dim, answered, slots, d, min_coverage)
-        return _metrics(rows, scores, period, targets)
+        return rows, scores

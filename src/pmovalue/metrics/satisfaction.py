@@ -13,6 +13,9 @@ The portfolio pools every unit's answers (respondent-weighted).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
 from pmovalue.metrics._common import Result, num, text
@@ -53,24 +56,59 @@ def survey_metrics(answers: pd.DataFrame, period: str) -> dict[str, Result]:
     }
 
 
+@dataclass(frozen=True)
+class Answers:
+    """`survey_answers` as plain arrays: a report page asks for the metrics of every period
+    of its history, and selecting each period's rows of a frame cost more than the metrics."""
+
+    period: np.ndarray  # object: text or NaN
+    instrument: np.ndarray  # object: lowercased text or NaN
+    score: np.ndarray  # float64
+    respondent_id: np.ndarray  # object: text or NaN
+
+    @classmethod
+    def of(cls, survey: pd.DataFrame) -> Answers:
+        answers = survey_answers(survey)
+        return cls(
+            *(answers[c].to_numpy(dtype=object) for c in ("period", "instrument")),
+            answers["score"].to_numpy(dtype="float64"),
+            answers["respondent_id"].to_numpy(dtype=object),
+        )
+
+    def metrics(self, period: str) -> dict[str, Result]:
+        """`survey_metrics` of the period's answers."""
+        mine = self.period == period
+        instrument, score = self.instrument[mine], self.score[mine]
+        return {
+            "nps": net_promoter_score(score[instrument == "nps"], period),
+            "csat_pct": csat_pct(score[instrument == "csat"], period),
+            "survey_responses": _respondents(self.respondent_id[mine], period),
+        }
+
+
+def _answered(scores: pd.Series | np.ndarray) -> np.ndarray:
+    values = np.asarray(scores, dtype="float64")
+    return values[~np.isnan(values)]
+
+
 def _few(n: int) -> str:
     return f"few responses (n = {n})" if n < FEW_RESPONSES else ""
 
 
-def net_promoter_score(scores: pd.Series, period: str = "") -> Result:
+def net_promoter_score(scores: pd.Series | np.ndarray, period: str = "") -> Result:
     """NPS = 100 · (promoters - detractors) / answers, promoters ≥ 9, detractors ≤ 6."""
-    s = scores.dropna()
-    if s.empty:
+    s = _answered(scores)
+    if not s.size:
         return Result.blank(f"no NPS answers in {period}" if period else "no NPS answers")
     promoters = int((s >= 9).sum())
     detractors = int((s <= 6).sum())
     return Result(100.0 * (promoters - detractors) / len(s), _few(len(s)))
 
 
-def csat_pct(scores: pd.Series, period: str = "") -> Result:
+def csat_pct(scores: pd.Series | np.ndarray, period: str = "") -> Result:
     """CSAT % = 100 · answers of 4-5 / answers (1..5 scale)."""
-    s = scores.dropna()
-    if s.empty:
+    s = _answered(scores)
+    if not s.size:
         return Result.blank(f"no CSAT answers in {period}" if period else "no CSAT answers")
     return Result(100.0 * float((s >= 4).sum()) / len(s), _few(len(s)))
 
@@ -79,6 +117,13 @@ def respondent_count(answers: pd.DataFrame, period: str = "") -> Result:
     """Distinct respondent_id plus rows without one; blank when the period has no answers."""
     if answers.empty:
         return Result.blank(f"no survey answers in {period}" if period else "no survey answers")
-    rid = answers["respondent_id"]
-    n = int(rid.dropna().nunique()) + int(rid.isna().sum())
+    return _respondents(answers["respondent_id"].to_numpy(dtype=object), period)
+
+
+def _respondents(respondent_id: np.ndarray, period: str) -> Result:
+    """`respondent_count` of the answers with these respondent ids (NaN: none given)."""
+    if not respondent_id.size:
+        return Result.blank(f"no survey answers in {period}" if period else "no survey answers")
+    blank = pd.isna(respondent_id)
+    n = len(set(respondent_id[~blank])) + int(blank.sum())
     return Result(float(n), _few(n))

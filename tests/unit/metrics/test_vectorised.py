@@ -236,12 +236,14 @@ def same(a: Result, b: Result) -> bool:
     return (a.value == b.value or (a.is_blank and b.is_blank)) and a.note == b.note
 
 
-def reference_maturity(mt: pd.DataFrame, period: str, targets: dict[str, int]) -> dict:
+def reference_maturity(
+    mt: pd.DataFrame, period: str, targets: dict[str, int], min_coverage: float = 0.8
+) -> dict:
     """maturity_metrics as defined: dimension_score of each unit's latest assessment rows."""
     rows = MT.latest_assessment(mt, period)
     if rows.empty:
         return MT._no_assessment(period)
-    scores = {d: MT.dimension_score(rows, d, 0.8) for d in MATURITY_DIMENSIONS}
+    scores = {d: MT.dimension_score(rows, d, min_coverage) for d in MATURITY_DIMENSIONS}
     return MT._metrics(rows, scores, period, targets)
 
 
@@ -272,5 +274,46 @@ def test_maturity_coverage_per_assessment_matches_coverage_of_latest_rows(sample
             ), (p, d)
         got = table.metrics(p, {"people": 3}, 0.8)
         expected = reference_maturity(mt, p, {"people": 3})
+        assert list(got) == list(expected)
+        assert all(same(got[m], expected[m]) for m in got), p
+
+
+def test_maturity_of_every_period_of_a_history_from_one_table(sample) -> None:
+    """A page asks one table for every period, some twice: each answer is the definition's,
+    whatever was asked before (per coverage threshold, too)."""
+    mt = sample.tables["maturity"]
+    table = MT.Assessments.from_table(mt)
+    targets = {"people": 3, "process": 4}
+    for min_coverage in (0.8, 0.999, 0.8):
+        for p in [*sample.periods, "2020-Q1", *reversed(sample.periods)]:
+            got = table.metrics(p, targets, min_coverage)
+            expected = reference_maturity(mt, p, targets, min_coverage)
+            assert list(got) == list(expected)
+            assert all(same(got[m], expected[m]) for m in got), (p, min_coverage)
+
+
+# ----------------------------------------------------------------------------- survey
+
+
+def test_survey_metrics_from_arrays_match_the_frame_definition(sample, tb) -> None:
+    from pmovalue.metrics import satisfaction as SAT
+
+    sv = sample.tables["survey"]
+    nan = float("nan")
+    dirt = pd.DataFrame(
+        {
+            "unit_id": [sv["unit_id"].iloc[0]] * 5,
+            "unit_name": [sv["unit_name"].iloc[0]] * 5,
+            "period": ["2026-Q3", "2026-Q3", "2026-Q3", None, "2026-Q2"],
+            "instrument": ["NPS", "csat", "other", "nps", "nps"],
+            "score": [9.0, nan, 3.0, 10.0, 0.0],
+            "respondent_id": [None, "x", None, "y", None],
+        }
+    )
+    survey = pd.concat([sv, dirt[sv.columns]], ignore_index=True)
+    answers = SAT.Answers.of(survey)
+    for p in [*sample.periods, "2020-Q1"]:
+        got = answers.metrics(p)
+        expected = SAT.survey_metrics(SAT.survey_in_period(survey, p), p)
         assert list(got) == list(expected)
         assert all(same(got[m], expected[m]) for m in got), p
