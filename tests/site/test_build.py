@@ -287,7 +287,7 @@ def test_assembly_work_done_ahead_is_what_the_assembly_would_do(
     import sys
 
     import pmovalue.site.generated as generated
-    from pmovalue.build import AssemblyAhead, prepare
+    from pmovalue.build import AssemblyAhead, _versions, prepare
 
     inputs = prepare(options(tmp_path), lambda _: None)
     ahead = AssemblyAhead(inputs)
@@ -297,6 +297,7 @@ def test_assembly_work_done_ahead_is_what_the_assembly_would_do(
     assert ahead._thread is thread
     page = ahead.data_quality_html()
     assert page == generated.data_quality_html(inputs.dataset)
+    assert ahead.versions() == _versions() and "pandas" in ahead.versions()
     assert "openpyxl" in sys.modules  # imported ahead, for metrics.xlsx
 
     def broken(dataset: object) -> str:

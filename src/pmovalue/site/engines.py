@@ -11,12 +11,11 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-import jinja2
-
 from pmovalue.errors import AssemblyError, EngineUnavailable, UsageError
 from pmovalue.site.model import MAIN_NAV, Page, SiteContext
 
 if TYPE_CHECKING:
+    import jinja2
     from nbconvert import HTMLExporter
 
 ASSETS = "_assets"
@@ -29,6 +28,8 @@ class Engine(Protocol):
 
 
 def templates() -> jinja2.Environment:
+    import jinja2  # here: the build imports this module long before it renders a page
+
     return jinja2.Environment(
         loader=jinja2.PackageLoader("pmovalue", "site/templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
