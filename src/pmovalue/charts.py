@@ -5,6 +5,9 @@ colours from the Okabe-Ito palette (safe for colour-blind readers). Colour is ne
 cue: RAG statuses are also written as text or drawn with their own marker symbol, and lines
 differ by dash and marker as well as colour. Axes grow their margins to fit their labels
 (`automargin`) and legends sit at the bottom of the figure, below the x-axis title.
+
+Traces go to `add_trace` as dicts (`dict(type="scatter", ...)`): plotly validates a dict
+once, where a `go.Scatter` object is validated when built and again when added.
 """
 
 from __future__ import annotations
@@ -157,7 +160,8 @@ def _line(
     fig: go.Figure, i: int, x: list[Any], y: list[Any], name: str, hover: str, **kw: Any
 ) -> None:
     fig.add_trace(
-        go.Scatter(
+        dict(
+            type="scatter",
             x=x,
             y=y,
             name=name,
@@ -280,7 +284,8 @@ def cpi_spi_quadrant(projects: pd.DataFrame, green_min: float, amber_min: float)
         if part.empty:
             continue
         fig.add_trace(
-            go.Scatter(
+            dict(
+                type="scatter",
                 x=part["cpi"],
                 y=part["spi"],
                 mode="markers",
@@ -323,7 +328,8 @@ def benefits_chart(benefits: pd.DataFrame, currency: str) -> go.Figure:
         ("realized", "Realized", OKABE_ITO[0], ""),
     ):
         fig.add_trace(
-            go.Bar(
+            dict(
+                type="bar",
                 x=list(sums.index),
                 y=sums[col].tolist(),
                 name=name,
@@ -360,7 +366,8 @@ def alignment_bubble(projects: pd.DataFrame, currency: str, threshold: float) ->
             continue
         bac = [f"{v:,.0f}" for v in part["bac"]]
         fig.add_trace(
-            go.Scatter(
+            dict(
+                type="scatter",
                 x=part["alignment_score"],
                 y=part["npv"],
                 mode="markers",
@@ -481,7 +488,8 @@ def maturity_radar(scores: dict[str, float], targets: Mapping[str, float], name:
     dims, labels = list(MATURITY_DIMENSIONS), _dim_labels()
     fig = _polar_figure("Maturity vs target (levels 1-4)")
     fig.add_trace(
-        go.Scatterpolar(
+        dict(
+            type="scatterpolar",
             r=_closed([targets.get(d) for d in dims]),
             theta=_closed(labels),
             name="Target",
@@ -492,7 +500,8 @@ def maturity_radar(scores: dict[str, float], targets: Mapping[str, float], name:
         )
     )
     fig.add_trace(
-        go.Scatterpolar(
+        dict(
+            type="scatterpolar",
             r=_closed([scores.get(d) for d in dims]),
             theta=_closed(labels),
             name=name,
@@ -515,7 +524,8 @@ def maturity_comparison(
     dims, labels = list(MATURITY_DIMENSIONS), _dim_labels()
     fig = _polar_figure("Maturity by unit (levels 1-4)", height=560)
     fig.add_trace(
-        go.Scatterpolar(
+        dict(
+            type="scatterpolar",
             r=_closed([targets.get(d) for d in dims]),
             theta=_closed(labels),
             name="Target",
@@ -527,7 +537,8 @@ def maturity_comparison(
     palette = [c for c in OKABE_ITO if c != "#000000"]
     for i, (unit, scores) in enumerate(scores_by_unit.items()):
         fig.add_trace(
-            go.Scatterpolar(
+            dict(
+                type="scatterpolar",
                 r=_closed([scores.get(d) for d in dims]),
                 theta=_closed(labels),
                 name=unit,
@@ -612,7 +623,8 @@ def units_heatmap(statuses: pd.DataFrame) -> go.Figure:
         ),
     )
     fig.add_trace(
-        go.Heatmap(
+        dict(
+            type="heatmap",
             z=z.to_numpy(dtype=float),
             x=[_wrap(c) for c in cols],
             y=rows,
@@ -674,7 +686,8 @@ def warm_up() -> None:
     values = pd.Series([1.0, 2.0])
     _line(fig, 0, [1, 2], [1, 2], "a", "%{y}", text=["a", "b"])
     fig.add_trace(
-        go.Scatter(
+        dict(
+            type="scatter",
             x=values,
             y=values,
             mode="markers",
@@ -682,12 +695,21 @@ def warm_up() -> None:
             customdata=pd.DataFrame({"a": ["x", "y"]}).to_numpy(),
         )
     )
-    fig.add_trace(go.Bar(x=[1], y=[1], marker={"pattern": {"shape": "/"}, "line": {"width": 1}}))
-    fig.add_trace(go.Heatmap(z=[[1.0]], text=[["a"]], texttemplate="%{text}", colorscale="Blues"))
+    fig.add_trace(
+        dict(type="bar", x=[1], y=[1], marker={"pattern": {"shape": "/"}, "line": {"width": 1}})
+    )
+    fig.add_trace(
+        dict(type="heatmap", z=[[1.0]], text=[["a"]], texttemplate="%{text}", colorscale="Blues")
+    )
     polar = _polar_figure("warm-up")
     polar.add_trace(
-        go.Scatterpolar(
-            r=[1, 2], theta=["a", "b"], fill="toself", line={"dash": "dash"}, marker={"size": 8}
+        dict(
+            type="scatterpolar",
+            r=[1, 2],
+            theta=["a", "b"],
+            fill="toself",
+            line={"dash": "dash"},
+            marker={"size": 8},
         )
     )
     for f in (fig, polar):
