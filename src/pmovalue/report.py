@@ -32,6 +32,7 @@ from pmovalue.metrics import (
     value_index_formula,
 )
 from pmovalue.metrics.catalog import METRICS
+from pmovalue.outputs import FORMULA_START, neutralise
 
 RESULT_FILES = ("metrics", "projects", "history")
 _chart_ids = itertools.count(1)
@@ -232,25 +233,19 @@ def target_text(metric_id: str, params: Params, currency: str = "") -> str:
 # ---- tables and charts as HTML ----------------------------------------------------------------
 
 
-FORMULA_STARTS = ("=", "+", "-", "@")
-
-
-def _formula_like(value: object) -> bool:
-    return isinstance(value, str) and value[:1] in FORMULA_STARTS
-
-
 def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that a spreadsheet would run as a formula get a leading quote (the frame
-    itself is returned when no cell needs one, which is nearly always)."""
+    """Text cells that a spreadsheet would run as a formula get a leading quote, as in the
+    version's data files (the frame itself is returned when no cell needs one)."""
     out = frame
     for col in frame.columns:
         column = frame[col]
         if column.dtype != object and not pd.api.types.is_string_dtype(column):
             continue
-        if any(_formula_like(v) for v in column.to_numpy(dtype=object)):
+        values = column.to_numpy(dtype=object)
+        if any(isinstance(v, str) and v.startswith(FORMULA_START) for v in values):
             if out is frame:
                 out = frame.copy()
-            out[col] = column.map(lambda v: "'" + v if _formula_like(v) else v)
+            out[col] = column.map(neutralise)
     return out
 
 
