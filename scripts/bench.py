@@ -9,8 +9,9 @@ What is measured, in one run (progress goes to stderr, the JSON to stdout):
    figure).
 2. a full ``python -m pmovalue build --no-cache`` of the sample into a fresh site (wall time as a
    user sees it, interpreter start included), with the peak memory of its whole process tree;
-   ``--repeat`` times (default 3), each into a new site, the median run counting: a build of a
-   few seconds is far more exposed to a passing burst of load than the minute-long loop.
+   ``--repeat`` times (default 3), each into a new site, spread between the naive loop's jobs
+   (so both sides meet the same machine conditions; the loop's jobs are timed one by one and
+   the builds are not counted in them), the median build counting.
 3. the same command again: a no-op rebuild.
 4. one unit's parameters changed (``targets.nps``), cache on, ``--replace``: which jobs ran again
    and which were reused from the cache.
@@ -38,6 +39,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -449,12 +451,13 @@ def naive_loop(
     *,
     max_unit_jobs: int | None = None,
     memory: bool = True,
+    between: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """What a team does today: papermill then nbconvert, one subprocess each, job after job.
 
     The job folders are staged with pmovalue's own code so both sides read identical inputs.
     With `max_unit_jobs`, only that many unit jobs run (no portfolio jobs); the rest is
-    extrapolated from their mean."""
+    extrapolated from their mean. `between(i)` is called after the i-th job, untimed."""
     from pmovalue.build import BuildOptions, _collect, _peer_metrics, prepare
     from pmovalue.data.units import UNIT_METRICS_FILE
     from pmovalue.execute.plan import PORTFOLIO, UNIT, plan_jobs, stage_unit_inputs, write_tables
@@ -528,6 +531,8 @@ def naive_loop(
             f"naive [{i}/{len(selected)}] {job.id}: papermill {pm.seconds:.1f} s, "
             f"nbconvert {nbc.seconds:.1f} s{'' if ok else ' FAILED'}"
         )
+        if between is not None:
+            between(i)
 
     pm_total = sum(j["papermill_seconds"] for j in per_job)
     nbc_total = sum(j["nbconvert_seconds"] for j in per_job)
@@ -714,19 +719,30 @@ def bench_sample(root: Path, jobs: int, repeat: int = 3) -> dict[str, Any]:
     res["projects"] = len(inputs.dataset.tables["projects"])
     res["jobs"] = len(inputs.units) + 2
 
-    progress(f"sample: naive loop over {res['jobs']} jobs (papermill + nbconvert subprocesses)")
-    res["naive"] = naive_loop(SAMPLE, PARAMS, root / "naive-sample")
-
-    # A full build lasts seconds where the naive loop lasts a minute: a passing burst of load
-    # on the machine weighs on one build far more than on the loop. So the build is measured
-    # `repeat` times, each into a new site, and the median run is the one compared.
+    # A full build lasts seconds where the naive loop lasts a minute, and this machine's speed
+    # drifts over a minute: a build measured before or after the loop meets other conditions
+    # than the loop did. So `repeat` full builds (each into a new site) are spread between the
+    # loop's jobs, untimed by the loop, and the median build is the one compared.
     proj_a = root / "sample-project"
     proj_a.mkdir()
-    runs = []
-    for i in range(1, repeat + 1):
-        progress(f"sample: pmovalue full build --no-cache ({i} of {repeat})")
-        argv_i = build_argv(SAMPLE, PARAMS, root / f"sample-site-{i}", jobs, "--no-cache")
-        runs.append((run_watched(argv_i, proj_a, echo=True), argv_i, root / f"sample-site-{i}"))
+    runs: list[tuple[Run, list[str], Path]] = []
+    after_job = [max(1, round(k * res["jobs"] / repeat)) for k in range(1, repeat + 1)]
+
+    def full_build() -> None:
+        n = len(runs) + 1
+        progress(f"sample: pmovalue full build --no-cache ({n} of {repeat})")
+        site_n = root / f"sample-site-{n}"
+        argv_n = build_argv(SAMPLE, PARAMS, site_n, jobs, "--no-cache")
+        runs.append((run_watched(argv_n, proj_a, echo=True), argv_n, site_n))
+
+    def full_builds(i: int) -> None:
+        for _ in range(after_job.count(i)):
+            full_build()
+
+    progress(f"sample: naive loop over {res['jobs']} jobs (papermill + nbconvert subprocesses)")
+    res["naive"] = naive_loop(SAMPLE, PARAMS, root / "naive-sample", between=full_builds)
+    while len(runs) < repeat:  # only if the loop ran fewer jobs than planned
+        full_build()
     full, argv, site = sorted(runs, key=lambda r: r[0].seconds)[(len(runs) - 1) // 2]
     res["pmovalue_full"] = summarise_build(full)
     res["pmovalue_full"]["runs_seconds"] = [round(r.seconds, 2) for r, _, _ in runs]
