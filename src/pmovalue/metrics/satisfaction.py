@@ -61,10 +61,10 @@ class Answers:
     """`survey_answers` as plain arrays: a report page asks for the metrics of every period
     of its history, and selecting each period's rows of a frame cost more than the metrics."""
 
-    period: np.ndarray  # object: text or NaN
-    instrument: np.ndarray  # object: lowercased text or NaN
-    score: np.ndarray  # float64
-    respondent_id: np.ndarray  # object: text or NaN
+    period: np.ndarray  # object: text, None when blank
+    instrument: np.ndarray  # object: lowercased text, None when blank
+    score: np.ndarray  # float64, NaN when blank
+    respondent_id: np.ndarray  # object: text, None when blank
 
     @classmethod
     def of(cls, survey: pd.DataFrame) -> Answers:
@@ -115,13 +115,12 @@ def csat_pct(scores: pd.Series | np.ndarray, period: str = "") -> Result:
 
 def respondent_count(answers: pd.DataFrame, period: str = "") -> Result:
     """Distinct respondent_id plus rows without one; blank when the period has no answers."""
-    if answers.empty:
-        return Result.blank(f"no survey answers in {period}" if period else "no survey answers")
-    return _respondents(answers["respondent_id"].to_numpy(dtype=object), period)
+    ids = answers["respondent_id"] if len(answers) else pd.Series([], dtype=object)
+    return _respondents(ids.to_numpy(dtype=object), period)
 
 
 def _respondents(respondent_id: np.ndarray, period: str) -> Result:
-    """`respondent_count` of the answers with these respondent ids (NaN: none given)."""
+    """`respondent_count` of the answers with these respondent ids (blank: none given)."""
     if not respondent_id.size:
         return Result.blank(f"no survey answers in {period}" if period else "no survey answers")
     blank = pd.isna(respondent_id)
