@@ -45,7 +45,7 @@ from pmovalue.outputs import METRICS_COLUMNS, read_metrics, write_metrics
 from pmovalue.progress import Progress
 from pmovalue.publish import MANIFEST, Site, VersionEntry, now_iso, pause_point, version_name
 from pmovalue.quick import data_fingerprint, fingerprint, up_to_date
-from pmovalue.site.engines import resolve_engine
+from pmovalue.site.engines import Engine, resolve_engine
 from pmovalue.site.model import NavLink, Page, SiteContext
 from pmovalue.site.project import read_project
 
@@ -188,13 +188,16 @@ def _build(
         )
     with site.lock():
         work = site.work_dir(inputs.version)
+        files = ResultFiles(work)
+        stage = work / "stage"
+        ahead = AssemblyAhead(inputs, files, engine, stage)
         try:
-            ahead = AssemblyAhead(inputs)
-            results, failures, jobs = _execute(opts, inputs, work, log, executor, ahead.start)
+            results, failures, jobs = _execute(
+                opts, inputs, work, log, executor, files, ahead.start
+            )
             if failures and not opts.allow_partial:
                 saved = _keep_failed(opts, inputs.version, jobs, work, failures)
                 raise NotebookFailed(saved)
-            stage = work / "stage"
             _assemble(
                 opts,
                 inputs,
@@ -207,6 +210,7 @@ def _build(
                 site,
                 engine,
                 ahead,
+                files,
             )
             entry = VersionEntry(
                 version=inputs.version,
@@ -219,6 +223,7 @@ def _build(
             pause_point("assembled")
             archived = site.publish(stage, entry, opts.replace)
         finally:
+            ahead.join()  # not writing into the folder while it is removed
             shutil.rmtree(work, ignore_errors=True)
     seconds = time.perf_counter() - started
     log(f"published {inputs.version} to {opts.out / inputs.version} in {seconds:.1f} s")
@@ -233,7 +238,8 @@ def _execute(
     work: Path,
     log: Log,
     executor: Executor,
-    lane_free_in_stage_2: Callable[[], None] = lambda: None,
+    files: ResultFiles,
+    lane_free_in_stage_2: Callable[[list[Job]], None] = lambda units: None,
 ) -> tuple[list[JobResult], list[JobFailure], list[Job]]:
     jobs = plan_jobs(
         opts.notebooks_dir.resolve(),
@@ -250,10 +256,14 @@ def _execute(
     peers = _peer_metrics(inputs)
     sizes = inputs.dataset.unit_sizes()
 
+    def units_ok() -> list[Job]:
+        failed = {r.job_id for r in results if not r.ok}
+        return [j for j in jobs if j.kind == UNIT and j.id not in failed]
+
     def done(result: JobResult) -> None:
         progress.done(result)
         if jobs_by_id[result.job_id].stage == 2:
-            lane_free_in_stage_2()
+            lane_free_in_stage_2(units_ok())
 
     def runs_of(stage: int) -> Iterator[JobRun]:
         """Stage each job's inputs just before submitting it: workers start on the first
@@ -264,8 +274,7 @@ def _execute(
             if job.kind == UNIT:
                 stage_unit_inputs(job_dir, inputs.dataset, job.unit_id or "", peers)
             else:
-                failed = {r.job_id for r in results if not r.ok}
-                unit_metrics = _collect(jobs, work, "metrics", UNIT, skip=failed)
+                unit_metrics = files.collect(units_ok(), "metrics")
                 # (the portfolio job's copy of the whole dataset is already there)
                 write_tables(job_dir / "input", {UNIT_METRICS_FILE: unit_metrics})
             key = job_key(job.notebook, job.parameters, job_dir / "input")
@@ -293,7 +302,7 @@ def _execute(
         if stage == 2 and not opts.allow_partial and any(not r.ok for r in results):
             break  # nothing will be published: don't spend time on the portfolio pages
         if stage == 2 and sum(j.stage == 2 for j in jobs) < opts.jobs:
-            lane_free_in_stage_2()  # more lanes than portfolio-level jobs
+            lane_free_in_stage_2(units_ok())  # more lanes than portfolio-level jobs
         for result in executor.run(runs_of(stage), done):
             results.append(result)
             job, key = keys[result.job_id]
@@ -315,18 +324,27 @@ def _peer_metrics(inputs: Inputs) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _collect(
-    jobs: list[Job], work: Path, what: str, kind: str | None = None, skip: set[str] | None = None
-) -> pd.DataFrame:
-    """Concatenate one results file of every job (a failed job's results are never used)."""
-    frames = []
-    for job in jobs:
-        if (kind is not None and job.kind != kind) or job.id in (skip or set()):
-            continue
-        path = work / "jobs" / job.id / "results" / f"{what}.parquet"
-        if path.is_file():
-            frames.append(pd.read_parquet(path))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+class ResultFiles:
+    """The jobs' results files, each read once: the portfolio-level jobs, the work done ahead
+    of the assembly and the assembly itself all need the units' metrics. A file is read only
+    once its job has ended (and never for a failed job: its results are not used)."""
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self._frames: dict[Path, pd.DataFrame | None] = {}
+        self._lock = threading.Lock()  # AssemblyAhead reads from its own thread
+
+    def collect(self, jobs: list[Job], what: str) -> pd.DataFrame:
+        """One results file of every job in `jobs`, concatenated in their order."""
+        frames = [f for f in (self._read(job, what) for job in jobs) if f is not None]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def _read(self, job: Job, what: str) -> pd.DataFrame | None:
+        path = self.work / "jobs" / job.id / "results" / f"{what}.parquet"
+        with self._lock:
+            if path not in self._frames:
+                self._frames[path] = pd.read_parquet(path) if path.is_file() else None
+            return self._frames[path]
 
 
 def _keep_failed(
@@ -369,15 +387,17 @@ def _assemble(
     stage: Path,
     started_at: str,
     site: Site,
-    engine: object,
+    engine: Engine,
     ahead: AssemblyAhead,
+    files: ResultFiles,
 ) -> None:
     # Imported here: the page generators bring in the report module and IPython, which the
     # build needs only now (AssemblyAhead has usually imported them already).
     from pmovalue.site.generated import changes_html
 
     failed = {f.job for f in failures}
-    metrics = _collect(jobs, work, "metrics", skip=failed)
+    ok = [j for j in jobs if j.id not in failed]
+    metrics = files.collect(ok, "metrics")
     if not metrics.empty:
         metrics = metrics.assign(version=inputs.version)
         metrics["status"] = metrics["status"].fillna("")
@@ -385,7 +405,7 @@ def _assemble(
         metrics = metrics[METRICS_COLUMNS]
     else:
         metrics = pd.DataFrame(columns=METRICS_COLUMNS)
-    projects = _collect(jobs, work, "projects", UNIT, skip=failed)
+    projects = files.collect([j for j in ok if j.kind == UNIT], "projects")
 
     previous = _previous_version(site, inputs, opts.scenario)
     changes = None
@@ -466,7 +486,8 @@ def _assemble(
         scenario_changes=scenario_changes,
         failed_units=[j.unit_name or j.id for j in jobs if j.id in failed],
     )
-    engine.assemble(pages, ctx, stage)  # type: ignore[attr-defined]
+    ahead.join()  # it may still be writing the engine's assets into the stage
+    engine.assemble(pages, ctx, stage)
     with SearchIndex(stage):  # Pagefind indexes the pages while the data files are written
         write_metrics(stage / "data", metrics, projects)
 
@@ -508,27 +529,34 @@ def _assemble(
 
 
 class AssemblyAhead:
-    """The assembly's work that needs no job result, done while the portfolio page runs.
+    """The assembly's work that needs no portfolio-level result, done while the portfolio page
+    runs.
 
     The portfolio-level jobs leave a core idle once the shorter one ends; the assembly after
-    them is on the build's critical path. So the page generators and openpyxl (~0.4 s of
-    imports) are imported, and the data quality page written, in a thread started then (not
-    earlier: it would slow down the portfolio page). If that thread failed, the assembly does
-    the work itself and meets the error there."""
+    them is on the build's critical path. So a thread started then (not earlier: it would slow
+    down the portfolio page) imports the page generators and openpyxl (~0.4 s), writes the data
+    quality page, reads the units' results, and has the engine do its page-independent work
+    (the builtin engine: assets and compiled templates). If that thread failed, the assembly
+    does the work itself and meets the error there."""
 
-    def __init__(self, inputs: Inputs) -> None:
+    def __init__(self, inputs: Inputs, files: ResultFiles, engine: Engine, stage: Path) -> None:
         self.inputs = inputs
+        self.files = files
+        self.engine = engine
+        self.stage = stage
         self._thread: threading.Thread | None = None
         self._data_quality: str | None = None
         self._versions: dict[str, str] | None = None
 
-    def start(self) -> None:
-        """Start the thread (once: later calls do nothing)."""
+    def start(self, units: list[Job]) -> None:
+        """Start the thread (once: later calls do nothing); `units`: the unit jobs that ran."""
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="assembly-ahead", daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, args=(units,), name="assembly-ahead", daemon=True
+            )
             self._thread.start()
 
-    def _run(self) -> None:
+    def _run(self, units: list[Job]) -> None:
         with contextlib.suppress(Exception):  # met again, and reported, by the assembly
             import openpyxl  # noqa: F401 - for metrics.xlsx
             import pandas.io.excel._openpyxl  # noqa: F401
@@ -537,16 +565,22 @@ class AssemblyAhead:
 
             self._data_quality = data_quality_html(self.inputs.dataset)
             self._versions = _versions()
+            self.files.collect(units, "metrics")
+            self.files.collect(units, "projects")
+            self.engine.prepare(self.stage)
+
+    def join(self) -> None:
+        """Wait for the thread, if it was started."""
+        if self._thread is not None:
+            self._thread.join()
 
     def versions(self) -> dict[str, str]:
         """The library versions for the manifest."""
-        if self._thread is not None:
-            self._thread.join()
+        self.join()
         return self._versions if self._versions is not None else _versions()
 
     def data_quality_html(self) -> str:
-        if self._thread is not None:
-            self._thread.join()
+        self.join()
         if self._data_quality is None:
             from pmovalue.site.generated import data_quality_html
 

@@ -282,29 +282,52 @@ def test_sample_metrics_are_blank_only_where_the_data_is_missing(sample_site: Pa
 def test_assembly_work_done_ahead_is_what_the_assembly_would_do(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The data-quality page written while the last jobs run is the page itself; an error in
-    that thread is not lost: the assembly meets it again."""
+    """The work done while the last jobs run is the assembly's own: the data-quality page, the
+    engine's assets and page template, the units' results (read once); an error in that thread
+    is not lost: the assembly meets it again."""
     import sys
 
+    from plotly.offline import get_plotlyjs
+
     import pmovalue.site.generated as generated
-    from pmovalue.build import AssemblyAhead, _versions, prepare
+    from pmovalue.build import AssemblyAhead, ResultFiles, _versions, prepare
+    from pmovalue.execute.plan import UNIT, Job
+    from pmovalue.site.engines import BuiltinEngine
 
     inputs = prepare(options(tmp_path), lambda _: None)
-    ahead = AssemblyAhead(inputs)
-    ahead.start()
+    work = tmp_path / "work"
+    units = [Job(f"unit-{u}", UNIT, Path("unit.ipynb"), "", u, unit_id=u) for u in ("a", "b")]
+    for i, job in enumerate(units):
+        results = work / "jobs" / job.id / "results"
+        results.mkdir(parents=True)
+        pd.DataFrame({"metric": ["cpi"], "value": [float(i)]}).to_parquet(
+            results / "metrics.parquet"
+        )
+        pd.DataFrame({"project_id": [f"P{i}"]}).to_parquet(results / "projects.parquet")
+    files = ResultFiles(work)
+    stage = work / "stage"
+    ahead = AssemblyAhead(inputs, files, BuiltinEngine(), stage)
+    ahead.start(units)
     thread = ahead._thread
-    ahead.start()  # asked again as the next portfolio-level job ends: still the one thread
+    ahead.start(units)  # asked again as the next portfolio-level job ends: still the one thread
     assert ahead._thread is thread
     page = ahead.data_quality_html()
     assert page == generated.data_quality_html(inputs.dataset)
     assert ahead.versions() == _versions() and "pandas" in ahead.versions()
     assert "openpyxl" in sys.modules  # imported ahead, for metrics.xlsx
+    assets = stage / "_assets"
+    assert (assets / "plotly.min.js").read_bytes() == get_plotlyjs().encode("utf-8")
+    assert {p.name for p in assets.iterdir()} == {"plotly.min.js", "pmovalue.css", "pmovalue.js"}
+    # The units' results were read ahead: the assembly gets them without reading again.
+    shutil.rmtree(work / "jobs")
+    assert files.collect(units, "metrics")["value"].tolist() == [0.0, 1.0]
+    assert files.collect(units, "projects")["project_id"].tolist() == ["P0", "P1"]
 
     def broken(dataset: object) -> str:
         raise ValueError("no page")
 
     monkeypatch.setattr(generated, "data_quality_html", broken)
-    failing = AssemblyAhead(inputs)
-    failing.start()
+    failing = AssemblyAhead(inputs, ResultFiles(work), BuiltinEngine(), stage)
+    failing.start([])
     with pytest.raises(ValueError, match="no page"):
         failing.data_quality_html()

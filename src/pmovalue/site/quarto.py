@@ -695,6 +695,9 @@ class QuartoEngine:
         self.quarto = quarto
         self.project_dir = Path(project_dir)
 
+    def prepare(self, stage: Path) -> None:
+        """Nothing: Quarto writes the whole version folder when it renders."""
+
     def assemble(self, pages: list[Page], site: SiteContext, stage: Path) -> None:
         stage.mkdir(parents=True, exist_ok=True)
         project = write_project(pages, site, stage, self.project_dir)
