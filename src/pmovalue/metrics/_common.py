@@ -161,19 +161,20 @@ def statuses(projects: pd.DataFrame) -> pd.Series:
     return status.where(status.notna(), "active").astype("object")
 
 
-def total(values: pd.Series, what: str) -> Result:
+def total(values: pd.Series | np.ndarray, what: str) -> Result:
     """Σ of the present values; blank ("no <what>") when every value is missing or none exist.
 
     When some values are missing the sum of the others is given with a caveat naming how many
     were left out.
     """
-    values = floats(values)
-    present = values.dropna()
-    if present.empty:
+    values = float_values(values)
+    kept = values[~np.isnan(values)]
+    if kept.size == 0:
         return Result.blank(f"no {what}")
-    missing = len(values) - len(present)
+    missing = len(values) - len(kept)
     note = f"{missing} of {len(values)} without {what}: left out" if missing else ""
-    return Result(float(present.sum()), note)
+    # numpy's sum of the kept values: what pandas computes for them, to the last bit
+    return Result(float(kept.sum()), note)
 
 
 def ratio(numerator: float, denominator: float, zero_reason: str) -> Result:
@@ -195,26 +196,55 @@ def floats(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values, errors="coerce").astype("float64")
 
 
-def present(*columns: pd.Series) -> pd.Series | np.ndarray:
+def float_values(values: pd.Series | np.ndarray) -> np.ndarray:
+    """`floats` as a numpy array (a float64 array is taken as it is)."""
+    if isinstance(values, np.ndarray) and values.dtype == "float64":
+        return values
+    return floats(pd.Series(values) if isinstance(values, np.ndarray) else values).to_numpy()
+
+
+def present(*columns: pd.Series | np.ndarray) -> pd.Series | np.ndarray:
     """Mask of the rows where every column has a value.
 
-    Columns on one index (the usual case: columns of one frame) are checked in numpy, which
-    spares pandas' cost per operation; others are aligned on their index as pandas does."""
+    Float arrays, and columns on one index (the usual case: columns of one frame), are checked
+    in numpy, which spares pandas' cost per operation; others are aligned on their index as
+    pandas does."""
     first = columns[0]
-    if all(c.index is first.index or c.index.equals(first.index) for c in columns[1:]):
+    if all(isinstance(c, np.ndarray) for c in columns):
         mask = np.ones(len(first), dtype=bool)
         for c in columns:
+            mask &= ~np.isnan(c)
+        return mask
+    series: list[pd.Series] = [c for c in columns if isinstance(c, pd.Series)]
+    assert len(series) == len(columns), "Series or float arrays, not both"
+    head = series[0]
+    if all(c.index is head.index or c.index.equals(head.index) for c in series[1:]):
+        mask = np.ones(len(head), dtype=bool)
+        for c in series:
             mask &= ~(np.isnan(c.to_numpy()) if c.dtype == "float64" else c.isna().to_numpy())
         return mask
-    aligned = first.notna()
-    for c in columns[1:]:
+    aligned = head.notna()
+    for c in series[1:]:
         aligned = aligned & c.notna()
     return aligned
 
 
-def safe_divide(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    """Element-wise ratio; NaN where the denominator is 0, either side is missing, or the
-    quotient overflows."""
+def divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """Element-wise ratio of float arrays; NaN where the denominator is 0, either side is
+    missing, or the quotient overflows."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        quotient = numerator / np.where(denominator != 0, denominator, np.nan)
+    quotient[~np.isfinite(quotient)] = np.nan
+    return quotient
+
+
+def safe_divide(
+    numerator: pd.Series | np.ndarray, denominator: pd.Series | np.ndarray
+) -> pd.Series | np.ndarray:
+    """`divide`, for Series (aligned on their index) or float arrays."""
+    if isinstance(numerator, np.ndarray) and isinstance(denominator, np.ndarray):
+        return divide(numerator, denominator)
+    assert isinstance(numerator, pd.Series) and isinstance(denominator, pd.Series)
     if (
         numerator.dtype == "float64"
         and denominator.dtype == "float64"
@@ -222,10 +252,7 @@ def safe_divide(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     ):
         # The common case, in numpy: the same IEEE operations as below, without ~1 ms of
         # pandas overhead per call (a unit page makes dozens of these calls).
-        den_ = denominator.to_numpy()
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            quotient = numerator.to_numpy() / np.where(den_ != 0, den_, np.nan)
-        quotient[~np.isfinite(quotient)] = np.nan
+        quotient = divide(numerator.to_numpy(), denominator.to_numpy())
         name = numerator.name if numerator.name == denominator.name else None
         return pd.Series(quotient, index=numerator.index, name=name, dtype="float64")
     num_ = pd.to_numeric(numerator, errors="coerce").astype("float64")
@@ -235,11 +262,12 @@ def safe_divide(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     return out.where(np.isfinite(out))
 
 
-def median(values: pd.Series, what: str) -> Result:
-    values = floats(values).dropna()
-    if values.empty:
+def median(values: pd.Series | np.ndarray, what: str) -> Result:
+    values = float_values(values)
+    kept = values[~np.isnan(values)]
+    if kept.size == 0:
         return Result.blank(f"no {what}")
-    return Result(float(values.median()))
+    return Result(float(np.nanmedian(kept)))  # pandas' own call for the median of floats
 
 
 def share_pct(flags: pd.Series, what: str) -> Result:
@@ -247,12 +275,18 @@ def share_pct(flags: pd.Series, what: str) -> Result:
 
     Blank ("no <what>") when no flag is known.
     """
-    known = flags.dropna()
-    if known.empty:
+    known = flags.notna().to_numpy(dtype=bool)
+    return share_pct_of(flags.to_numpy(dtype=bool, na_value=False), known, what)
+
+
+def share_pct_of(flag: np.ndarray, known: np.ndarray, what: str) -> Result:
+    """`share_pct` of boolean arrays: `flag` counts where `known`."""
+    n = int(known.sum())
+    if n == 0:
         return Result.blank(f"no {what}")
-    missing = len(flags) - len(known)
-    note = f"{missing} of {len(flags)} project(s) undetermined: left out" if missing else ""
-    return Result(100.0 * float(known.astype(bool).sum()) / len(known), note)
+    missing = len(known) - n
+    note = f"{missing} of {len(known)} project(s) undetermined: left out" if missing else ""
+    return Result(100.0 * float((flag & known).sum()) / n, note)
 
 
 def table(tables: Tables, name: str) -> pd.DataFrame | None:

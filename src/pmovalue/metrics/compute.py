@@ -24,7 +24,7 @@ How it is computed: the tables are normalised once (`_prepare`: text cleaned, pe
 EVM rows sorted by project and period, earned-schedule baselines built, cash flows and
 alignment scored), the metrics that only depend on the snapshot are computed once
 (`_snapshot_results`), and each report period then only selects rows by period
-(`_rollup_frame`, `_period_results`). `metric_history` shares that preparation across its
+(`_rollup`, `_period_results`). `metric_history` shares that preparation across its
 periods, so it gives exactly what `compute_metrics` gives for each period.
 """
 
@@ -60,6 +60,7 @@ from pmovalue.metrics._common import (
     median,
     num,
     share_pct,
+    share_pct_of,
     statuses,
     text,
     total,
@@ -164,11 +165,13 @@ class _Prepared:
     grouping by it gives the same groups, in the same order, as grouping by the id text (and
     so the same sums to the last bit: pandas picks its summation by the order of the groups);
     `base_benefit_key` is that key for each base row. `cashflows` and `alignment` are the
-    cash-flow summary and alignment scores of all the rows of their tables.
+    cash-flow summary and alignment scores of all the rows of their tables. `rollup_base`: the
+    columns of `base` every period's roll-up reads, as arrays (see `_rollup`).
     """
 
     tables: Tables
     base: pd.DataFrame | None
+    rollup_base: dict[str, np.ndarray]
     forecast: pd.Series
     actual_cost: pd.Series
     money_ids: pd.Index | None
@@ -229,6 +232,7 @@ def _prepare(tables: Tables, params: Params) -> _Prepared:
     return _Prepared(
         tables=tables,
         base=base,
+        rollup_base=_rollup_base(base) if base is not None else {},
         forecast=forecast if forecast is not None else empty,
         actual_cost=actual_cost if actual_cost is not None else empty,
         money_ids=money_ids,
@@ -372,57 +376,70 @@ def _project_frame(prep: _Prepared, params: Params, period: str) -> pd.DataFrame
     return out
 
 
-# The columns of the per-project frame that the period's roll-ups read (`_delivery_period`).
-_ROLLUP_BASE = ["project_id", "status", "bac"]
+def _rollup_base(base: pd.DataFrame) -> dict[str, np.ndarray]:
+    status = base["status"]
+    return {
+        "project_id": base["project_id"].to_numpy(dtype="object"),
+        "bac": base["bac"].to_numpy(dtype="float64"),
+        "money": (status != "proposed").to_numpy(dtype=bool),
+        "delivering": (~status.isin(NOT_DELIVERING)).to_numpy(dtype=bool),
+        "open": status.isin(OPEN_STATUSES).to_numpy(dtype=bool),
+    }
 
 
-def _rollup_frame(prep: _Prepared, params: Params, period: str) -> pd.DataFrame:
-    """What `_delivery_period` reads of `_project_frame`, computed the same way: every period
-    of the history needs it, and the other columns and notes were most of its cost."""
-    base = prep.base
-    assert base is not None
+def _rollup(prep: _Prepared, params: Params, period: str) -> dict[str, np.ndarray]:
+    """What `_delivery_period` reads of `_project_frame`, computed the same way, as arrays:
+    every period of the history needs it, and the other columns, the notes and pandas' cost
+    per operation were most of its cost."""
     cols, _ = _period_columns(prep, params, period, full=False)
-    return pd.concat([base[_ROLLUP_BASE], pd.DataFrame(cols, index=base.index)], axis=1)
+    return prep.rollup_base | cols
 
 
 def _period_columns(
     prep: _Prepared, params: Params, period: str, full: bool
-) -> tuple[dict[str, pd.Series | np.ndarray], np.ndarray]:
-    """The period's project columns (index of `prep.base`) and earned-schedule notes; with
-    `full` False only those `_rollup_frame` keeps."""
+) -> tuple[dict[str, Any], np.ndarray]:
+    """The period's project columns (rows of `prep.base`) and earned-schedule notes. With
+    `full` False only those `_rollup` keeps, as arrays (on budget as `on_budget` flags where
+    `on_budget_known`); with `full` every column of `_project_frame` that depends on it."""
     base = prep.base
     assert base is not None
     hist = prep.evm
     latest = hist.latest_rows(period)
     row = _take(latest, prep.evm_project, -1)
-
-    def series(values: np.ndarray) -> pd.Series:
-        return pd.Series(values, index=base.index, dtype=values.dtype)
-
-    pv, ev, ac = (series(_take(v, row, np.nan)) for v in (hist.pv, hist.ev, hist.ac))
-    bac = base["bac"]
+    pv, ev, ac = (_take(v, row, np.nan) for v in (hist.pv, hist.ev, hist.ac))
+    bac = prep.rollup_base["bac"]
     cpi = evm.cost_performance_index(ev, ac)
-    eac, eac_source = evm.estimate_at_completion(prep.forecast, bac, cpi)
-    cols: dict[str, pd.Series | np.ndarray] = {
-        "evm_period": series(_take(hist.period, row, None)),
+    eac, eac_source = evm.eac_values(prep.forecast.to_numpy(dtype="float64"), bac, cpi)
+    flag, known = delivery.on_budget_flags(eac, bac, params.tolerances.budget_pct)
+    cols: dict[str, Any] = {
+        "evm_period": _take(hist.period, row, None),
         "pv": pv,
         "ev": ev,
         "ac": ac,
         "eac": eac,
-        "on_budget": delivery.on_budget(eac, bac, params.tolerances.budget_pct),
     }
     if full:
-        ac_for_etc = ac.where(ac.notna(), prep.actual_cost)
+
+        def series(values: np.ndarray) -> pd.Series:
+            return pd.Series(values, index=base.index, dtype=values.dtype)
+
+        pv_, ev_, ac_, eac_ = series(pv), series(ev), series(ac), series(eac)
+        ac_for_etc = ac_.where(ac_.notna(), prep.actual_cost)
         cols |= {
-            "cv": evm.cost_variance(ev, ac),
-            "sv": evm.schedule_variance(ev, pv),
+            # (object text columns, as pandas would otherwise infer its own string dtype)
+            "evm_period": series(cols["evm_period"]),
+            "on_budget": pd.arrays.BooleanArray(flag, ~known),
+            "cv": evm.cost_variance(ev_, ac_),
+            "sv": evm.schedule_variance(ev_, pv_),
             "cpi": cpi,
-            "spi": evm.schedule_performance_index(ev, pv),
-            "eac_source": eac_source,
-            "etc": evm.estimate_to_complete(eac, ac_for_etc),
-            "vac": evm.variance_at_completion(bac, eac),
-            "tcpi": evm.to_complete_performance_index(bac, ev, ac),
+            "spi": evm.schedule_performance_index(ev_, pv_),
+            "eac_source": series(eac_source),
+            "etc": evm.estimate_to_complete(eac_, ac_for_etc),
+            "vac": evm.variance_at_completion(base["bac"], eac_),
+            "tcpi": evm.to_complete_performance_index(base["bac"], ev_, ac_),
         }
+    else:
+        cols |= {"on_budget": flag, "on_budget_known": known}
 
     # earned schedule of the projects with an EVM row up to the period
     sched_row = latest[prep.scheduled]
@@ -508,13 +525,13 @@ def _delivery_snapshot(pm: pd.DataFrame) -> dict[str, Result]:
     return r
 
 
-def _delivery_period(pm: pd.DataFrame, tables: Tables, period: str) -> dict[str, Result]:
-    """The delivery metrics that depend on EVM at the period: EAC, CV, SV, indices, on budget."""
+def _delivery_period(pm: dict[str, np.ndarray], tables: Tables, period: str) -> dict[str, Result]:
+    """The delivery metrics that depend on EVM at the period: EAC, CV, SV, indices, on budget.
+
+    `pm`: the period's roll-up columns (see `_rollup`)."""
     r: dict[str, Result] = {}
-    status = pm["status"]
-    money = (status != "proposed").astype(bool)
-    delivering = (~status.isin(NOT_DELIVERING)).astype(bool)
-    open_ = status.isin(OPEN_STATUSES).astype(bool)
+    money, delivering, open_ = pm["money"], pm["delivering"], pm["open"]
+    pv, ev, ac, bac = pm["pv"], pm["ev"], pm["ac"], pm["bac"]
 
     r["eac_total"] = total(pm["eac"][money], "EAC")
 
@@ -522,12 +539,12 @@ def _delivery_period(pm: pd.DataFrame, tables: Tables, period: str) -> dict[str,
     if "evm" not in tables:
         r.update(_blank_all(evm_ids, "no EVM data"))
     else:
-        has_row = money & pm["evm_period"].notna()
+        has_row = money & pd.notna(pm["evm_period"])
         empty = f"no EVM data up to {period}"
-        sums = evm.evm_sums(pm["pv"][has_row], pm["ev"][has_row], pm["ac"][has_row])
+        sums = evm.evm_sums(pv[has_row], ev[has_row], ac[has_row])
         caveat = join_notes(
-            evm.ev_over_bac_note(pm["project_id"][has_row], pm["ev"][has_row], pm["bac"][has_row]),
-            evm.incomplete_note(pm["pv"], pm["ev"], pm["ac"], has_row),
+            evm.ev_over_bac_note(pm["project_id"][has_row], ev[has_row], bac[has_row]),
+            evm.incomplete_note(pv, ev, ac, has_row),
         )
         for mid, res in (
             ("cv_total", evm.rollup_cv(sums, empty)),
@@ -538,16 +555,18 @@ def _delivery_period(pm: pd.DataFrame, tables: Tables, period: str) -> dict[str,
             r[mid] = res.with_note(caveat) if sums.n else res
         sel = has_row & open_
         r["tcpi"] = evm.rollup_tcpi(
-            pm["bac"][sel],
-            pm["ev"][sel],
-            pm["ac"][sel],
+            bac[sel],
+            ev[sel],
+            ac[sel],
             empty if not has_row.any() else "no open project with EVM data and BAC",
         )
         sel = has_row & delivering
         spi_t = median(pm["spi_t"][sel], "project with an earned schedule")
         r["spi_t_median"] = spi_t if has_row.any() else Result.blank(empty)
 
-    r["on_budget_pct"] = share_pct(pm["on_budget"][delivering], "project with EAC and BAC")
+    r["on_budget_pct"] = share_pct_of(
+        pm["on_budget"][delivering], pm["on_budget_known"][delivering], "project with EAC and BAC"
+    )
     return r
 
 
@@ -671,8 +690,7 @@ def _period_results(
     """Every catalog metric at `period`, given the snapshot metrics."""
     r = dict(snapshot)
     if prep.base is not None:
-        pm = _rollup_frame(prep, params, period)
-        r.update(_delivery_period(pm, prep.tables, period))
+        r.update(_delivery_period(_rollup(prep, params, period), prep.tables, period))
     r.update(_outcomes_period(prep, params, period))
     r["value_index"] = value_index.value_index(r, dict(params.value_index.weights)).result
     return {m: r[m] for m in METRIC_IDS}

@@ -16,16 +16,27 @@ actual finish and final EAC.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from pmovalue.metrics._common import Result
+from pmovalue.metrics._common import Result, float_values
 
 
 def on_budget(eac: pd.Series, bac: pd.Series, budget_pct: float) -> pd.Series:
     """EAC ≤ BAC · (1 + budget_pct/100) as a nullable boolean (NA when EAC or BAC is blank)."""
-    known = eac.notna() & bac.notna()
-    flag = (eac <= bac * (1 + budget_pct / 100.0)).astype("boolean")
-    return flag.where(known, pd.NA).astype("boolean")
+    bac = bac.reindex(eac.index)
+    flag, known = on_budget_flags(float_values(eac), float_values(bac), budget_pct)
+    return pd.Series(pd.arrays.BooleanArray(flag, ~known), index=eac.index)
+
+
+def on_budget_flags(
+    eac: np.ndarray, bac: np.ndarray, budget_pct: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """`on_budget` of float arrays, as (flag, known) boolean arrays."""
+    known = ~np.isnan(eac) & ~np.isnan(bac)
+    with np.errstate(invalid="ignore"):
+        flag = eac <= bac * (1 + budget_pct / 100.0)
+    return flag & known, known
 
 
 def finish_date(actual_finish: pd.Series, forecast_finish: pd.Series) -> pd.Series:

@@ -31,6 +31,8 @@ import pandas as pd
 from pmovalue.metrics._common import (
     Result,
     distinct_text,
+    divide,
+    floats,
     ids,
     join_notes,
     num,
@@ -71,14 +73,25 @@ def estimate_at_completion(
 
     Returns (eac, source) where source is "reported", "BAC/CPI" or "" (blank EAC).
     """
-    derived = safe_divide(bac, cpi)
-    eac = forecast.where(forecast.notna(), derived).astype("float64")
-    source = pd.Series(
-        np.where(forecast.notna(), "reported", np.where(derived.notna(), "BAC/CPI", "")),
-        index=forecast.index,
-        dtype="object",
+    bac, cpi = bac.reindex(forecast.index), cpi.reindex(forecast.index)
+    eac, source = eac_values(
+        floats(forecast).to_numpy(), floats(bac).to_numpy(), floats(cpi).to_numpy()
     )
-    return eac, source
+    return (
+        pd.Series(eac, index=forecast.index, dtype="float64"),
+        pd.Series(source, index=forecast.index, dtype="object"),
+    )
+
+
+def eac_values(
+    forecast: np.ndarray, bac: np.ndarray, cpi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`estimate_at_completion` of float arrays."""
+    derived = divide(bac, cpi)
+    reported = ~np.isnan(forecast)
+    eac = np.where(reported, forecast, derived)
+    source = np.where(reported, "reported", np.where(~np.isnan(derived), "BAC/CPI", ""))
+    return eac, source.astype("object")
 
 
 def eac_atypical(ac: pd.Series, bac: pd.Series, ev: pd.Series) -> pd.Series:
@@ -281,15 +294,16 @@ def rollup_tcpi(bac: pd.Series, ev: pd.Series, ac: pd.Series, empty_reason: str)
     return ratio(b - e, b - a, "budget used up (ΣBAC - ΣAC ≤ 0): TCPI to BAC undefined")
 
 
-def ev_over_bac_note(project_ids: pd.Series, ev: pd.Series, bac: pd.Series) -> str:
+def ev_over_bac_note(project_ids: np.ndarray, ev: np.ndarray, bac: np.ndarray) -> str:
     """The data-error caveat for projects whose EV exceeds BAC (reported, not clamped)."""
-    over = (ev > bac * (1 + 1e-9)).fillna(False).astype(bool)
+    with np.errstate(invalid="ignore"):
+        over = ev > bac * (1 + 1e-9)  # False where either is blank
     if not over.any():
         return ""
     return f"data error: EV exceeds BAC for {ids(project_ids[over])}"
 
 
-def incomplete_note(pv: pd.Series, ev: pd.Series, ac: pd.Series, has_row: pd.Series) -> str:
+def incomplete_note(pv: np.ndarray, ev: np.ndarray, ac: np.ndarray, has_row: np.ndarray) -> str:
     incomplete = has_row & ~present(pv, ev, ac)
     n = int(incomplete.sum())
     return join_notes(f"{n} project(s) with an incomplete EVM row left out" if n else "")

@@ -1,6 +1,8 @@
 """The fast paths give exactly what the straightforward definitions give.
 
 - metric_history (tables prepared once for all periods) = compute_metrics per period;
+- the delivery roll-ups of each period (taken from arrays) = their definition on the
+  per-project table; sums, medians and shares of arrays = pandas' own, to the last bit;
 - the per-project benefit sums = grouping the rows to date by the project id text;
 - earned schedule for many projects at once = `earned_schedule` project by project;
 - text cleaning by distinct value = cleaning cell by cell;
@@ -113,6 +115,82 @@ def test_project_metrics_at_each_period_match_the_latest_evm_row(sample, sample_
         assert pm.loc[has, "evm_period"].tolist() == mine["evm_period"].tolist()
         assert (pm.loc[has, "ev"] == mine["ev"]).all()
         assert pm.loc[~has, "evm_period"].isna().all()
+
+
+def _rollups_from_project_table(pm: pd.DataFrame, params) -> dict[str, float]:
+    """The period's delivery roll-ups, straight from their definitions (pandas, no shortcut)."""
+    money = pm["status"] != "proposed"
+    delivering = ~pm["status"].isin(["proposed", "cancelled"])
+    open_ = pm["status"].isin(["active", "on_hold"])
+    has_row = money & pm["evm_period"].notna()
+    complete = has_row & pm[["pv", "ev", "ac"]].notna().all(axis=1)
+    pv, ev, ac = (pm.loc[complete, c].sum() for c in ("pv", "ev", "ac"))
+    tc = has_row & open_ & pm[["bac", "ev", "ac"]].notna().all(axis=1)
+    bac_t, ev_t, ac_t = (pm.loc[tc, c].sum() for c in ("bac", "ev", "ac"))
+    known = pm.loc[delivering, "on_budget"].dropna()
+    return {
+        "eac_total": pm.loc[money, "eac"].dropna().sum()
+        if pm.loc[money, "eac"].notna().any()
+        else math.nan,
+        "cv_total": ev - ac if complete.any() else math.nan,
+        "sv_total": ev - pv if complete.any() else math.nan,
+        "cpi": ev / ac if complete.any() and ac else math.nan,
+        "spi": ev / pv if complete.any() and pv else math.nan,
+        "tcpi": (bac_t - ev_t) / (bac_t - ac_t) if tc.any() and bac_t - ac_t > 0 else math.nan,
+        "spi_t_median": pm.loc[has_row & delivering, "spi_t"].dropna().median(),
+        "on_budget_pct": 100.0 * known.astype(bool).sum() / len(known) if len(known) else math.nan,
+    }
+
+
+def test_period_rollups_are_their_definition_on_the_project_table(sample, sample_params) -> None:
+    # Every period of a history rolls up from arrays, not from the per-project table: the
+    # figures must be those of the table a reader can download, exactly.
+    for name, tables in scopes(sample):
+        history = metric_history(tables, sample_params, sample.periods)
+        for p in sample.periods:
+            pm = project_metrics(tables, sample_params, p)
+            got = history[history["period"] == p].set_index("metric")["value"]
+            for metric, expected in _rollups_from_project_table(pm, sample_params).items():
+                value = got[metric]
+                assert value == expected or (math.isnan(value) and math.isnan(expected)), (
+                    f"{name} {p} {metric}: {value} != {expected}"
+                )
+
+
+floats_or_blank = st.lists(
+    st.one_of(st.floats(-1e12, 1e12, allow_nan=False), st.just(math.nan)), max_size=300
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=floats_or_blank)
+def test_sums_and_medians_of_arrays_are_pandas_own_to_the_last_bit(values) -> None:
+    from pmovalue.metrics._common import median, total
+
+    arr = np.array(values, dtype="float64")
+    series = pd.Series(arr)
+    assert total(arr, "x") == total(series, "x")
+    kept = series.dropna()
+    if len(kept):
+        assert total(arr, "x").value == float(kept.sum())  # bit for bit (== on floats)
+        assert median(arr, "x").value == float(kept.median())
+    else:
+        assert total(arr, "x").is_blank and median(arr, "x").is_blank
+
+
+@given(flags=st.lists(st.sampled_from([True, False, None]), max_size=50))
+def test_share_of_known_flags_from_arrays_and_from_a_nullable_column(flags) -> None:
+    from pmovalue.metrics._common import share_pct, share_pct_of
+
+    column = pd.Series(flags, dtype="boolean")
+    known = np.array([f is not None for f in flags], dtype=bool)
+    flag = np.array([bool(f) for f in flags], dtype=bool)
+    assert share_pct(column, "x") == share_pct_of(flag, known, "x")
+    n = int(known.sum())
+    if n:
+        assert share_pct(column, "x").value == 100.0 * sum(f is True for f in flags) / n
+    else:
+        assert share_pct(column, "x").is_blank
 
 
 # ----------------------------------------------------------------------------- earned schedule
