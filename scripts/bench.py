@@ -458,7 +458,7 @@ def naive_loop(
     The job folders are staged with pmovalue's own code so both sides read identical inputs.
     With `max_unit_jobs`, only that many unit jobs run (no portfolio jobs); the rest is
     extrapolated from their mean. `between(i)` is called after the i-th job, untimed."""
-    from pmovalue.build import BuildOptions, _collect, _peer_metrics, prepare
+    from pmovalue.build import BuildOptions, ResultFiles, _peer_metrics, prepare
     from pmovalue.data.units import UNIT_METRICS_FILE
     from pmovalue.execute.plan import PORTFOLIO, UNIT, plan_jobs, stage_unit_inputs, write_tables
 
@@ -491,7 +491,7 @@ def naive_loop(
         if job.kind == UNIT:
             stage_unit_inputs(job_dir, inputs.dataset, job.unit_id or "", peers)
         else:
-            tables = {UNIT_METRICS_FILE: _collect(jobs, work, "metrics", UNIT)}
+            tables = {UNIT_METRICS_FILE: ResultFiles(work).collect(unit_jobs, "metrics")}
             if job.kind == PORTFOLIO:
                 tables = {**inputs.dataset.tables, **tables}
             write_tables(job_dir / "input", tables)

@@ -96,3 +96,23 @@ def test_tree_sampler_sees_a_running_child_and_its_descendants(bench: ModuleType
                     os.kill(pid, signal.SIGKILL)
         proc.kill()
         proc.wait()
+
+
+def test_every_name_the_bench_imports_from_pmovalue_exists() -> None:
+    # The bench imports pmovalue inside its functions (it times a fresh build first): a name
+    # renamed in the package would only fail half-way through a benchmark run.
+    import ast
+    import importlib
+
+    imports = [
+        node
+        for node in ast.walk(ast.parse(SCRIPT.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pmovalue")
+    ]
+    assert imports, "the bench should import pmovalue's own staging code"
+    for node in imports:
+        module = importlib.import_module(node.module or "")
+        for alias in node.names:
+            assert hasattr(module, alias.name), (
+                f"{node.module}.{alias.name} (bench.py:{node.lineno})"
+            )
