@@ -391,7 +391,7 @@ def _assemble(
     ahead: AssemblyAhead,
     files: ResultFiles,
 ) -> None:
-    # Imported here: the page generators bring in the report module and IPython, which the
+    # Imported here: the page generators bring in the report module (and plotly), which the
     # build needs only now (AssemblyAhead has usually imported them already).
     from pmovalue.site.generated import changes_html
 
@@ -534,7 +534,7 @@ class AssemblyAhead:
 
     The portfolio-level jobs leave a core idle once the shorter one ends; the assembly after
     them is on the build's critical path. So a thread started then (not earlier: it would slow
-    down the portfolio page) imports the page generators and openpyxl (~0.4 s), writes the data
+    down the portfolio page) imports the page generators and openpyxl (~0.2 s), writes the data
     quality page, reads the units' results, and has the engine do its page-independent work
     (the builtin engine: assets and compiled templates). If that thread failed, the assembly
     does the work itself and meets the error there."""

@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from IPython.display import HTML, Markdown, display
 
 from pmovalue import charts
 from pmovalue.config import Params
@@ -230,6 +229,20 @@ def target_text(metric_id: str, params: Params, currency: str = "") -> str:
     return f"within ±{fmt(metric_id, abs(target), currency).lstrip('+')}"
 
 
+def _show_html(markup: str) -> None:
+    """Display HTML in the notebook. IPython is imported here, not with the module: the build
+    imports this module for its page helpers (`fmt`, `table_html`) and never displays."""
+    from IPython.display import HTML, display
+
+    display(HTML(markup))
+
+
+def _show_markdown(text: str) -> None:
+    from IPython.display import Markdown, display
+
+    display(Markdown(text))
+
+
 # ---- tables and charts as HTML ----------------------------------------------------------------
 
 
@@ -322,7 +335,7 @@ def table_html(
 def show_table(
     frame: pd.DataFrame, caption: str = "", csv_name: str | None = None, **kw: Any
 ) -> None:
-    display(HTML(table_html(frame, caption, csv_name, **kw)))
+    _show_html(table_html(frame, caption, csv_name, **kw))
 
 
 def _plain(text: str) -> str:
@@ -383,7 +396,7 @@ def chart_html(
 def show_chart(
     fig: go.Figure, table: pd.DataFrame | None = None, csv_name: str | None = None, **kw: Any
 ) -> None:
-    display(HTML(chart_html(fig, table, csv_name, **kw)))
+    _show_html(chart_html(fig, table, csv_name, **kw))
 
 
 # ---- headline ---------------------------------------------------------------------------------
@@ -469,11 +482,9 @@ HEADLINE = [
 
 
 def show_headline(view: UnitView) -> None:
-    display(
-        HTML(
-            headline_html(
-                view.metrics, HEADLINE, view.params.report.currency, view.history, view.period
-            )
+    _show_html(
+        headline_html(
+            view.metrics, HEADLINE, view.params.report.currency, view.history, view.period
         )
     )
 
@@ -486,7 +497,7 @@ def findings_html(sentences: list[str]) -> str:
 
 
 def show_findings(sentences: list[str]) -> None:
-    display(HTML(findings_html(sentences)))
+    _show_html(findings_html(sentences))
 
 
 # ---- findings ---------------------------------------------------------------------------------
@@ -662,7 +673,7 @@ def unit_findings(view: UnitView) -> list[str]:
 
 
 def _missing(what: str) -> None:
-    display(Markdown(f"_No {what} data was provided, so this section is empty._"))
+    _show_markdown(f"_No {what} data was provided, so this section is empty._")
 
 
 def _currency(view: UnitView) -> str:
@@ -837,7 +848,7 @@ def attention_html(view: UnitView, limit: int = ATTENTION_SHOWN) -> str:
 
 
 def show_attention(view: UnitView, limit: int = ATTENTION_SHOWN) -> None:
-    display(HTML(attention_html(view, limit)))
+    _show_html(attention_html(view, limit))
 
 
 def metric_table(
@@ -961,11 +972,9 @@ def show_maturity(view: UnitView) -> None:
     if not pd.isna(level):
         stage = catalog.MATURITY_STAGES.get(int(level), "")
         weakest = min((v, d) for d, v in scores.items() if not pd.isna(v))[1]
-        display(
-            Markdown(
-                f"Maturity level **{int(level)} ({stage})**: the level of the weakest "
-                f"dimension, here **{weakest}**."
-            )
+        _show_markdown(
+            f"Maturity level **{int(level)} ({stage})**: the level of the weakest "
+            f"dimension, here **{weakest}**."
         )
 
 
@@ -1071,11 +1080,9 @@ def show_peers(view: UnitView) -> None:
 def show_value_index_formula(view: UnitView) -> None:
     lines = value_index_formula(view.params).splitlines()
     items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
-    display(
-        HTML(
-            '<details class="formula"><summary>How the value index is computed</summary>'
-            f"<ul>{items}</ul></details>"
-        )
+    _show_html(
+        '<details class="formula"><summary>How the value index is computed</summary>'
+        f"<ul>{items}</ul></details>"
     )
 
 
@@ -1168,11 +1175,9 @@ def show_heatmap(view: PortfolioView) -> None:
 
 
 def show_portfolio_headline(view: PortfolioView) -> None:
-    display(
-        HTML(
-            headline_html(
-                view.metrics, HEADLINE, view.params.report.currency, view.history, view.period
-            )
+    _show_html(
+        headline_html(
+            view.metrics, HEADLINE, view.params.report.currency, view.history, view.period
         )
     )
 

@@ -398,3 +398,18 @@ def test_chart_html_table_alternative_toolbar_and_narrow_screens() -> None:
     )
     plain = r.chart_html(charts.evm_curves(evm, "GBP"))
     assert "meta.narrow" not in plain and "<details" not in plain  # no data: no empty table
+
+
+def test_the_build_gets_the_page_helpers_without_ipython() -> None:
+    # The build imports the report module for fmt and table_html; IPython (~0.1 s to import)
+    # is for the kernels, which display.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pmovalue.site.generated, pmovalue.report as r\n"
+        "assert r.table_html(r.pd.DataFrame({'a': [1.5]})).startswith('<div')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'IPython'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
