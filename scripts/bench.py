@@ -9,7 +9,7 @@ What is measured, in one run (progress goes to stderr, the JSON to stdout):
    figure).
 2. a full ``python -m pmovalue build --no-cache`` of the sample into a fresh site (wall time as a
    user sees it, interpreter start included), with the peak memory of its whole process tree;
-   ``--repeat`` times (default 3), each into a new site, spread between the naive loop's jobs
+   ``--repeat`` times (default 5), each into a new site, spread between the naive loop's jobs
    (so both sides meet the same machine conditions; the loop's jobs are timed one by one and
    the builds are not counted in them), the median build counting.
 3. the same command again: a no-op rebuild.
@@ -707,7 +707,7 @@ def goal(value: Any, target: str, passed: bool | None) -> dict[str, Any]:
     return {"value": value, "goal": target, "pass": passed}
 
 
-def bench_sample(root: Path, jobs: int, repeat: int = 3) -> dict[str, Any]:
+def bench_sample(root: Path, jobs: int, repeat: int = 5) -> dict[str, Any]:
     from pmovalue.build import BuildOptions, prepare
 
     res: dict[str, Any] = {}
@@ -873,7 +873,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="pmovalue --jobs")
     ap.add_argument("--keep", type=Path, help="keep the temporary folders in DIR (new or empty)")
     ap.add_argument(
-        "--repeat", type=int, default=3, help="full builds of the sample (the median counts)"
+        "--repeat", type=int, default=5, help="full builds of the sample (the median counts)"
     )
     ap.add_argument("--large-units", type=int, default=100)
     ap.add_argument("--large-projects", type=int, default=50_000)
