@@ -410,7 +410,7 @@ def _period_columns(
     bac = prep.rollup_base["bac"]
     cpi = evm.cost_performance_index(ev, ac)
     eac, eac_source = evm.eac_values(prep.forecast.to_numpy(dtype="float64"), bac, cpi)
-    flag, known = delivery.on_budget_flags(eac, bac, params.tolerances.budget_pct)
+    budget_pct = params.tolerances.budget_pct
     cols: dict[str, Any] = {
         "evm_period": _take(hist.period, row, None),
         "pv": pv,
@@ -428,7 +428,7 @@ def _period_columns(
         cols |= {
             # (object text columns, as pandas would otherwise infer its own string dtype)
             "evm_period": series(cols["evm_period"]),
-            "on_budget": pd.arrays.BooleanArray(flag, ~known),
+            "on_budget": delivery.on_budget(eac_, base["bac"], budget_pct),
             "cv": evm.cost_variance(ev_, ac_),
             "sv": evm.schedule_variance(ev_, pv_),
             "cpi": cpi,
@@ -439,6 +439,7 @@ def _period_columns(
             "tcpi": evm.to_complete_performance_index(base["bac"], ev_, ac_),
         }
     else:
+        flag, known = delivery.on_budget_flags(eac, bac, budget_pct)
         cols |= {"on_budget": flag, "on_budget_known": known}
 
     # earned schedule of the projects with an EVM row up to the period
