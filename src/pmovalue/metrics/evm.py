@@ -240,7 +240,9 @@ class EvmSums:
         return EvmSums(self.pv + other.pv, self.ev + other.ev, self.ac + other.ac, self.n + other.n)
 
 
-def evm_sums(pv: pd.Series, ev: pd.Series, ac: pd.Series) -> EvmSums:
+def evm_sums(
+    pv: pd.Series | np.ndarray, ev: pd.Series | np.ndarray, ac: pd.Series | np.ndarray
+) -> EvmSums:
     """ΣPV, ΣEV, ΣAC over the projects whose PV, EV and AC are all present."""
     complete = present(pv, ev, ac)
     return EvmSums(
@@ -279,7 +281,12 @@ def rollup_sv(sums: EvmSums, empty_reason: str = "no EVM data") -> Result:
     return Result(sums.ev - sums.pv)
 
 
-def rollup_tcpi(bac: pd.Series, ev: pd.Series, ac: pd.Series, empty_reason: str) -> Result:
+def rollup_tcpi(
+    bac: pd.Series | np.ndarray,
+    ev: pd.Series | np.ndarray,
+    ac: pd.Series | np.ndarray,
+    empty_reason: str,
+) -> Result:
     """TCPI = (ΣBAC - ΣEV) / (ΣBAC - ΣAC) over projects with BAC, EV and AC present.
 
     Blank when no such project, or when ΣBAC - ΣAC ≤ 0 (the budget is used up: TCPI to BAC
