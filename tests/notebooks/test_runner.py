@@ -19,8 +19,12 @@ leaked = hasattr(builtins, "pmovalue_leak")
 builtins.pmovalue_leak = unit
 preloaded = "pandas" in sys.modules
 import pandas as pd
+from ipykernel.kernelapp import IPKernelApp
+app = IPKernelApp.instance()
 json.dump({"unit": unit, "pid": os.getpid(), "cwd": os.getcwd(), "leaked": leaked,
-           "preloaded": preloaded, "strings": pd.options.mode.string_storage},
+           "preloaded": preloaded, "strings": pd.options.mode.string_storage,
+           "history": get_ipython().history_manager.enabled, "ppid": os.getppid(),
+           "parent_handle": app.parent_handle},
           open("probe.json", "w"))
 """
 
@@ -77,6 +81,10 @@ def test_each_job_gets_a_fresh_kernel_in_its_folder(
     if kernels == "zygote":
         assert all(p["preloaded"] for p in probes)  # imports paid once, in the zygote
         assert {p["strings"] for p in probes} == {"python"}  # pmovalue.strings, inherited
+        # Configured as on a command line: no history database; each kernel exits with its
+        # zygote (its parent).
+        assert not any(p["history"] for p in probes)
+        assert all(p["parent_handle"] == p["ppid"] for p in probes)
 
 
 def test_failure_names_cell_and_keeps_outputs(tmp_path: Path) -> None:

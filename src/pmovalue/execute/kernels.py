@@ -183,6 +183,19 @@ def render_error_path(executed: str) -> str:
     return executed + ".render-error"
 
 
+def _kernel_app() -> type:
+    from ipykernel.kernelapp import IPKernelApp
+
+    class KernelApp(IPKernelApp):  # type: ignore[misc]
+        """IPKernelApp with its settings given as traits: no command line to parse (building
+        the parser for every configurable trait cost each kernel ~10 ms)."""
+
+        def parse_command_line(self, argv: list[str] | None = None) -> None:
+            self.argv = []
+
+    return KernelApp
+
+
 def _become_kernel(request: dict[str, Any]) -> None:
     code = 1
     try:
@@ -195,18 +208,16 @@ def _become_kernel(request: dict[str, Any]) -> None:
         os.dup2(log, 1)
         os.dup2(log, 2)
         sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the kernel
-        from ipykernel.kernelapp import IPKernelApp
+        from traitlets.config import Config
 
-        app = IPKernelApp.instance()
+        # As config, like command-line options: they take precedence over config files.
+        config = Config()
+        config.IPKernelApp.connection_file = request["connection_file"]
         # parent_handle: the kernel exits by itself if the zygote (and so the worker) dies.
-        app.initialize(
-            [
-                "-f",
-                request["connection_file"],
-                f"--IPKernelApp.parent_handle={os.getppid()}",
-                "--HistoryManager.enabled=False",
-            ]
-        )
+        config.IPKernelApp.parent_handle = os.getppid()
+        config.HistoryManager.enabled = False
+        app = _kernel_app().instance(config=config)
+        app.initialize([])
         # traitlets leaves the app's logger at DEBUG and filters in its handler (WARNING): every
         # message the kernel handles built debug records only to drop them (~1 ms a cell).
         app.log.setLevel(logging.WARNING)
