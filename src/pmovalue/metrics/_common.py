@@ -168,7 +168,7 @@ def total(values: pd.Series | np.ndarray, what: str) -> Result:
     were left out.
     """
     values = float_values(values)
-    kept = values[~np.isnan(values)]
+    kept = _kept(values)
     if kept.size == 0:
         return Result.blank(f"no {what}")
     missing = len(values) - len(kept)
@@ -201,6 +201,11 @@ def float_values(values: pd.Series | np.ndarray) -> np.ndarray:
     if isinstance(values, np.ndarray) and values.dtype == "float64":
         return values
     return floats(pd.Series(values) if isinstance(values, np.ndarray) else values).to_numpy()
+
+
+def _kept(values: np.ndarray) -> np.ndarray:
+    """The present (non-NaN) values, in order: what pandas sums or takes the median of."""
+    return values[~np.isnan(values)]
 
 
 def present(*columns: pd.Series | np.ndarray) -> pd.Series | np.ndarray:
@@ -263,8 +268,7 @@ def safe_divide(
 
 
 def median(values: pd.Series | np.ndarray, what: str) -> Result:
-    values = float_values(values)
-    kept = values[~np.isnan(values)]
+    kept = _kept(float_values(values))
     if kept.size == 0:
         return Result.blank(f"no {what}")
     return Result(float(np.nanmedian(kept)))  # pandas' own call for the median of floats
