@@ -130,16 +130,18 @@ def _run(args: argparse.Namespace) -> int:
         if version is not None:
             print(f"{version}: up to date")
             return 0
+        from pmovalue.strings import use_python_strings
+
+        use_python_strings()  # imports pandas (see pmovalue.strings)
         if opts.executor == "local":
             from pmovalue.execute.kernels import zygote
 
-            zygote()  # its imports run on the other core while ours below run on this one
+            # Forked now, with pandas already imported, and still the only thread: its other
+            # imports run on the other core while ours below run on this one.
+            zygote(fork=True)
         # pandera loads hypothesis (~0.17 s) for its data-synthesis strategies whenever it is
         # installed (with our test dependencies, say); a build never synthesises data.
         sys.modules.setdefault("hypothesis", None)  # type: ignore[arg-type]
-        from pmovalue.strings import use_python_strings
-
-        use_python_strings()  # see pmovalue.strings
         from pmovalue.build import build
 
         # What is imported lives as long as the process: keep the collector from walking it

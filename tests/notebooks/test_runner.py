@@ -24,7 +24,7 @@ app = IPKernelApp.instance()
 json.dump({"unit": unit, "pid": os.getpid(), "cwd": os.getcwd(), "leaked": leaked,
            "preloaded": preloaded, "strings": pd.options.mode.string_storage,
            "history": get_ipython().history_manager.enabled, "ppid": os.getppid(),
-           "parent_handle": app.parent_handle},
+           "parent_handle": app.parent_handle, "argv": sys.argv},
           open("probe.json", "w"))
 """
 
@@ -85,6 +85,58 @@ def test_each_job_gets_a_fresh_kernel_in_its_folder(
         # zygote (its parent).
         assert not any(p["history"] for p in probes)
         assert all(p["parent_handle"] == p["ppid"] for p in probes)
+
+
+FORKING_BUILD = """
+import json, os, sys, threading
+from pathlib import Path
+from pmovalue.execute import kernels
+from pmovalue.execute.executors import LocalExecutor
+from pmovalue.execute.runner import JobRun
+from pmovalue.strings import use_python_strings
+
+tmp = Path(sys.argv[1])
+if sys.argv[2] == "with-a-thread":
+    threading.Thread(target=threading.Event().wait, daemon=True).start()
+use_python_strings()  # pandas imported first, as by the CLI
+factory = kernels.zygote(fork=True)
+runs = []
+for unit in ("alpha", "beta"):
+    (tmp / unit).mkdir()
+    runs.append(JobRun(unit, unit, str(tmp / "probe.ipynb"), str(tmp / unit),
+                       str(tmp / unit / "out.ipynb"), {"unit": unit}, timeout=120))
+executor = LocalExecutor(2)
+results = executor.run(runs, lambda r: None)
+executor.close()
+cmdline = Path(f"/proc/{factory.proc.pid}/cmdline").read_bytes()
+print(json.dumps({"ok": [r.ok for r in results], "zygote": factory.proc.pid,
+                  "forked": cmdline == Path("/proc/self/cmdline").read_bytes()}))
+"""
+
+
+@pytest.mark.parametrize("threads", ["single", "with-a-thread"])
+def test_a_zygote_forked_from_the_build_serves_fresh_kernels(tmp_path: Path, threads: str) -> None:
+    """The CLI forks its zygote once pandas is imported (not a second interpreter that imports
+    it again); only while it is the process's only thread, else it starts a new interpreter."""
+    import subprocess
+    import sys
+
+    notebook(tmp_path / "probe.ipynb", PROBE)
+    proc = subprocess.run(
+        [sys.executable, "-c", FORKING_BUILD, str(tmp_path), threads],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.splitlines()[-1])
+    assert out["ok"] == [True, True]
+    assert out["forked"] is (threads == "single")
+    probes = [probe(tmp_path, u) for u in ("alpha", "beta")]
+    assert len({p["pid"] for p in probes}) == 2 and not any(p["leaked"] for p in probes)
+    assert all(p["ppid"] == out["zygote"] == p["parent_handle"] for p in probes)
+    assert all(p["preloaded"] and p["strings"] == "python" for p in probes)
+    assert all(str(tmp_path) not in " ".join(p["argv"]) for p in probes)  # not the build's argv
 
 
 def test_failure_names_cell_and_keeps_outputs(tmp_path: Path) -> None:
