@@ -246,6 +246,32 @@ def test_the_zygote_serves_kernels_first_and_warms_rendering_up_when_quiet() -> 
             os.close(write)
 
 
+def test_the_zygote_rendering_steps_leave_nbconvert_warm_and_no_file_behind(
+    tmp_path: Path,
+) -> None:
+    """Done one at a time in the zygote's quiet moments; once all are done, a page renders
+    with the exporter they compiled, and the small page they rendered is gone."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tempfile\n"
+        "tempfile.tempdir = sys.argv[1]\n"
+        "from pmovalue.execute import kernels, runner\n"
+        "steps = kernels._rendering_steps()\n"
+        "assert 'nbconvert' not in sys.modules and runner._exporter is None\n"
+        "for step in steps:\n"
+        "    step()\n"
+        "assert all(m in sys.modules for m in kernels.RENDERING)\n"
+        "assert runner._exporter is not None\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_quiet_zygote_warms_up_before_it_is_asked() -> None:
     import threading
 

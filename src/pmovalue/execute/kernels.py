@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import gc
 import importlib
 import json
@@ -73,29 +74,55 @@ def _warm_up() -> None:
     pd.read_parquet(io.BytesIO(buf.getvalue())).to_csv(io.StringIO())
 
 
-def _import_rendering() -> None:
-    """nbconvert (~0.4 s to import): page bodies are rendered in children of the zygote (see
-    `Zygote.render`), never in the build's own busy process."""
-    import nbformat  # noqa: F401
+# nbconvert and what it loads (~0.35 s to import), in steps of at most ~0.15 s: page bodies
+# are rendered in children of the zygote (see `Zygote.render`), never in the build's own busy
+# process, and a kernel asked for while the zygote takes one step waits for that step.
+RENDERING = (
+    "jsonschema",
+    "nbformat",
+    "soupsieve",
+    "bs4",
+    "bleach",
+    "mistune",
+    "jinja2",
+    "pygments.lexers",
+    "nbconvert",  # its package imports all of it: the longest step, ~0.15 s
+    "pmovalue.site.body",
+    "pmovalue.site.engines",
+)
 
-    import pmovalue.site.body
-    import pmovalue.site.engines  # noqa: F401
+
+def _rendering_steps() -> list[Callable[[], None]]:
+    """The zygote's work for page rendering, in short steps: the imports, then a small page
+    made (which compiles nbformat's validators) and rendered (nbconvert's templates)."""
+    page: list[str] = []
+
+    def make_page() -> None:
+        import nbformat
+        from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+        cell = new_code_cell("x")
+        cell.outputs = [new_output("display_data", {"text/html": "<p>x</p>", "text/plain": "x"})]
+        page.append(
+            nbformat.writes(new_notebook(cells=[new_markdown_cell("# x\n\n*x* `x`"), cell]))
+        )
+
+    def render_page() -> None:
+        from pmovalue.execute import runner
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "warm-up.ipynb"
+            path.write_text(page[0], encoding="utf-8")
+            runner.render_body(str(path))
+
+    return [*(functools.partial(_head_start, m) for m in RENDERING), make_page, render_page]
 
 
-def _warm_up_rendering() -> None:
-    """Compile nbconvert's templates once, by rendering a small notebook."""
-    import nbformat
-    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
-
-    from pmovalue.execute import runner
-
-    cell = new_code_cell("x")
-    cell.outputs = [new_output("display_data", {"text/html": "<p>x</p>", "text/plain": "x"})]
-    nb = new_notebook(cells=[new_markdown_cell("# x\n\n*x* `x`"), cell])
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "warm-up.ipynb"
-        nbformat.write(nb, path)
-        runner.render_body(str(path))
+def _head_start(module: str) -> None:
+    # Only a head start: a module that another library version moved or dropped is imported
+    # (or not) by whoever needs it, as without the zygote.
+    with contextlib.suppress(ImportError):
+        importlib.import_module(module)
 
 
 def zygote_main() -> None:
@@ -104,10 +131,7 @@ def zygote_main() -> None:
     sys.modules["debugpy"] = None  # type: ignore[assignment]
     use_python_strings()  # see pmovalue.strings; forked kernels inherit it
     for module in PRELOAD:
-        # Only a head start: a module that another library version moved or dropped is
-        # imported (or not) by whoever needs it, as without the zygote.
-        with contextlib.suppress(ImportError):
-            importlib.import_module(module)
+        _head_start(module)
     _warm_up()
     # Everything loaded so far lives as long as the kernels: keep the garbage collector from
     # walking it in every kernel, which also spares the copy-on-write of those pages.
@@ -119,7 +143,7 @@ def zygote_main() -> None:
     reply.flush()
     # Ready for kernels before rendering is: the first page is rendered only once a notebook
     # has run, and the build is usually still validating its data when we get here.
-    for request in _requests(0, later=[_import_rendering, _warm_up_rendering]):
+    for request in _requests(0, later=_rendering_steps()):
         pid = os.fork()
         if pid == 0:
             if "render" in request:
