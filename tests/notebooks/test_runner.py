@@ -24,7 +24,8 @@ app = IPKernelApp.instance()
 json.dump({"unit": unit, "pid": os.getpid(), "cwd": os.getcwd(), "leaked": leaked,
            "preloaded": preloaded, "strings": pd.options.mode.string_storage,
            "history": get_ipython().history_manager.enabled, "ppid": os.getppid(),
-           "parent_handle": app.parent_handle, "argv": sys.argv},
+           "parent_handle": app.parent_handle, "argv": sys.argv,
+           "execute_sleep": app.kernel._execute_sleep, "stream": type(sys.stdout).__name__},
           open("probe.json", "w"))
 """
 
@@ -85,6 +86,8 @@ def test_each_job_gets_a_fresh_kernel_in_its_folder(
         # zygote (its parent).
         assert not any(p["history"] for p in probes)
         assert all(p["parent_handle"] == p["ppid"] for p in probes)
+        # No sleep before each reply, no thread hand-off to flush an empty stream.
+        assert {(p["execute_sleep"], p["stream"]) for p in probes} == {(0.0, "KernelStream")}
 
 
 FORKING_BUILD = """
@@ -137,6 +140,45 @@ def test_a_zygote_forked_from_the_build_serves_fresh_kernels(tmp_path: Path, thr
     assert all(p["ppid"] == out["zygote"] == p["parent_handle"] for p in probes)
     assert all(p["preloaded"] and p["strings"] == "python" for p in probes)
     assert all(str(tmp_path) not in " ".join(p["argv"]) for p in probes)  # not the build's argv
+
+
+ORDERED_OUTPUT = """
+import sys
+from IPython.display import HTML, display
+print("first")
+display(HTML("<b>second</b>"))
+print("third", file=sys.stderr)
+display(HTML("<i>fourth</i>"))
+print("fifth")
+"""
+
+
+@pytest.mark.parametrize("kernels", ["zygote", "plain"])
+def test_outputs_arrive_complete_and_in_order(
+    tmp_path: Path, kernels: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The forked kernels skip flushing empty streams: text written before a display must
+    still come before it, and every output of a cell must reach the notebook."""
+    if kernels == "plain":
+        monkeypatch.setenv("PMOVALUE_KERNELS", "plain")
+    nb = notebook(tmp_path / "order.ipynb", ORDERED_OUTPUT, "print('next cell')")
+    run = job(tmp_path, nb, "zeta")
+    assert run_job(run).ok
+    cells = [c for c in nbformat.read(run.output, as_version=4).cells if c.cell_type == "code"]
+    seen = []
+    for o in cells[-2].outputs:
+        if o.output_type == "stream":
+            seen += [(o.name, line) for line in o.text.splitlines()]
+        else:
+            seen.append(("display", o.data["text/html"]))
+    assert seen == [
+        ("stdout", "first"),
+        ("display", "<b>second</b>"),
+        ("stderr", "third"),
+        ("display", "<i>fourth</i>"),
+        ("stdout", "fifth"),
+    ]
+    assert [o.text for o in cells[-1].outputs] == ["next cell\n"]
 
 
 def test_failure_names_cell_and_keeps_outputs(tmp_path: Path) -> None:

@@ -42,6 +42,7 @@ PRELOAD = (
     "pmovalue.report",
     "pyarrow.parquet",
     "ipykernel.kernelapp",
+    "pmovalue.execute.streams",
     "ipykernel.ipkernel",
     "ipykernel.debugger",
     "IPython.core.debugger",
@@ -240,6 +241,11 @@ def _become_kernel(request: dict[str, Any]) -> None:
         # parent_handle: the kernel exits by itself if the zygote (and so the worker) dies.
         config.IPKernelApp.parent_handle = os.getppid()
         config.HistoryManager.enabled = False
+        config.IPKernelApp.outstream_class = "pmovalue.execute.streams.KernelStream"
+        # ipykernel sleeps 0.5 ms (~1.5 ms in practice) before every execute_reply, "on rare
+        # occasions" to let output reach the client first; nbclient waits for the kernel's idle
+        # status, which IOPub sends after every output of the cell, so none is lost without it.
+        config.IPythonKernel._execute_sleep = 0.0
         app = _kernel_app().instance(config=config)
         app.initialize([])
         # traitlets leaves the app's logger at DEBUG and filters in its handler (WARNING): every
