@@ -9,8 +9,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import platform
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -253,7 +255,6 @@ def _execute(
     results: list[JobResult] = []
     keys: dict[str, tuple[Job, str]] = {}
     jobs_by_id = {j.id: j for j in jobs}
-    peers = _peer_metrics(inputs)
     sizes = inputs.dataset.unit_sizes()
 
     def units_ok() -> list[Job]:
@@ -272,7 +273,7 @@ def _execute(
         for job in largest_first([j for j in jobs if j.stage == stage], sizes):
             job_dir = (work / "jobs" / job.id).resolve()
             if job.kind == UNIT:
-                stage_unit_inputs(job_dir, inputs.dataset, job.unit_id or "", peers)
+                stage_unit_inputs(job_dir, inputs.dataset, job.unit_id or "", peers.get())
             else:
                 unit_metrics = files.collect(units_ok(), "metrics")
                 # (the portfolio job's copy of the whole dataset is already there)
@@ -298,16 +299,20 @@ def _execute(
             for job in (j for j in jobs if j.kind == PORTFOLIO):
                 write_tables((work / "jobs" / job.id / "input").resolve(), inputs.dataset.tables)
 
-    for stage in (1, 2):
-        if stage == 2 and not opts.allow_partial and any(not r.ok for r in results):
-            break  # nothing will be published: don't spend time on the portfolio pages
-        if stage == 2 and sum(j.stage == 2 for j in jobs) < opts.jobs:
-            lane_free_in_stage_2(units_ok())  # more lanes than portfolio-level jobs
-        for result in executor.run(runs_of(stage), done):
-            results.append(result)
-            job, key = keys[result.job_id]
-            if result.ok:
-                cache.store(key, work / "jobs" / job.id, job.output_name)
+    peers = PeersAhead(inputs, work)  # while the executor below imports papermill
+    try:
+        for stage in (1, 2):
+            if stage == 2 and not opts.allow_partial and any(not r.ok for r in results):
+                break  # nothing will be published: don't spend time on the portfolio pages
+            if stage == 2 and sum(j.stage == 2 for j in jobs) < opts.jobs:
+                lane_free_in_stage_2(units_ok())  # more lanes than portfolio-level jobs
+            for result in executor.run(runs_of(stage), done):
+                results.append(result)
+                job, key = keys[result.job_id]
+                if result.ok:
+                    cache.store(key, work / "jobs" / job.id, job.output_name)
+    finally:
+        peers.close()
     log(progress.summary())
     failures = [r.failure for r in results if r.failure is not None]
     return results, failures, jobs
@@ -322,6 +327,52 @@ def _peer_metrics(inputs: Inputs) -> pd.DataFrame:
         m = compute_metrics(inputs.dataset.for_unit(uid), inputs.portfolio_params, inputs.period)
         frames.append(m.assign(unit_id=uid, unit_name=name))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+class PeersAhead:
+    """`_peer_metrics`, computed in a child process forked at once, while this process goes on
+    to import papermill and plan the jobs (~0.2 s of a sample build's start, before its first
+    job, that were waiting for the peers). Only when this process has no other thread (a fork
+    copies the calling thread alone, and a lock held by another stays locked in the child);
+    else, and if the child fails, computed here when first asked for."""
+
+    def __init__(self, inputs: Inputs, work: Path) -> None:
+        self.inputs = inputs
+        self.path = work / "peers.parquet"
+        self.pid: int | None = None
+        self.peers: pd.DataFrame | None = None
+        if hasattr(os, "fork") and threading.active_count() == 1:
+            work.mkdir(parents=True, exist_ok=True)
+            for stream in (sys.stdout, sys.stderr):
+                stream.flush()  # or the child would write our buffered output a second time
+            self.pid = os.fork()
+            if self.pid == 0:
+                code = 1
+                try:
+                    _peer_metrics(inputs).to_parquet(self.path, index=False)
+                    code = 0
+                finally:
+                    os._exit(code)  # never back into the build's code
+
+    def get(self) -> pd.DataFrame:
+        if self.peers is None:
+            if self.pid is not None:
+                _, status = os.waitpid(self.pid, 0)
+                self.pid = None
+                if os.waitstatus_to_exitcode(status) == 0:
+                    self.peers = pd.read_parquet(self.path)
+            if self.peers is None:  # no fork, or the child failed: its error is met again here
+                self.peers = _peer_metrics(self.inputs)
+        return self.peers
+
+    def close(self) -> None:
+        """The child is not left running (or unreaped) when the build stops before the peers
+        are needed."""
+        if self.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            self.pid = None
 
 
 class ResultFiles:

@@ -331,3 +331,53 @@ def test_assembly_work_done_ahead_is_what_the_assembly_would_do(
     failing.start([])
     with pytest.raises(ValueError, match="no page"):
         failing.data_quality_html()
+
+
+PEERS_AHEAD = """
+import os, sys, threading
+from pathlib import Path
+import pandas as pd
+from pmovalue import build
+from tests.conftest import options
+
+tmp, how = Path(sys.argv[1]), sys.argv[2]
+if how == "with-a-thread":
+    threading.Thread(target=threading.Event().wait, daemon=True).start()
+real, parent = build._peer_metrics, os.getpid()
+if how == "child-fails":
+    def flaky(inputs):
+        if os.getpid() != parent:
+            raise RuntimeError("the child fails")
+        return real(inputs)
+    build._peer_metrics = flaky
+inputs = build.prepare(options(tmp), lambda _: None)
+ahead = build.PeersAhead(inputs, tmp / "work")
+forked = ahead.pid is not None
+pd.testing.assert_frame_equal(ahead.get(), real(inputs), check_exact=True)
+stopped = build.PeersAhead(inputs, tmp / "work2")
+stopped.close()  # a build that stops before it needs the peers leaves no child behind
+assert stopped.pid is None
+print(forked)
+"""
+
+
+@pytest.mark.parametrize(
+    ("how", "forked"), [("single", True), ("with-a-thread", False), ("child-fails", True)]
+)
+def test_peers_computed_ahead_in_a_child_equal_the_peers_computed_here(
+    tmp_path: Path, repo: Path, how: str, forked: bool
+) -> None:
+    """The peers come from a forked child (bit for bit what this process would compute) only
+    when this process has no other thread; a child that fails costs time, not the build."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", PEERS_AHEAD, str(tmp_path), how],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=repo,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == [str(forked)]
