@@ -30,6 +30,7 @@ from pmovalue.diff import metric_changes, published_trend
 from pmovalue.errors import AssemblyError, JobFailure, NotebookFailed, UsageError
 from pmovalue.execute.cache import JobCache, job_key
 from pmovalue.execute.executors import Executor, make_executor
+from pmovalue.execute.kernels import run_in_child
 from pmovalue.execute.plan import (
     MATURITY,
     PORTFOLIO,
@@ -343,16 +344,9 @@ class PeersAhead:
         self.peers: pd.DataFrame | None = None
         if hasattr(os, "fork") and threading.active_count() == 1:
             work.mkdir(parents=True, exist_ok=True)
-            for stream in (sys.stdout, sys.stderr):
-                stream.flush()  # or the child would write our buffered output a second time
-            self.pid = os.fork()
-            if self.pid == 0:
-                code = 1
-                try:
-                    _peer_metrics(inputs).to_parquet(self.path, index=False)
-                    code = 0
-                finally:
-                    os._exit(code)  # never back into the build's code
+            self.pid = run_in_child(
+                lambda: _peer_metrics(inputs).to_parquet(self.path, index=False)
+            )
 
     def get(self) -> pd.DataFrame:
         if self.peers is None:

@@ -286,6 +286,24 @@ def _wait_for_sockets(km: Any, timeout: float = 30.0) -> None:
         time.sleep(0.003)
 
 
+def run_in_child(work: Callable[[], None]) -> int:
+    """Fork; the child runs `work` and exits (status 0, or 1 if it raised), never returning
+    into the caller's code; the parent gets the child's pid. Only from a process with no other
+    thread: a fork copies the calling thread alone, and a lock another thread holds stays
+    locked in the child."""
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()  # or the child would write our buffered output a second time
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            work()
+            code = 0
+        finally:
+            os._exit(code)
+    return pid
+
+
 class _ForkedZygote:
     """A zygote forked from this process, which has imported pandas already: the zygote does
     not import it again (~0.4 s of CPU). Safe only in a process that has no other thread yet
@@ -294,27 +312,22 @@ class _ForkedZygote:
     def __init__(self) -> None:
         requests_read, requests_write = os.pipe()
         replies_read, replies_write = os.pipe()
-        for stream in (sys.stdout, sys.stderr):
-            stream.flush()  # or the child would write our buffered output a second time
-        self.pid = os.fork()
-        if self.pid == 0:
-            code = 1
-            try:
-                os.close(requests_write)  # ours only: its end of file tells the zygote we are gone
-                os.close(replies_read)
-                os.dup2(requests_read, 0)
-                os.dup2(replies_write, 1)
-                null = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(null, 2)  # as the Popen zygote: nothing on the build's terminal
-                for fd in (requests_read, replies_write, null):
-                    os.close(fd)
-                sys.stdout = open(1, "w", buffering=1)  # noqa: SIM115 - the zygote's replies
-                sys.stderr = open(2, "w")  # noqa: SIM115
-                sys.argv = [__file__]  # as the Popen zygote's: kernels never see the build's
-                zygote_main()
-                code = 0
-            finally:
-                os._exit(code)  # never back into the build's code
+
+        def serve() -> None:
+            os.close(requests_write)  # ours only: its end of file tells the zygote we are gone
+            os.close(replies_read)
+            os.dup2(requests_read, 0)
+            os.dup2(replies_write, 1)
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 2)  # as the Popen zygote: nothing on the build's terminal
+            for fd in (requests_read, replies_write, null):
+                os.close(fd)
+            sys.stdout = open(1, "w", buffering=1)  # noqa: SIM115 - the zygote's replies
+            sys.stderr = open(2, "w")  # noqa: SIM115
+            sys.argv = [__file__]  # as the Popen zygote's: kernels never see the build's
+            zygote_main()
+
+        self.pid = run_in_child(serve)
         os.close(requests_read)
         os.close(replies_write)
         self.stdin = open(requests_write, "w", buffering=1)  # noqa: SIM115
