@@ -333,9 +333,8 @@ def _peer_metrics(inputs: Inputs) -> pd.DataFrame:
 class PeersAhead:
     """`_peer_metrics`, computed in a child process forked at once, while this process goes on
     to import papermill and plan the jobs (~0.2 s of a sample build's start, before its first
-    job, that were waiting for the peers). Only when this process has no other thread (a fork
-    copies the calling thread alone, and a lock held by another stays locked in the child);
-    else, and if the child fails, computed here when first asked for."""
+    job, that were waiting for the peers). Only when this process has no other thread (see
+    `run_in_child`); else, and if the child fails, computed here when first asked for."""
 
     def __init__(self, inputs: Inputs, work: Path) -> None:
         self.inputs = inputs
