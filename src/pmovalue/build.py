@@ -30,7 +30,7 @@ from pmovalue.diff import metric_changes, published_trend
 from pmovalue.errors import AssemblyError, JobFailure, NotebookFailed, UsageError
 from pmovalue.execute.cache import JobCache, job_key
 from pmovalue.execute.executors import Executor, make_executor
-from pmovalue.execute.kernels import run_in_child
+from pmovalue.execute.kernels import can_fork, run_in_child
 from pmovalue.execute.plan import (
     MATURITY,
     PORTFOLIO,
@@ -333,15 +333,15 @@ def _peer_metrics(inputs: Inputs) -> pd.DataFrame:
 class PeersAhead:
     """`_peer_metrics`, computed in a child process forked at once, while this process goes on
     to import papermill and plan the jobs (~0.2 s of a sample build's start, before its first
-    job, that were waiting for the peers). Only when this process has no other thread (see
-    `run_in_child`); else, and if the child fails, computed here when first asked for."""
+    job, that were waiting for the peers). Only when `can_fork()`; else, and if the child
+    fails, computed here when first asked for."""
 
     def __init__(self, inputs: Inputs, work: Path) -> None:
         self.inputs = inputs
         self.path = work / "peers.parquet"
         self.pid: int | None = None
         self.peers: pd.DataFrame | None = None
-        if hasattr(os, "fork") and threading.active_count() == 1:
+        if can_fork():
             work.mkdir(parents=True, exist_ok=True)
             self.pid = run_in_child(
                 lambda: _peer_metrics(inputs).to_parquet(self.path, index=False)

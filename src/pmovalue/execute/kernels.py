@@ -286,11 +286,15 @@ def _wait_for_sockets(km: Any, timeout: float = 30.0) -> None:
         time.sleep(0.003)
 
 
+def can_fork() -> bool:
+    """True where fork exists and this process has no other thread: a fork copies the calling
+    thread alone, and a lock another thread holds stays locked in the child."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
 def run_in_child(work: Callable[[], None]) -> int:
     """Fork; the child runs `work` and exits (status 0, or 1 if it raised), never returning
-    into the caller's code; the parent gets the child's pid. Only from a process with no other
-    thread: a fork copies the calling thread alone, and a lock another thread holds stays
-    locked in the child."""
+    into the caller's code; the parent gets the child's pid. Only when `can_fork()`."""
     for stream in (sys.stdout, sys.stderr):
         stream.flush()  # or the child would write our buffered output a second time
     pid = os.fork()
@@ -446,15 +450,14 @@ def zygote(fork: bool = False) -> Zygote | None:
     """This process's zygote, started on first use (its imports then run in the background),
     or None where fork is unavailable (then kernels start normally).
 
-    fork=True: fork it from this process rather than start a new interpreter. Only for a
-    process with no other thread (forking copies just the calling thread, and any lock another
-    thread holds stays locked in the child): the CLI, before the build starts any."""
+    fork=True: fork it from this process rather than start a new interpreter, if `can_fork()`
+    (the CLI, before the build starts any thread)."""
     global _zygote
     if not hasattr(os, "fork") or os.environ.get("PMOVALUE_KERNELS") == "plain":
         return None
     with _start_lock:
         if _zygote is None or _zygote.proc.poll() is not None:
-            _zygote = Zygote(fork=fork and threading.active_count() == 1)
+            _zygote = Zygote(fork=fork and can_fork())
             atexit.register(_zygote.close)
         return _zygote
 
