@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
+import plotly.io as pio
 
 from pmovalue import charts
 from pmovalue.config import Params
@@ -369,21 +369,28 @@ if (n) {
 
 
 def chart_html(
-    fig: go.Figure, table: pd.DataFrame | None = None, csv_name: str | None = None, **kw: Any
+    fig: charts.Figure,
+    table: pd.DataFrame | None = None,
+    csv_name: str | None = None,
+    **kw: Any,
 ) -> str:
     """A chart as an HTML fragment using the page's plotly.js, with its data as a table (a
-    screen-reader alternative, also downloadable as CSV)."""
+    screen-reader alternative, also downloadable as CSV). `fig` is a figure of
+    `pmovalue.charts`, serialised as it is: the charts' tests validate it (see there)."""
     div_id = f"chart-{next(_chart_ids)}"
-    meta = fig.layout.meta
+    layout = fig["layout"]
+    meta = layout.get("meta")
     narrow = isinstance(meta, dict) and "narrow" in meta
-    plot = fig.to_html(
+    plot = pio.to_html(
+        fig,
+        validate=False,
         full_html=False,
         include_plotlyjs=False,
         div_id=div_id,
         config=PLOTLY_CONFIG,
         post_script=NARROW_SCRIPT if narrow else None,
     )
-    title = html.escape(_plain(str(fig.layout.title.text or "Chart")))
+    title = html.escape(_plain(str(layout.get("title", {}).get("text") or "Chart")))
     alt = ""
     if table is not None and len(table):
         alt = (
@@ -394,7 +401,10 @@ def chart_html(
 
 
 def show_chart(
-    fig: go.Figure, table: pd.DataFrame | None = None, csv_name: str | None = None, **kw: Any
+    fig: charts.Figure,
+    table: pd.DataFrame | None = None,
+    csv_name: str | None = None,
+    **kw: Any,
 ) -> None:
     _show_html(chart_html(fig, table, csv_name, **kw))
 

@@ -4,13 +4,19 @@ every point, and nothing that the page layout relies on (legend placement, no ra
 
 from __future__ import annotations
 
+import base64
+import json
+import math
+import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 
-from pmovalue import charts
+from pmovalue import charts, report
 from pmovalue.metrics.catalog import MATURITY_DIMENSIONS
 
 # Okabe & Ito (2008), "Color Universal Design": the eight colours of the palette.
@@ -26,6 +32,13 @@ OKABE_ITO = {
 }
 NEUTRAL = {"#BBBBBB", "#333", "#666", "#999"}  # greys for outlines, reference lines, "no status"
 QUARTERS = ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"]
+
+
+def figure(spec: charts.Figure) -> go.Figure:
+    """The chart as plotly's own Figure, which validates it: it raises for any property or
+    value plotly does not know (the build serialises figures without that check)."""
+    assert set(spec) == {"data", "layout"}
+    return go.Figure(spec)
 
 
 def colours(fig: go.Figure) -> set[str]:
@@ -72,7 +85,7 @@ def evm_frame() -> pd.DataFrame:
 
 
 def test_evm_curves() -> None:
-    fig = charts.evm_curves(evm_frame(), "GBP")
+    fig = figure(charts.evm_curves(evm_frame(), "GBP"))
     check_common(fig, ["earned value"])
     assert [t.type for t in fig.data] == ["scatter"] * 3
     assert {t.name for t in fig.data} == {
@@ -101,7 +114,7 @@ def quadrant_projects() -> pd.DataFrame:
 
 def test_cpi_spi_quadrant_statuses_symbols_and_ranges() -> None:
     data = quadrant_projects()
-    fig = charts.cpi_spi_quadrant(data, 0.95, 0.90)
+    fig = figure(charts.cpi_spi_quadrant(data, 0.95, 0.90))
     check_common(fig, ["cost", "schedule"])
     assert all(t.type == "scatter" and t.mode == "markers" for t in fig.data)
     assert "CPI" in axis_title(fig.layout.xaxis) and "1.0" in axis_title(fig.layout.xaxis)
@@ -145,7 +158,7 @@ def test_benefits_chart() -> None:
             "realized": [5.0, 15.0, 20.0, None],
         }
     )
-    fig = charts.benefits_chart(b, "GBP")
+    fig = figure(charts.benefits_chart(b, "GBP"))
     check_common(fig, ["benefits"])
     assert [t.type for t in fig.data] == ["bar", "bar"]
     assert "(GBP)" in axis_title(fig.layout.yaxis) and axis_title(fig.layout.xaxis) == "Quarter"
@@ -163,7 +176,7 @@ def test_alignment_bubble() -> None:
             "bac": [500_000.0, 2_000_000.0, 100_000.0],
         }
     )
-    fig = charts.alignment_bubble(data, "GBP", 3.0)
+    fig = figure(charts.alignment_bubble(data, "GBP", 3.0))
     check_common(fig, ["alignment", "npv"])
     assert "(1-5)" in axis_title(fig.layout.xaxis) and "(GBP)" in axis_title(fig.layout.yaxis)
     names = [t.name for t in fig.data]
@@ -185,7 +198,7 @@ def test_satisfaction_trend_fixed_scales() -> None:
             "value": [-29.0, -48.0, -45.0, -79.0, 59.0, 56.0, 40.0, 21.0],
         }
     )
-    fig = charts.satisfaction_trend(h)
+    fig = figure(charts.satisfaction_trend(h))
     check_common(fig, ["satisfaction"])
     assert [t.yaxis or "y" for t in fig.data] == ["y", "y2"]
     assert "-100 to 100" in axis_title(fig.layout.yaxis)
@@ -199,7 +212,7 @@ def test_satisfaction_trend_fixed_scales() -> None:
 
 def test_maturity_radar_has_no_radial_title() -> None:
     scores = {"people": 2.2, "process": 2.1, "technology": 2.3, "governance": 1.5}
-    fig = charts.maturity_radar(scores, dict.fromkeys(MATURITY_DIMENSIONS, 3), "Unit A")
+    fig = figure(charts.maturity_radar(scores, dict.fromkeys(MATURITY_DIMENSIONS, 3), "Unit A"))
     check_common(fig, ["maturity", "1-4"])
     assert [t.type for t in fig.data] == ["scatterpolar", "scatterpolar"]
     assert not fig.layout.polar.radialaxis.title.text
@@ -211,7 +224,7 @@ def test_maturity_radar_has_no_radial_title() -> None:
 
 def test_maturity_comparison_one_chart_for_all_units() -> None:
     units = {f"Unit {i}": dict.fromkeys(MATURITY_DIMENSIONS, 1.5 + i / 3) for i in range(6)}
-    fig = charts.maturity_comparison(units, dict.fromkeys(MATURITY_DIMENSIONS, 3))
+    fig = figure(charts.maturity_comparison(units, dict.fromkeys(MATURITY_DIMENSIONS, 3)))
     check_common(fig, ["maturity"])
     assert [t.name for t in fig.data] == ["Target", *units]
     # Units differ by marker symbol and dash as well as colour.
@@ -227,7 +240,7 @@ def test_metric_trends_shows_on_plan_line() -> None:
             "value": [0.86, 0.87, 0.85, 0.84, 0.88, 0.90, 0.91, 0.89],
         }
     )
-    fig = charts.metric_trends(h, ["cpi", "spi"])
+    fig = figure(charts.metric_trends(h, ["cpi", "spi"]))
     check_common(fig, ["indices"])
     assert "1.0 = on plan" in axis_title(fig.layout.yaxis)
     lo, hi = fig.layout.yaxis.range
@@ -243,7 +256,7 @@ def test_units_heatmap_every_status_written_out() -> None:
         {"cpi": ["green", "red", ""], "spi": ["amber", "green", "red"]},
         index=["Retail Banking", "Operations & Technology", "Digital Channels"],
     )
-    fig = charts.units_heatmap(statuses)
+    fig = figure(charts.units_heatmap(statuses))
     assert "rag status" in fig.layout.title.text.lower()
     (trace,) = fig.data
     assert trace.type == "heatmap" and trace.hovertemplate
@@ -314,18 +327,123 @@ def test_reference_lines_are_what_plotly_draws(
 
 def test_figures_carry_no_template() -> None:
     """plotly's default template would add ~8 kB of JSON to every chart."""
-    for fig in (
-        charts.evm_curves(
+    evm = pd.DataFrame(
+        {
+            "period": QUARTERS,
+            "planned_value": [1.0, 2, 3, 4],
+            "earned_value": [1.0, 2, 3, 4],
+            "actual_cost": [1.0, 2, 3, 4],
+        }
+    )
+    for spec in (
+        charts.evm_curves(evm, "GBP"),
+        charts.maturity_radar({d: 2.0 for d in MATURITY_DIMENSIONS}, {}, "Unit"),
+    ):
+        assert "template" not in spec["layout"]
+        figure(spec)
+
+
+# ---- what the page draws ----------------------------------------------------------------------
+
+
+def every_chart() -> dict[str, charts.Figure]:
+    """Every builder, with blanks (NaN, None, no status) where real data has them."""
+    nan = float("nan")
+    units = {f"Unit {i}": dict.fromkeys(MATURITY_DIMENSIONS, 1.5 + i / 3) for i in range(3)}
+    return {
+        "evm": charts.evm_curves(evm_frame(), "GBP"),
+        "quadrant": charts.cpi_spi_quadrant(quadrant_projects(), 0.95, 0.90),
+        "benefits": charts.benefits_chart(
             pd.DataFrame(
                 {
                     "period": QUARTERS,
-                    "planned_value": [1.0, 2, 3, 4],
-                    "earned_value": [1.0, 2, 3, 4],
-                    "actual_cost": [1.0, 2, 3, 4],
+                    "baseline_forecast": [10.0, 20.0, 30.0, 40.0],
+                    "realized": [5.0, 15.0, nan, None],
                 }
             ),
             "GBP",
         ),
-        charts.maturity_radar({d: 2.0 for d in MATURITY_DIMENSIONS}, {}, "Unit"),
-    ):
-        assert fig.to_plotly_json()["layout"]["template"] == {}
+        "alignment": charts.alignment_bubble(
+            pd.DataFrame(
+                {
+                    "project_id": ["A", "B", "C"],
+                    "project_name": ["a", "<b>", "c"],
+                    "alignment_score": [1.9, 3.0, 4.8],
+                    "npv": [1_800_000.0, -550_000.0, 120_000.0],
+                    "bac": [500_000.0, 2_000_000.0, 100_000.0],
+                }
+            ),
+            "GBP",
+            3.0,
+        ),
+        "satisfaction": charts.satisfaction_trend(
+            pd.DataFrame(
+                {
+                    "period": QUARTERS * 2,
+                    "metric": ["nps"] * 4 + ["csat_pct"] * 4,
+                    "value": [-29.0, nan, -45.0, -79.0, 59.0, 56.0, 40.0, 21.0],
+                }
+            )
+        ),
+        "radar": charts.maturity_radar(
+            {"people": 2.2, "process": nan}, dict.fromkeys(MATURITY_DIMENSIONS, 3), "Unit A"
+        ),
+        "comparison": charts.maturity_comparison(units, dict.fromkeys(MATURITY_DIMENSIONS, 3)),
+        "trends": charts.metric_trends(
+            pd.DataFrame(
+                {
+                    "period": QUARTERS * 2,
+                    "metric": ["cpi"] * 4 + ["spi"] * 4,
+                    "value": [0.86, nan, 0.85, 0.84, 0.88, 0.90, 0.91, 0.89],
+                }
+            ),
+            ["cpi", "spi"],
+        ),
+        "heatmap": charts.units_heatmap(
+            pd.DataFrame({"cpi": ["green", "red", ""], "spi": ["amber", "green", "red"]})
+        ),
+    }
+
+
+def drawn(page: str) -> list[Any]:
+    """The arguments of the page's Plotly.newPlot call: div id, data, layout, config."""
+    start = re.search(r"Plotly\.newPlot\(", page)
+    assert start, page[:300]
+    decoder, i, args = json.JSONDecoder(), start.end(), []
+    for _ in range(4):
+        while page[i] in " \n,":
+            i += 1
+        value, i = decoder.raw_decode(page, i)
+        args.append(value)
+    return args
+
+
+def plain(value: Any) -> Any:
+    """JSON as plotly.js reads it: typed arrays (`bdata`) as lists, NaN as null, 2.0 as 2."""
+    if isinstance(value, dict):
+        if {"dtype", "bdata"} <= set(value):
+            array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+            if "shape" in value:
+                array = array.reshape([int(n) for n in str(value["shape"]).split(",")])
+            return plain(array.tolist())
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+@pytest.mark.parametrize("name", list(every_chart()))
+def test_page_draws_the_figure_plotly_validates(name: str) -> None:
+    """Unvalidated, the page's JSON is what plotly's own validated figure gives, value for
+    value: skipping the validation changes nothing that is drawn."""
+    spec = every_chart()[name]
+    div_id, data, layout, config = drawn(report.chart_html(spec))
+    theirs = json.loads(pio.to_json(figure(spec)))
+    theirs["layout"].pop("template")  # plotly's default, which the page never sends
+    assert plain(data) == plain(theirs["data"])
+    assert plain(layout) == plain(theirs["layout"])
+    assert div_id.startswith("chart-") and config == report.PLOTLY_CONFIG
