@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pmovalue import __version__
+from pmovalue import __version__, handoff
 from pmovalue.config import Params, diff_params, load_params, unit_param_files
 from pmovalue.data.loading import Dataset, load_dataset
 from pmovalue.data.units import PORTFOLIO_ID, UNIT_METRICS_FILE, slugify
@@ -39,7 +39,6 @@ from pmovalue.execute.plan import (
     largest_first,
     plan_jobs,
     stage_unit_inputs,
-    write_tables,
 )
 from pmovalue.execute.runner import JobResult, JobRun, body_name
 from pmovalue.metrics import compute_metrics
@@ -278,7 +277,7 @@ def _execute(
             else:
                 unit_metrics = files.collect(units_ok(), "metrics")
                 # (the portfolio job's copy of the whole dataset is already there)
-                write_tables(job_dir / "input", {UNIT_METRICS_FILE: unit_metrics})
+                handoff.write_tables(job_dir / "input", {UNIT_METRICS_FILE: unit_metrics})
             key = job_key(job.notebook, job.parameters, job_dir / "input")
             if cache.restore(key, job_dir, job.output_name):
                 result = JobResult(job.id, True, 0.0, cached=True)
@@ -298,7 +297,9 @@ def _execute(
         if stage == 1:
             # Asked for once every unit job is submitted, so written while the units run.
             for job in (j for j in jobs if j.kind == PORTFOLIO):
-                write_tables((work / "jobs" / job.id / "input").resolve(), inputs.dataset.tables)
+                handoff.write_tables(
+                    (work / "jobs" / job.id / "input").resolve(), inputs.dataset.tables
+                )
 
     peers = PeersAhead(inputs, work)  # while the executor below imports papermill
     try:
@@ -338,14 +339,12 @@ class PeersAhead:
 
     def __init__(self, inputs: Inputs, work: Path) -> None:
         self.inputs = inputs
-        self.path = work / "peers.parquet"
+        self.path = work / f"peers{handoff.SUFFIX}"
         self.pid: int | None = None
         self.peers: pd.DataFrame | None = None
         if can_fork():
             work.mkdir(parents=True, exist_ok=True)
-            self.pid = run_in_child(
-                lambda: _peer_metrics(inputs).to_parquet(self.path, index=False)
-            )
+            self.pid = run_in_child(lambda: handoff.write_table(_peer_metrics(inputs), self.path))
 
     def get(self) -> pd.DataFrame:
         if self.peers is None:
@@ -353,7 +352,7 @@ class PeersAhead:
                 _, status = os.waitpid(self.pid, 0)
                 self.pid = None
                 if os.waitstatus_to_exitcode(status) == 0:
-                    self.peers = pd.read_parquet(self.path)
+                    self.peers = handoff.read_table(self.path)
             if self.peers is None:  # no fork, or the child failed: its error is met again here
                 self.peers = _peer_metrics(self.inputs)
         return self.peers
@@ -384,10 +383,10 @@ class ResultFiles:
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def _read(self, job: Job, what: str) -> pd.DataFrame | None:
-        path = self.work / "jobs" / job.id / "results" / f"{what}.parquet"
+        path = self.work / "jobs" / job.id / "results" / f"{what}{handoff.SUFFIX}"
         with self._lock:
             if path not in self._frames:
-                self._frames[path] = pd.read_parquet(path) if path.is_file() else None
+                self._frames[path] = handoff.read_table(path) if path.is_file() else None
             return self._frames[path]
 
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import plotly.io as pio
 
-from pmovalue import charts
+from pmovalue import charts, handoff
 from pmovalue.config import Params
 from pmovalue.data.units import UNIT_METRICS_FILE
 from pmovalue.metrics import (
@@ -40,8 +40,8 @@ OPEN_STATUSES = ("active", "on_hold", "")  # projects that can still be steered
 
 
 def load_tables(input_dir: str | Path) -> dict[str, pd.DataFrame]:
-    """The canonical tables a job was given (one parquet file per table)."""
-    return {p.stem: pd.read_parquet(p) for p in sorted(Path(input_dir).glob("*.parquet"))}
+    """The canonical tables a job was given (one file per table, see `pmovalue.handoff`)."""
+    return handoff.read_tables(input_dir)
 
 
 @dataclass
@@ -115,9 +115,14 @@ def record(
     out = Path(results_dir)
     out.mkdir(parents=True, exist_ok=True)
     stamp = {"unit_id": unit_id, "unit_name": unit_name}
-    metrics.assign(period=period, **stamp).to_parquet(out / "metrics.parquet", index=False)
-    projects.to_parquet(out / "projects.parquet", index=False)
-    history.assign(**stamp).to_parquet(out / "history.parquet", index=False)
+    handoff.write_tables(
+        out,
+        {
+            "metrics": metrics.assign(period=period, **stamp),
+            "projects": projects,
+            "history": history.assign(**stamp),
+        },
+    )
 
 
 # ---- formatting -------------------------------------------------------------------------------

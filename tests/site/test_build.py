@@ -290,6 +290,7 @@ def test_assembly_work_done_ahead_is_what_the_assembly_would_do(
     from plotly.offline import get_plotlyjs
 
     import pmovalue.site.generated as generated
+    from pmovalue import handoff
     from pmovalue.build import AssemblyAhead, ResultFiles, _versions, prepare
     from pmovalue.execute.plan import UNIT, Job
     from pmovalue.site.engines import BuiltinEngine
@@ -298,12 +299,13 @@ def test_assembly_work_done_ahead_is_what_the_assembly_would_do(
     work = tmp_path / "work"
     units = [Job(f"unit-{u}", UNIT, Path("unit.ipynb"), "", u, unit_id=u) for u in ("a", "b")]
     for i, job in enumerate(units):
-        results = work / "jobs" / job.id / "results"
-        results.mkdir(parents=True)
-        pd.DataFrame({"metric": ["cpi"], "value": [float(i)]}).to_parquet(
-            results / "metrics.parquet"
+        handoff.write_tables(
+            work / "jobs" / job.id / "results",
+            {
+                "metrics": pd.DataFrame({"metric": ["cpi"], "value": [float(i)]}),
+                "projects": pd.DataFrame({"project_id": [f"P{i}"]}),
+            },
         )
-        pd.DataFrame({"project_id": [f"P{i}"]}).to_parquet(results / "projects.parquet")
     files = ResultFiles(work)
     stage = work / "stage"
     ahead = AssemblyAhead(inputs, files, BuiltinEngine(), stage)

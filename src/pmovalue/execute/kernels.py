@@ -40,7 +40,6 @@ from pmovalue.strings import use_python_strings
 # ipykernel loads while it starts (IPython's debugger and completer).
 PRELOAD = (
     "pmovalue.report",
-    "pyarrow.parquet",
     "ipykernel.kernelapp",
     "pmovalue.execute.streams",
     "ipykernel.ipkernel",
@@ -67,12 +66,12 @@ def _warm_up() -> None:
 
     import pandas as pd
 
-    from pmovalue import charts
+    from pmovalue import charts, handoff
 
     charts.warm_up()
-    buf = io.BytesIO()
-    pd.DataFrame({"a": [1.0], "b": ["x"]}).to_parquet(buf)
-    pd.read_parquet(io.BytesIO(buf.getvalue())).to_csv(io.StringIO())
+    with tempfile.TemporaryDirectory() as folder:
+        handoff.write_tables(Path(folder), {"warm-up": pd.DataFrame({"a": [1.0], "b": ["x"]})})
+        handoff.read_tables(folder)["warm-up"].to_csv(io.StringIO())
 
 
 # nbconvert and what it loads (~0.35 s to import), in steps of at most ~0.15 s: page bodies

@@ -1,7 +1,7 @@
 """The plan: one job per unit, then the portfolio-level jobs that read every unit's results.
 
-Each job gets its own working folder with an `input/` of parquet files holding exactly the data
-it may read, so its cache key covers its inputs and nothing else.
+Each job gets its own working folder with an `input/` of table files (`pmovalue.handoff`)
+holding exactly the data it may read, so its cache key covers its inputs and nothing else.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pandas as pd
 
 from pmovalue.config import Params
 from pmovalue.data.loading import Dataset
+from pmovalue.handoff import write_tables
 
 UNIT, PORTFOLIO, MATURITY = "unit", "portfolio", "maturity"
 NOTEBOOKS = {UNIT: "unit_report.ipynb", PORTFOLIO: "portfolio.ipynb", MATURITY: "maturity.ipynb"}
@@ -100,12 +101,6 @@ def largest_first(jobs: list[Job], sizes: dict[str, int]) -> list[Job]:
     """The jobs, the largest units first (stable otherwise): with the shortest jobs last, the
     lanes of the pool finish a stage close together (longest-processing-time-first)."""
     return sorted(jobs, key=lambda j: -sizes.get(j.unit_id or "", 0))
-
-
-def write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, frame in tables.items():
-        frame.to_parquet(folder / f"{name}.parquet", index=False)
 
 
 def stage_unit_inputs(job_dir: Path, dataset: Dataset, unit_id: str, peers: pd.DataFrame) -> None:

