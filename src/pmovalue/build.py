@@ -577,7 +577,7 @@ class AssemblyAhead:
 
     The portfolio-level jobs leave a core idle once the shorter one ends; the assembly after
     them is on the build's critical path. So a thread started then (not earlier: it would slow
-    down the portfolio page) imports the page generators and openpyxl (~0.2 s), writes the data
+    down the portfolio page) imports the page generators and XlsxWriter, writes the data
     quality page, reads the units' results, and has the engine do its page-independent work
     (the builtin engine: assets and compiled templates). If that thread failed, the assembly
     does the work itself and meets the error there."""
@@ -601,8 +601,8 @@ class AssemblyAhead:
 
     def _run(self, units: list[Job]) -> None:
         with contextlib.suppress(Exception):  # met again, and reported, by the assembly
-            import openpyxl  # noqa: F401 - for metrics.xlsx
-            import pandas.io.excel._openpyxl  # noqa: F401
+            import pandas.io.excel._xlsxwriter  # noqa: F401 - for metrics.xlsx
+            import xlsxwriter  # noqa: F401
 
             from pmovalue.site.generated import data_quality_html
 

@@ -52,6 +52,22 @@ def test_site_layout(sample_site: Path) -> None:
     assert (sample_site / "latest" / "units" / "digital-channels.html").is_file()
 
 
+def test_workbook_holds_the_metrics_file(sample_site: Path) -> None:
+    """metrics.xlsx: the rows of metrics.csv, numbers to 16 significant digits (as spreadsheet
+    files hold them), text as plain text (never a formula or a link)."""
+    from openpyxl import load_workbook
+
+    data = sample_site / VERSION / "data"
+    csv = pd.read_csv(data / "metrics.csv", keep_default_na=False, na_values=[""])
+    book = pd.read_excel(data / "metrics.xlsx", sheet_name="metrics")
+    pd.testing.assert_frame_equal(book, csv, check_dtype=False, rtol=1e-15)
+    assert pd.api.types.is_float_dtype(book["value"]) and book["value"].notna().sum() > 100
+    sheet = load_workbook(data / "metrics.xlsx")["metrics"]
+    cells = [c for row in sheet.iter_rows() for c in row]
+    assert len(cells) == (len(csv) + 1) * len(csv.columns)
+    assert not any(c.data_type == "f" or c.hyperlink for c in cells)
+
+
 def test_versions_listing(sample_site: Path) -> None:
     listing = json.loads((sample_site / "versions.json").read_text())
     assert listing == json.loads(
@@ -316,7 +332,7 @@ def test_assembly_work_done_ahead_is_what_the_assembly_would_do(
     page = ahead.data_quality_html()
     assert page == generated.data_quality_html(inputs.dataset)
     assert ahead.versions() == _versions() and "pandas" in ahead.versions()
-    assert "openpyxl" in sys.modules  # imported ahead, for metrics.xlsx
+    assert "xlsxwriter" in sys.modules  # imported ahead, for metrics.xlsx
     assets = stage / "_assets"
     assert (assets / "plotly.min.js").read_bytes() == get_plotlyjs().encode("utf-8")
     assert {p.name for p in assets.iterdir()} == {"plotly.min.js", "pmovalue.css", "pmovalue.js"}
