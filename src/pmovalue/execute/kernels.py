@@ -69,6 +69,7 @@ def _warm_up() -> None:
     from pmovalue import charts, handoff
 
     charts.warm_up()
+    _kernel_app()
     with tempfile.TemporaryDirectory() as folder:
         handoff.write_tables(Path(folder), {"warm-up": pd.DataFrame({"a": [1.0], "b": ["x"]})})
         handoff.read_tables(folder)["warm-up"].to_csv(io.StringIO())
@@ -207,6 +208,7 @@ def render_error_path(executed: str) -> str:
     return executed + ".render-error"
 
 
+@functools.cache  # made once, in the zygote (`_warm_up`): a new class cost each kernel ~3 ms
 def _kernel_app() -> type:
     from ipykernel.kernelapp import IPKernelApp
 
