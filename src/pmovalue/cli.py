@@ -132,21 +132,27 @@ def _run(args: argparse.Namespace) -> int:
             return 0
         from pmovalue.strings import use_python_strings
 
-        use_python_strings()  # imports pandas (see pmovalue.strings)
-        if opts.executor == "local":
-            from pmovalue.execute.kernels import zygote
+        # What the imports below allocate lives as long as the process: no collection while
+        # they run (~0.07 s of the start), then frozen out of the collector's reach. (The gc
+        # module's recipe for a process that forks: disable early, freeze, enable; the zygote,
+        # forked meanwhile, enables its own collector once it has preloaded.)
+        gc.disable()
+        try:
+            use_python_strings()  # imports pandas (see pmovalue.strings)
+            if opts.executor == "local":
+                from pmovalue.execute.kernels import zygote
 
-            # Forked now, with pandas already imported, and still the only thread: its other
-            # imports run on the other core while ours below run on this one.
-            zygote(fork=True)
-        # pandera loads hypothesis (~0.17 s) for its data-synthesis strategies whenever it is
-        # installed (with our test dependencies, say); a build never synthesises data.
-        sys.modules.setdefault("hypothesis", None)  # type: ignore[arg-type]
-        from pmovalue.build import build
+                # Forked now, with pandas already imported, and still the only thread: its
+                # other imports run on the other core while ours below run on this one.
+                zygote(fork=True)
+            # pandera loads hypothesis (~0.17 s) for its data-synthesis strategies whenever it
+            # is installed (with our test dependencies, say); a build never synthesises data.
+            sys.modules.setdefault("hypothesis", None)  # type: ignore[arg-type]
+            from pmovalue.build import build
 
-        # What is imported lives as long as the process: keep the collector from walking it
-        # again in every full collection of the build.
-        gc.freeze()
+            gc.freeze()
+        finally:
+            gc.enable()
         result = build(opts)
         # The process ends next: spare the interpreter's final garbage collections their walk
         # over every object of the build (~0.3 s of a 5 s build).

@@ -14,7 +14,7 @@ from pmovalue.execute.executors import LocalExecutor
 from pmovalue.execute.runner import JobResult, JobRun, run_job
 
 PROBE = """
-import builtins, json, os, sys
+import builtins, gc, json, os, sys
 leaked = hasattr(builtins, "pmovalue_leak")
 builtins.pmovalue_leak = unit
 preloaded = "pandas" in sys.modules
@@ -25,7 +25,8 @@ json.dump({"unit": unit, "pid": os.getpid(), "cwd": os.getcwd(), "leaked": leake
            "preloaded": preloaded, "strings": pd.options.mode.string_storage,
            "history": get_ipython().history_manager.enabled, "ppid": os.getppid(),
            "parent_handle": app.parent_handle, "argv": sys.argv,
-           "execute_sleep": app.kernel._execute_sleep, "stream": type(sys.stdout).__name__},
+           "execute_sleep": app.kernel._execute_sleep, "stream": type(sys.stdout).__name__,
+           "gc": gc.isenabled()},
           open("probe.json", "w"))
 """
 
@@ -88,10 +89,11 @@ def test_each_job_gets_a_fresh_kernel_in_its_folder(
         assert all(p["parent_handle"] == p["ppid"] for p in probes)
         # No sleep before each reply, no thread hand-off to flush an empty stream.
         assert {(p["execute_sleep"], p["stream"]) for p in probes} == {(0.0, "KernelStream")}
+        assert all(p["gc"] for p in probes)  # collection disabled only while it preloads
 
 
 FORKING_BUILD = """
-import json, os, sys, threading
+import gc, json, os, sys, threading
 from pathlib import Path
 from pmovalue.execute import kernels
 from pmovalue.execute.executors import LocalExecutor
@@ -101,8 +103,10 @@ from pmovalue.strings import use_python_strings
 tmp = Path(sys.argv[1])
 if sys.argv[2] == "with-a-thread":
     threading.Thread(target=threading.Event().wait, daemon=True).start()
+gc.disable()  # as the CLI, while it imports
 use_python_strings()  # pandas imported first, as by the CLI
 factory = kernels.zygote(fork=True)
+gc.enable()
 runs = []
 for unit in ("alpha", "beta"):
     (tmp / unit).mkdir()
@@ -139,6 +143,7 @@ def test_a_zygote_forked_from_the_build_serves_fresh_kernels(tmp_path: Path, thr
     assert len({p["pid"] for p in probes}) == 2 and not any(p["leaked"] for p in probes)
     assert all(p["ppid"] == out["zygote"] == p["parent_handle"] for p in probes)
     assert all(p["preloaded"] and p["strings"] == "python" for p in probes)
+    assert all(p["gc"] for p in probes)  # the zygote enables the collector the CLI disabled
     assert all(str(tmp_path) not in " ".join(p["argv"]) for p in probes)  # not the build's argv
 
 

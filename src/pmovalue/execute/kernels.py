@@ -130,6 +130,7 @@ def zygote_main() -> None:
     # No debugpy: a batch kernel is never attached to a debugger, and importing it (through
     # ipykernel.debugger) cost the zygote ~0.12 s. ipykernel then runs without its debugger.
     sys.modules["debugpy"] = None  # type: ignore[assignment]
+    gc.disable()  # as in the build (see cli): no collection while the preload allocates
     use_python_strings()  # see pmovalue.strings; forked kernels inherit it
     for module in PRELOAD:
         _head_start(module)
@@ -138,6 +139,7 @@ def zygote_main() -> None:
     # walking it in every kernel, which also spares the copy-on-write of those pages.
     gc.collect()
     gc.freeze()
+    gc.enable()  # kernels and renderers collect as usual
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the OS reaps kernels: no zombies
     reply = sys.stdout
     reply.write(json.dumps({"ready": os.getpid()}) + "\n")
