@@ -1,3 +1,3 @@
-from pmovalue.cli import main
+from pmovalue.cli import entry
 
-raise SystemExit(main())
+entry()

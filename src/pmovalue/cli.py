@@ -7,6 +7,7 @@ errors: every message says what is wrong, where, and what to do.
 from __future__ import annotations
 
 import argparse
+import atexit
 import gc
 import json
 import os
@@ -87,6 +88,17 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--out", type=Path, default=Path("site"))
     d.add_argument("--json", action="store_true")
     return p
+
+
+def entry() -> None:
+    """The `pmovalue` command and `python -m pmovalue`: `main`, then the process ends without
+    the interpreter's teardown of every module a build loaded (~40 ms of a ~3 s build). All
+    it wrote is closed by then; the exit handlers (stopping the kernel zygote) still run."""
+    code = main()
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,6 +36,29 @@ def test_init_creates_a_project_that_builds(tmp_path: Path) -> None:
     assert again.returncode == 0 and "up to date" in again.stdout
 
 
+def test_the_command_ends_cleanly(tmp_path: Path) -> None:
+    """The command skips the interpreter's teardown at exit (see `cli.entry`), yet its output
+    is all there, its exit code kept, and its exit handlers run: the kernel zygote's socket
+    folder is removed."""
+    env = {**os.environ, "TMPDIR": str(tmp_path / "tmp"), "PYTHONWARNINGS": "ignore"}
+    (tmp_path / "tmp").mkdir()
+    args = ["--engine", "builtin", "--units", "Risk & Compliance", "--out"]
+    for i, command in enumerate((["pmovalue"], [sys.executable, "-m", "pmovalue"])):
+        res = subprocess.run(
+            [*command, "build", *args, str(tmp_path / f"site{i}")],
+            cwd=Path(__file__).resolve().parents[2],
+            env={**env, "PATH": f"{Path(sys.executable).parent}:{env['PATH']}"},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert res.returncode == 0, res.stderr
+        assert res.stdout.startswith("published 2026-Q3: "), res.stdout
+        assert list((tmp_path / "tmp").glob("pmovalue-kernels-*")) == []
+    bad = run_cli("build", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "x"))
+    assert bad.returncode == 2 and "no such data folder" in bad.stderr
+
+
 def test_init_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine")
     res = run_cli("init", str(tmp_path))
