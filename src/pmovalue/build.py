@@ -434,7 +434,7 @@ def _assemble(
     ahead: AssemblyAhead,
     files: ResultFiles,
 ) -> None:
-    # Imported here: the page generators bring in the report module (and plotly), which the
+    # Imported here: the page generators bring in pmovalue.markup (and plotly), which the
     # build needs only now (AssemblyAhead has usually imported them already).
     from pmovalue.site.generated import changes_html
 

@@ -1,7 +1,7 @@
 """Figure builders: each takes tidy DataFrames and returns a figure; none writes files.
 
 A figure is a plain dict in plotly's figure format (`{"data": [traces], "layout": {...}}`),
-serialised for the page by `pmovalue.report.chart_html` without plotly's validation: building
+serialised for the page by `pmovalue.markup.chart_html` without plotly's validation: building
 `plotly.graph_objects.Figure` objects, which validates every property, was about a fifth of a
 unit page's CPU time. The tests validate every builder's figure with `go.Figure(figure)`, which
 rejects any property plotly does not know.
@@ -648,7 +648,7 @@ def units_heatmap(statuses: pd.DataFrame) -> Figure:
 def narrow_meta(below: int, on: dict[str, Any], off: dict[str, Any]) -> dict[str, Any]:
     """A figure's `layout.meta` for changes to apply when the chart is narrower than `below`
     pixels (a phone), and how to undo them: `{"data": {attr: [per trace]}, "layout": {attr:
-    value}}` for Plotly.update. `pmovalue.report.chart_html` wires them to the page's width."""
+    value}}` for Plotly.update. `pmovalue.markup.chart_html` wires them to the page's width."""
     return {"narrow": {"below": below, "on": on, "off": off}}
 
 

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from pmovalue import charts, report
+from pmovalue import charts, markup
 from pmovalue.metrics.catalog import MATURITY_DIMENSIONS
 
 # Okabe & Ito (2008), "Color Universal Design": the eight colours of the palette.
@@ -441,9 +441,9 @@ def test_page_draws_the_figure_plotly_validates(name: str) -> None:
     """Unvalidated, the page's JSON is what plotly's own validated figure gives, value for
     value: skipping the validation changes nothing that is drawn."""
     spec = every_chart()[name]
-    div_id, data, layout, config = drawn(report.chart_html(spec))
+    div_id, data, layout, config = drawn(markup.chart_html(spec))
     theirs = json.loads(pio.to_json(figure(spec)))
     theirs["layout"].pop("template")  # plotly's default, which the page never sends
     assert plain(data) == plain(theirs["data"])
     assert plain(layout) == plain(theirs["layout"])
-    assert div_id.startswith("chart-") and config == report.PLOTLY_CONFIG
+    assert div_id.startswith("chart-") and config == markup.PLOTLY_CONFIG

@@ -11,6 +11,7 @@ from io import StringIO
 import pandas as pd
 import pytest
 
+from pmovalue import markup
 from pmovalue import report as r
 from pmovalue.config import Params
 
@@ -254,32 +255,32 @@ def test_attention_table_shows_the_worst_and_the_csv_holds_all() -> None:
     ],
 )
 def test_money_compact(value: float, expected: str) -> None:
-    assert r.money_compact(value, "GBP") == expected
+    assert markup.money_compact(value, "GBP") == expected
 
 
 def test_metric_formats() -> None:
-    assert r.fmt("cpi", 0.8488504) == "0.85"
-    assert r.fmt("eac_total", 51_202_854.4, "GBP") == "GBP 51,202,854"
-    assert r.fmt("on_budget_pct", 7.317) == "7.3%"
-    assert r.fmt("schedule_slip_days_median", 58.0) == "58 days"
-    assert r.fmt("nps", -79.31) == "-79" and r.fmt("nps", 25.0) == "+25"
-    assert r.fmt("nps", 0.2) == "0"  # never "+0"
-    assert r.fmt("maturity_level", 2.0) == "2"
-    assert r.fmt("cpi", float("nan")) == "n/a" and r.fmt("cpi", None, blank="–") == "–"
-    assert r.fmt_cell(635000.0, "money") == "635,000"
-    assert r.fmt_cell(-209084.46, "signed_money") == "-209,084"
-    assert r.fmt_cell(28.0, "days") == "28"
-    assert r.fmt_cell(0.9312, "index") == "0.93"
-    assert r.fmt_cell(float("nan"), "index") == "–"
+    assert markup.fmt("cpi", 0.8488504) == "0.85"
+    assert markup.fmt("eac_total", 51_202_854.4, "GBP") == "GBP 51,202,854"
+    assert markup.fmt("on_budget_pct", 7.317) == "7.3%"
+    assert markup.fmt("schedule_slip_days_median", 58.0) == "58 days"
+    assert markup.fmt("nps", -79.31) == "-79" and markup.fmt("nps", 25.0) == "+25"
+    assert markup.fmt("nps", 0.2) == "0"  # never "+0"
+    assert markup.fmt("maturity_level", 2.0) == "2"
+    assert markup.fmt("cpi", float("nan")) == "n/a" and markup.fmt("cpi", None, blank="–") == "–"
+    assert markup.fmt_cell(635000.0, "money") == "635,000"
+    assert markup.fmt_cell(-209084.46, "signed_money") == "-209,084"
+    assert markup.fmt_cell(28.0, "days") == "28"
+    assert markup.fmt_cell(0.9312, "index") == "0.93"
+    assert markup.fmt_cell(float("nan"), "index") == "–"
 
 
 def test_target_text() -> None:
     p = params(targets={"on_budget_pct": 80.0, "schedule_slip_days_median": 30.0})
     nbsp = "\u00a0"
-    assert r.target_text("on_budget_pct", p) == f"≥{nbsp}80.0%"
-    assert r.target_text("schedule_slip_days_median", p) == f"≤{nbsp}30 days"
-    assert r.target_text("cpi", p) == f"≥{nbsp}{GREEN:.2f}"
-    assert r.target_text("bac_total", p) == "–"
+    assert markup.target_text("on_budget_pct", p) == f"≥{nbsp}80.0%"
+    assert markup.target_text("schedule_slip_days_median", p) == f"≤{nbsp}30 days"
+    assert markup.target_text("cpi", p) == f"≥{nbsp}{GREEN:.2f}"
+    assert markup.target_text("bac_total", p) == "–"
 
 
 # ---- cards and tables -------------------------------------------------------------------------
@@ -321,7 +322,7 @@ def test_metric_table_uses_badges_and_dashes() -> None:
 def test_table_html_escapes_and_has_no_empty_index_column() -> None:
     frame = pd.DataFrame({"unit": ["Ops & Tech", "<img src=x>"], "cpi": [0.9, 1.1]})
     frame.columns.name = "metric"  # what a pivot leaves behind
-    out = r.table_html(frame, "Cap", "x.csv")
+    out = markup.table_html(frame, "Cap", "x.csv")
     assert "<th" in out and '<th scope="col"></th>' not in out
     assert ">metric<" not in out
     assert "Ops &amp; Tech" in out and "&lt;img src=x&gt;" in out and "<img" not in out
@@ -353,12 +354,12 @@ def test_comparison_table_units_per_column_and_highlight() -> None:
 
 def test_csv_download_neutralises_formulas() -> None:
     frame = pd.DataFrame({"name": ['=HYPERLINK("x")', "plain"], "value": [-1.5, 2.0]})
-    csv = _csv_from_link(r.csv_link(frame, "x.csv"))
+    csv = _csv_from_link(markup.csv_link(frame, "x.csv"))
     assert csv.loc[0, "name"] == '\'=HYPERLINK("x")'
     assert csv.loc[0, "value"] == -1.5  # numbers stay numbers
     assert frame.loc[0, "name"] == '=HYPERLINK("x")'  # the page's own table is untouched
     clean = pd.DataFrame({"name": ["plain", None], "value": [1.0, 2.0]})
-    assert r._csv_safe(clean) is clean  # nothing to neutralise: no copy made
+    assert markup._csv_safe(clean) is clean  # nothing to neutralise: no copy made
 
 
 def test_previous_value_is_the_latest_earlier_non_blank_one() -> None:
@@ -386,7 +387,7 @@ def test_chart_html_table_alternative_toolbar_and_narrow_screens() -> None:
 
     statuses = pd.DataFrame({"cpi": ["green", "red"]}, index=["Ops & Tech", "Retail"])
     table = statuses.reset_index().rename(columns={"index": "Unit"})
-    out = r.chart_html(charts.units_heatmap(statuses), table, "rag.csv")
+    out = markup.chart_html(charts.units_heatmap(statuses), table, "rag.csv")
     assert out.startswith('<figure class="chart" aria-label="RAG status by unit and metric">')
     details = out.split('<details class="chart-data">')[1]
     assert "<summary>Data table: RAG status by unit and metric</summary>" in details
@@ -396,19 +397,20 @@ def test_chart_html_table_alternative_toolbar_and_narrow_screens() -> None:
     evm = pd.DataFrame(
         {"period": ["2026-Q3"], "planned_value": [1.0], "earned_value": [1.0], "actual_cost": [1.0]}
     )
-    plain = r.chart_html(charts.evm_curves(evm, "GBP"))
+    plain = markup.chart_html(charts.evm_curves(evm, "GBP"))
     assert "meta.narrow" not in plain and "<details" not in plain  # no data: no empty table
 
 
 def test_the_build_gets_the_page_helpers_without_ipython() -> None:
-    # The build imports the report module for fmt and table_html; IPython (~0.1 s to import)
-    # is for the kernels, which display.
+    # The build imports the markup module for fmt and table_html (through the page
+    # generators); IPython (~0.1 s to import) is for the kernels, which display. Nor does
+    # importing the report module bring it in.
     import subprocess
     import sys
 
     code = (
-        "import sys, pmovalue.site.generated, pmovalue.report as r\n"
-        "assert r.table_html(r.pd.DataFrame({'a': [1.5]})).startswith('<div')\n"
+        "import sys, pmovalue.site.generated, pmovalue.report, pmovalue.markup as m\n"
+        "assert m.table_html(m.pd.DataFrame({'a': [1.5]})).startswith('<div')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'IPython'))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -7,8 +7,8 @@ import html
 import pandas as pd
 
 from pmovalue.data.loading import Dataset
+from pmovalue.markup import fmt, table_html
 from pmovalue.metrics.catalog import METRICS
-from pmovalue.report import fmt, table_html
 
 
 def _p(text: str) -> str:

@@ -20,7 +20,7 @@ to the code that writes it. What real Quarto 1.11 was seen doing, and the answer
 
 - A plotly figure stored only as `application/vnd.plotly.v1+json` renders as "Unable to display
   output for mime type(s): ..." (quarto-cli src/core/jupyter/jupyter.ts, mdOutputDisplayData).
-  Our notebooks emit charts as text/html (`pmovalue.report.chart_html`); `clean_notebook` still
+  Our notebooks emit charts as text/html (`pmovalue.markup.chart_html`); `clean_notebook` still
   drops that mime type, and any output left with nothing Quarto can show, from the copies.
 - A page with text/html or application/javascript outputs gets require.js and jQuery from a CDN
   in its head (quarto-cli src/core/jupyter/widgets.ts, `includesForJupyterWidgetDependencies`,
