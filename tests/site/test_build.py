@@ -307,7 +307,8 @@ def test_assembly_work_done_ahead_is_what_the_assembly_would_do(
 
     import pmovalue.site.generated as generated
     from pmovalue import handoff
-    from pmovalue.build import AssemblyAhead, ResultFiles, _versions, prepare
+    from pmovalue.assembly import AssemblyAhead, _versions
+    from pmovalue.build import ResultFiles, prepare
     from pmovalue.execute.plan import UNIT, Job
     from pmovalue.site.engines import BuiltinEngine
 

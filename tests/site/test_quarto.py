@@ -47,7 +47,7 @@ EXTERNAL = re.compile(r"https?://|//cdn|cdn\.|googleapis|jsdelivr|cdnjs|unpkg", 
 
 
 # --------------------------------------------------------------------------------------------
-# The sample: pages and a SiteContext built like pmovalue.build._assemble does
+# The sample: pages and a SiteContext built like pmovalue.assembly.assemble does
 # --------------------------------------------------------------------------------------------
 
 

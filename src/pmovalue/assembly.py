@@ -1,0 +1,341 @@
+"""Assembly: the version's folder from the executed notebooks and the jobs' results (DESIGN
+§2 and §8).
+
+Pages (the engine's), generated pages, data files (metrics.csv/.xlsx, projects.csv), the
+executed notebooks, the search index and the manifest, all written into the stage that
+`pmovalue.publish` then renames into place. `AssemblyAhead` does the part that needs no
+portfolio-level result while the last jobs still run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import platform
+import shutil
+import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from pmovalue import __version__
+from pmovalue.config import diff_params, load_params
+from pmovalue.diff import metric_changes, published_trend
+from pmovalue.errors import AssemblyError, JobFailure
+from pmovalue.execute.plan import UNIT, Job
+from pmovalue.execute.runner import body_name
+from pmovalue.options import BuildOptions
+from pmovalue.outputs import METRICS_COLUMNS, read_metrics, write_metrics
+from pmovalue.publish import MANIFEST, Site, now_iso
+from pmovalue.quick import data_fingerprint, fingerprint
+from pmovalue.site.engines import Engine
+from pmovalue.site.model import NavLink, Page, SiteContext
+from pmovalue.site.project import read_project
+
+if TYPE_CHECKING:
+    from pmovalue.build import Inputs, ResultFiles
+
+
+def _previous_version(site: Site, inputs: Inputs, scenario: str | None) -> str | None:
+    """Official: the latest earlier official version. Scenario: the official of its period,
+    else the latest earlier official one."""
+    official = [e for e in site.versions() if e.kind == "official"]
+    if scenario:
+        same = [e for e in official if e.period == inputs.period]
+        if same:
+            return same[0].version
+    earlier = sorted((e for e in official if e.period < inputs.period), key=lambda e: e.period)
+    return earlier[-1].version if earlier else None
+
+
+def assemble(
+    opts: BuildOptions,
+    inputs: Inputs,
+    engine_name: str,
+    jobs: list[Job],
+    failures: list[JobFailure],
+    work: Path,
+    stage: Path,
+    started_at: str,
+    site: Site,
+    engine: Engine,
+    ahead: AssemblyAhead,
+    files: ResultFiles,
+) -> None:
+    # Imported here: the page generators bring in pmovalue.markup (and plotly), which the
+    # build needs only now (AssemblyAhead has usually imported them already).
+    from pmovalue.site.generated import changes_html
+
+    failed = {f.job for f in failures}
+    ok = [j for j in jobs if j.id not in failed]
+    metrics = files.collect(ok, "metrics")
+    if not metrics.empty:
+        metrics = metrics.assign(version=inputs.version)
+        metrics["status"] = metrics["status"].fillna("")
+        metrics["note"] = metrics["note"].fillna("")
+        metrics = metrics[METRICS_COLUMNS]
+    else:
+        metrics = pd.DataFrame(columns=METRICS_COLUMNS)
+    projects = files.collect([j for j in ok if j.kind == UNIT], "projects")
+
+    previous = _previous_version(site, inputs, opts.scenario)
+    changes = None
+    if previous and (opts.out / previous / "data" / "metrics.csv").is_file():
+        changes = metric_changes(
+            read_metrics(opts.out / previous / "data" / "metrics.csv"), metrics
+        )
+    currency = inputs.portfolio_params.report.currency
+    published = {
+        e.version: read_metrics(opts.out / e.version / "data" / "metrics.csv")
+        for e in site.versions()
+        if e.kind == "official"
+        and e.period < inputs.period
+        and (opts.out / e.version / "data" / "metrics.csv").is_file()
+    }
+    trend = published_trend({**published, inputs.version: metrics})
+
+    pages: list[Page] = []
+    for job in jobs:
+        executed = work / "jobs" / job.id / job.output_name
+        if job.id in failed or not executed.is_file():
+            body = (
+                "<p>This page could not be produced: its notebook failed. See the build "
+                "log and the saved notebook.</p>"
+            )
+            pages.append(Page(job.page, job.title, job.kind, body_html=body, failed=True))
+        else:
+            body = executed.with_name(body_name(executed.name))
+            pages.append(
+                Page(
+                    job.page,
+                    job.title,
+                    job.kind,
+                    notebook=executed,
+                    body_html=body.read_text(encoding="utf-8") if body.is_file() else None,
+                )
+            )
+    pages.append(
+        Page(
+            "changes.html",
+            "What changed",
+            "changes",
+            body_html=changes_html(changes, previous, currency, trend),
+        )
+    )
+    pages.append(
+        Page(
+            "data-quality.html",
+            "Data quality",
+            "data-quality",
+            body_html=ahead.data_quality_html(),
+        )
+    )
+
+    project = read_project(opts.project_dir)
+    scenario_changes = {}
+    if opts.scenario:
+        official = load_params(opts.params_dir)
+        scenario_changes = diff_params(official, inputs.portfolio_params)
+    ctx = SiteContext(
+        version=inputs.version,
+        period=inputs.period,
+        kind="scenario" if opts.scenario else "official",
+        scenario=opts.scenario,
+        site_title=project.title or inputs.portfolio_params.report.title,
+        organisation=inputs.portfolio_params.report.organisation,
+        generated_at=started_at,
+        params_hash=hashlib.sha256(
+            json.dumps(inputs.hashes["params"], sort_keys=True).encode()
+        ).hexdigest(),
+        data_hash=inputs.dataset.digest(),
+        pmovalue_version=__version__,
+        engine=engine_name,
+        units=[NavLink(name, f"units/{uid}.html") for uid, name in inputs.units.items()],
+        extra_links=project.links,
+        footer=project.footer,
+        colours=project.colours,
+        scenario_changes=scenario_changes,
+        failed_units=[j.unit_name or j.id for j in jobs if j.id in failed],
+    )
+    ahead.join()  # it may still be writing the engine's assets into the stage
+    engine.assemble(pages, ctx, stage)
+    with SearchIndex(stage):  # Pagefind indexes the pages while the data files are written
+        write_metrics(stage / "data", metrics, projects)
+
+        nb_dir = stage / "notebooks"
+        nb_dir.mkdir(parents=True, exist_ok=True)
+        for job in jobs:
+            executed = work / "jobs" / job.id / job.output_name
+            if executed.is_file():
+                shutil.copy2(executed, nb_dir / job.output_name)
+
+        manifest = {
+            "version": inputs.version,
+            "period": inputs.period,
+            "scenario": opts.scenario,
+            "kind": ctx.kind,
+            "inputs_hash": inputs.inputs_hash,
+            "params_hash": ctx.params_hash,
+            "data_hash": ctx.data_hash,
+            "hashes": inputs.hashes,
+            "params": json.loads(inputs.portfolio_params.model_dump_json()),
+            "data_files": {
+                t: {"file": s.path.name, "sha256": s.sha256, "rows": s.rows}
+                for t, s in inputs.dataset.sources.items()
+            },
+            "engine": engine_name,
+            "executor": opts.executor,
+            "versions": ahead.versions(),
+            "started_at": started_at,
+            "finished_at": now_iso(),
+            "units": {
+                j.unit_id: ("failed" if j.id in failed else "ok") for j in jobs if j.kind == UNIT
+            },
+            "previous_version": previous,
+            "quick": _quick(opts, inputs),
+        }
+        (stage / MANIFEST).write_text(
+            json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8"
+        )
+
+
+class AssemblyAhead:
+    """The assembly's work that needs no portfolio-level result, done while the portfolio page
+    runs.
+
+    The portfolio-level jobs leave a core idle once the shorter one ends; the assembly after
+    them is on the build's critical path. So a thread started then (not earlier: it would slow
+    down the portfolio page) imports the page generators and XlsxWriter, writes the data
+    quality page, reads the units' results, and has the engine do its page-independent work
+    (the builtin engine: assets and compiled templates). If that thread failed, the assembly
+    does the work itself and meets the error there."""
+
+    def __init__(self, inputs: Inputs, files: ResultFiles, engine: Engine, stage: Path) -> None:
+        self.inputs = inputs
+        self.files = files
+        self.engine = engine
+        self.stage = stage
+        self._thread: threading.Thread | None = None
+        self._data_quality: str | None = None
+        self._versions: dict[str, str] | None = None
+
+    def start(self, units: list[Job]) -> None:
+        """Start the thread (once: later calls do nothing); `units`: the unit jobs that ran."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._run, args=(units,), name="assembly-ahead", daemon=True
+            )
+            self._thread.start()
+
+    def _run(self, units: list[Job]) -> None:
+        with contextlib.suppress(Exception):  # met again, and reported, by the assembly
+            import pandas.io.excel._xlsxwriter  # noqa: F401 - for metrics.xlsx
+            import xlsxwriter  # noqa: F401
+
+            from pmovalue.site.generated import data_quality_html
+
+            self._data_quality = data_quality_html(self.inputs.dataset)
+            self._versions = _versions()
+            self.files.collect(units, "metrics")
+            self.files.collect(units, "projects")
+            self.engine.prepare(self.stage)
+
+    def join(self) -> None:
+        """Wait for the thread, if it was started."""
+        if self._thread is not None:
+            self._thread.join()
+
+    def versions(self) -> dict[str, str]:
+        """The library versions for the manifest."""
+        self.join()
+        return self._versions if self._versions is not None else _versions()
+
+    def data_quality_html(self) -> str:
+        self.join()
+        if self._data_quality is None:
+            from pmovalue.site.generated import data_quality_html
+
+            self._data_quality = data_quality_html(self.inputs.dataset)
+        return self._data_quality
+
+
+class SearchIndex:
+    """Pagefind's search index for the version (pages mark their text with data-pagefind-body),
+    built by its own process from the moment the pages are written; `wait` checks it.
+
+    The `pagefind` PyPI package ships the binary: nothing to install by hand."""
+
+    def __init__(self, stage: Path) -> None:
+        import subprocess
+        import tempfile
+
+        self.stage = stage
+        # A file, not a pipe: a full pipe would stall pagefind. Closed in wait/__exit__.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [*_pagefind_command(), "--site", str(stage)],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:  # the build failed meanwhile: the index is of no use
+            self.proc.kill()
+            self.proc.wait()
+            self.log.close()
+            return
+        self.wait()
+
+    def wait(self) -> None:
+        code = self.proc.wait()
+        self.log.seek(0)
+        output = self.log.read().decode("utf-8", "replace")
+        self.log.close()
+        if code != 0 or not (self.stage / "pagefind" / "pagefind.js").is_file():
+            raise AssemblyError(f"the search index could not be built (pagefind): {output[-800:]}")
+
+
+def _pagefind_command() -> list[str]:
+    """Pagefind's binary itself: `python -m pagefind` would start an interpreter and import
+    asyncio only to find and exec it (~0.1 s, while the build waits for the index)."""
+    try:
+        from pagefind_bin import get_executable
+
+        return [str(get_executable())]
+    except Exception:  # another packaging of the binary: let pagefind's own module find it
+        return [sys.executable, "-m", "pagefind"]
+
+
+def _quick(opts: BuildOptions, inputs: Inputs) -> dict[str, str | None]:
+    """What the no-op check of a later rebuild compares (see pmovalue.quick)."""
+    data_fp = data_fingerprint(opts.data_dir)
+    return {
+        "fingerprint": fingerprint(opts, inputs.period, data_fp) if data_fp else None,
+        "data": data_fp,
+        "data_latest_period": inputs.dataset.latest_period(),
+    }
+
+
+def _versions() -> dict[str, str]:
+    from importlib import metadata  # ~25 ms to import: by AssemblyAhead, off the start
+
+    out = {"python": platform.python_version(), "pmovalue": __version__}
+    for dist in (
+        "pandas",
+        "plotly",
+        "papermill",
+        "nbconvert",
+        "nbclient",
+        "pandera",
+        "pydantic",
+        "jinja2",
+    ):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            out[dist] = metadata.version(dist)
+    return out
