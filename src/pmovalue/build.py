@@ -335,7 +335,7 @@ class PeersAhead:
 
     def __init__(self, inputs: Inputs, work: Path) -> None:
         self.inputs = inputs
-        self.path = work / f"peers{handoff.SUFFIX}"
+        self.path = handoff.table_path(work, "peers")
         self.pid: int | None = None
         self.peers: pd.DataFrame | None = None
         if can_fork():
@@ -379,7 +379,7 @@ class ResultFiles:
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def _read(self, job: Job, what: str) -> pd.DataFrame | None:
-        path = self.work / "jobs" / job.id / "results" / f"{what}{handoff.SUFFIX}"
+        path = handoff.table_path(self.work / "jobs" / job.id / "results", what)
         with self._lock:
             if path not in self._frames:
                 self._frames[path] = handoff.read_table(path) if path.is_file() else None

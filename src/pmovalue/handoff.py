@@ -18,6 +18,11 @@ import pyarrow.feather as feather
 SUFFIX = ".arrow"
 
 
+def table_path(folder: Path, name: str) -> Path:
+    """Where `write_tables` puts the table `name` in `folder`."""
+    return folder / f"{name}{SUFFIX}"
+
+
 def write_table(frame: pd.DataFrame, path: Path) -> None:
     """`frame` without its index (as `to_parquet(index=False)`)."""
     feather.write_feather(pa.Table.from_pandas(frame, preserve_index=False), path)
@@ -31,7 +36,7 @@ def write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
     """One file per table, named after it."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in tables.items():
-        write_table(frame, folder / f"{name}{SUFFIX}")
+        write_table(frame, table_path(folder, name))
 
 
 def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:

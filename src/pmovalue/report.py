@@ -42,7 +42,6 @@ from pmovalue.metrics import (
 )
 from pmovalue.metrics.catalog import METRICS
 
-RESULT_FILES = ("metrics", "projects", "history")
 OPEN_STATUSES = ("active", "on_hold", "")  # projects that can still be steered
 
 
@@ -119,11 +118,9 @@ def record(
     history: pd.DataFrame,
 ) -> None:
     """Save a job's metrics as data: the site's metrics.csv is assembled from these files."""
-    out = Path(results_dir)
-    out.mkdir(parents=True, exist_ok=True)
     stamp = {"unit_id": unit_id, "unit_name": unit_name}
     handoff.write_tables(
-        out,
+        Path(results_dir),
         {
             "metrics": metrics.assign(period=period, **stamp),
             "projects": projects,

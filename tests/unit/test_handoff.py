@@ -65,5 +65,5 @@ def test_a_folder_of_tables(tmp_path: Path) -> None:
         back = handoff.read_tables(tmp_path / "results")
         assert list(back) == ["metrics", "projects"]
         for name in tables:
-            one = handoff.read_table(tmp_path / "results" / f"{name}{handoff.SUFFIX}")
+            one = handoff.read_table(handoff.table_path(tmp_path / "results", name))
             pd.testing.assert_frame_equal(back[name], one, check_exact=True)
