@@ -153,6 +153,11 @@ def show_markdown(text: str) -> None:
     display(Markdown(text))
 
 
+def show_missing(what: str) -> None:
+    """A section whose data was not provided says so, instead of failing or staying blank."""
+    show_markdown(f"_No {what} data was provided, so this section is empty._")
+
+
 # ---- tables and charts as HTML ----------------------------------------------------------------
 
 

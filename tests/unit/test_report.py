@@ -14,6 +14,8 @@ import pytest
 from pmovalue import markup
 from pmovalue import report as r
 from pmovalue.config import Params
+from pmovalue.report import attention, compare, findings, headline
+from pmovalue.report import unit as unit_page
 
 AMBER, GREEN = 0.90, 0.95
 
@@ -103,12 +105,12 @@ def unit(projects: pd.DataFrame | None = None, **kw: object) -> r.UnitView:
     ],
 )
 def test_change_sentence_direction_and_numbers(before: float, now: float, expected: str) -> None:
-    assert r.change_sentence("CPI", before, now) == expected
+    assert findings.change_sentence("CPI", before, now) == expected
 
 
 def test_change_sentence_direction_agrees_with_the_numbers_shown() -> None:
     for before, now in [(0.855, 0.8549), (0.9051, 0.9149), (1.0, 0.995)]:
-        text = r.change_sentence("SPI", before, now)
+        text = findings.change_sentence("SPI", before, now)
         shown = [float(x) for x in re.findall(r"\d+\.\d+", text)]
         if "rose" in text:
             assert shown[1] > shown[0], text
@@ -151,12 +153,12 @@ def test_unit_findings_counts_and_directions() -> None:
 
 def test_one_red_project_reads_in_the_singular() -> None:
     p = projects_frame().iloc[[0, 4]]  # one red on cost, one green
-    found = r.delivery_findings(p, GREEN, AMBER, "GBP")
+    found = findings.delivery_findings(p, GREEN, AMBER, "GBP")
     assert found[0] == "1 of 2 projects with earned value data is red on cost (CPI below 0.90)."
 
 
 def test_findings_are_escaped_html() -> None:
-    out = r.findings_html(["<b>Ops & Tech</b> fell"])
+    out = findings.findings_html(["<b>Ops & Tech</b> fell"])
     assert "&lt;b&gt;Ops &amp; Tech&lt;/b&gt; fell" in out and "<b>" not in out
 
 
@@ -183,7 +185,7 @@ def test_portfolio_findings_name_the_red_units() -> None:
 
 def test_attention_selection_and_reasons() -> None:
     p = projects_frame()
-    rows = r.attention_rows(p, AMBER)
+    rows = attention.attention_rows(p, AMBER)
     expected = {
         pid
         for pid, c, s, t, rating in zip(
@@ -217,15 +219,15 @@ def test_attention_table_shows_the_worst_and_the_csv_holds_all() -> None:
     many = pd.concat([projects_frame()] * 3, ignore_index=True)
     many["project_id"] = [f"P{i:02d}" for i in range(len(many))]
     view = unit(projects=many)
-    listed = len(r.attention_rows(many, AMBER))
-    fragment = r.attention_html(view, limit=4)
+    listed = len(attention.attention_rows(many, AMBER))
+    fragment = attention.attention_html(view, limit=4)
     body = fragment.split("<tbody>")[1].split("</tbody>")[0]
     assert body.count("<tr>") == 4
     assert f"{listed - 4} more in the CSV, which lists all {listed}." in fragment
     csv = _csv_from_link(fragment)
     assert len(csv) == listed and "reason" in csv.columns
     # Readable headers and formatted numbers, never raw column names or floats.
-    fragment = r.attention_html(view, limit=listed)
+    fragment = attention.attention_html(view, limit=listed)
     assert "more in the CSV" not in fragment
     head = re.sub(r"<[^>]+>", "", fragment.split("<thead>")[1].split("</thead>")[0])
     for raw in ("project_id", "spi_t", "slip_days"):
@@ -289,7 +291,7 @@ def test_target_text() -> None:
 def test_headline_cards() -> None:
     m = metrics_frame({"cpi": 0.8488504, "eac_total": 51_202_854.0}, {"cpi": "red"})
     h = history_frame([("2026-Q2", "cpi", 0.86), ("2026-Q2", "eac_total", 46_400_000.0)])
-    out = r.headline_html(m, ["cpi", "eac_total"], "GBP", h, "2026-Q3")
+    out = headline.headline_html(m, ["cpi", "eac_total"], "GBP", h, "2026-Q3")
     cpi = re.search(r'data-metric="cpi".*?class="value">([^<]+)<', out, re.S)
     assert cpi is not None and cpi.group(1) == f"{0.8488504:.2f}"
     eac = re.search(r'data-metric="eac_total".*?</div>', out, re.S)
@@ -304,7 +306,7 @@ def test_headline_cards() -> None:
 def test_metric_table_uses_badges_and_dashes() -> None:
     m = metrics_frame({"cpi": 0.85, "bac_total": 1000.0, "eac_total": 1.0}, {"cpi": "red"})
     m.loc[m["metric"] == "eac_total", "note"] = "2 of 9 <without> EAC"
-    shown, raw = r.metric_table(m, "delivery", params())
+    shown, raw = unit_page.metric_table(m, "delivery", params())
     assert list(shown.columns) == ["Metric", "Value", "Status", "Target"]
     eac = shown["Metric"].iloc[2]  # the note sits under the name, escaped
     assert eac.startswith('Estimate at completion (EAC)<span class="cell-note">')
@@ -342,7 +344,7 @@ def test_comparison_table_units_per_column_and_highlight() -> None:
             ]
         ]
     )
-    shown, raw = r.comparison_tables(
+    shown, raw = compare.comparison_tables(
         um, ["value_index", "cpi", "benefits_realization_pct"], "A & Co"
     )
     assert list(shown.columns) == ["Unit", "Value index (0-100)", "CPI", "Benefits realized (%)"]
@@ -373,13 +375,13 @@ def test_previous_value_is_the_latest_earlier_non_blank_one() -> None:
         }
     )
     # Q2's CPI is blank: the one before it counts; Q3 itself (the report period) never does.
-    assert r.previous_value(history, "cpi", "2026-Q3") == (0.95, "2026-Q1")
-    assert r.previous_value(history, "cpi", "2026-Q1") == (0.91, "2025-Q4")
+    assert findings.previous_value(history, "cpi", "2026-Q3") == (0.95, "2026-Q1")
+    assert findings.previous_value(history, "cpi", "2026-Q1") == (0.91, "2025-Q4")
     for metric, period in (("cpi", "2025-Q4"), ("spi", "2026-Q2"), ("nps", "2026-Q3")):
-        value, when = r.previous_value(history, metric, period)
+        value, when = findings.previous_value(history, metric, period)
         assert when == "" and value != value  # nothing earlier: NaN and no period
-    assert r.previous_value(history, "spi", "2026-Q3") == (1.02, "2026-Q2")
-    assert r.previous_value(history.iloc[:0], "cpi", "2026-Q3")[1] == ""
+    assert findings.previous_value(history, "spi", "2026-Q3") == (1.02, "2026-Q2")
+    assert findings.previous_value(history.iloc[:0], "cpi", "2026-Q3")[1] == ""
 
 
 def test_chart_html_table_alternative_toolbar_and_narrow_screens() -> None:
