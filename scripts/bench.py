@@ -460,9 +460,11 @@ def naive_loop(
     The job folders are staged with pmovalue's own code so both sides read identical inputs.
     With `max_unit_jobs`, only that many unit jobs run (no portfolio jobs); the rest is
     extrapolated from their mean. `between(i)` is called after the i-th job, untimed."""
-    from pmovalue.build import BuildOptions, ResultFiles, _peer_metrics, prepare
+    from pmovalue.build import BuildOptions, _peer_metrics
     from pmovalue.data.units import UNIT_METRICS_FILE
     from pmovalue.execute.plan import PORTFOLIO, UNIT, plan_jobs, stage_unit_inputs, write_tables
+    from pmovalue.inputs import prepare
+    from pmovalue.results import ResultFiles
 
     t0 = time.perf_counter()
     opts = BuildOptions(
@@ -710,7 +712,8 @@ def goal(value: Any, target: str, passed: bool | None) -> dict[str, Any]:
 
 
 def bench_sample(root: Path, jobs: int, repeat: int = 5) -> dict[str, Any]:
-    from pmovalue.build import BuildOptions, prepare
+    from pmovalue.build import BuildOptions
+    from pmovalue.inputs import prepare
 
     res: dict[str, Any] = {}
     inputs = prepare(

@@ -1,5 +1,5 @@
-"""Assembly: the version's folder from the executed notebooks and the jobs' results (DESIGN
-§2 and §8).
+"""Assembly: the version's folder from the executed notebooks and the jobs' results (the
+site's layout: README.md and docs/guide.md).
 
 Pages (the engine's), generated pages, data files (metrics.csv/.xlsx, projects.csv), the
 executed notebooks, the search index and the manifest, all written into the stage that
@@ -17,7 +17,6 @@ import shutil
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -27,16 +26,15 @@ from pmovalue.diff import metric_changes, published_trend
 from pmovalue.errors import AssemblyError, JobFailure
 from pmovalue.execute.plan import UNIT, Job
 from pmovalue.execute.runner import body_name
+from pmovalue.inputs import Inputs
 from pmovalue.options import BuildOptions
 from pmovalue.outputs import METRICS_COLUMNS, read_metrics, write_metrics
 from pmovalue.publish import MANIFEST, Site, now_iso
 from pmovalue.quick import data_fingerprint, fingerprint
+from pmovalue.results import ResultFiles
 from pmovalue.site.engines import Engine
 from pmovalue.site.model import NavLink, Page, SiteContext
 from pmovalue.site.project import read_project
-
-if TYPE_CHECKING:
-    from pmovalue.build import Inputs, ResultFiles
 
 
 def _previous_version(site: Site, inputs: Inputs, scenario: str | None) -> str | None:

@@ -1,4 +1,4 @@
-"""One build: validate -> plan -> execute -> assemble -> publish one version (DESIGN §2).
+"""One build: validate -> plan -> execute -> assemble -> publish one version.
 
 Everything that can be wrong with the inputs is checked before any notebook starts; nothing is
 published unless every job succeeded (or --allow-partial); publication is one atomic rename.
@@ -7,13 +7,10 @@ published unless every job succeeded (or --allow-partial); publication is one at
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 import shutil
 import signal
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,33 +18,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from pmovalue import __version__, handoff
+from pmovalue import handoff
 from pmovalue.assembly import AssemblyAhead, assemble
-from pmovalue.config import Params, load_params, unit_param_files
-from pmovalue.data.loading import Dataset, load_dataset
-from pmovalue.data.units import PORTFOLIO_ID, UNIT_METRICS_FILE, slugify
-from pmovalue.errors import JobFailure, NotebookFailed, UsageError
+from pmovalue.data.units import UNIT_METRICS_FILE
+from pmovalue.errors import JobFailure, NotebookFailed
 from pmovalue.execute.cache import JobCache, job_key
 from pmovalue.execute.executors import Executor, make_executor
 from pmovalue.execute.kernels import can_fork, run_in_child
-from pmovalue.execute.plan import (
-    MATURITY,
-    PORTFOLIO,
-    UNIT,
-    Job,
-    largest_first,
-    plan_jobs,
-    stage_unit_inputs,
-)
+from pmovalue.execute.plan import PORTFOLIO, UNIT, Job, largest_first, plan_jobs, stage_unit_inputs
 from pmovalue.execute.runner import JobResult, JobRun
+from pmovalue.inputs import Inputs, Log, prepare
 from pmovalue.metrics import compute_metrics
 from pmovalue.options import BuildOptions
 from pmovalue.progress import Progress
-from pmovalue.publish import Site, VersionEntry, now_iso, pause_point, version_name
+from pmovalue.publish import Site, VersionEntry, now_iso, pause_point
 from pmovalue.quick import up_to_date
+from pmovalue.results import ResultFiles
 from pmovalue.site.engines import resolve_engine
-
-Log = Callable[[str], None]
 
 
 def _stderr(msg: str) -> None:
@@ -63,99 +50,6 @@ class BuildResult:
     results: list[JobResult] = field(default_factory=list)
     failures: list[JobFailure] = field(default_factory=list)
     archived: Path | None = None
-
-
-@dataclass
-class Inputs:
-    """Validated inputs of a build: known before any notebook runs."""
-
-    dataset: Dataset
-    period: str
-    version: str
-    units: dict[str, str]
-    unit_params: dict[str, Params]
-    portfolio_params: Params
-    hashes: dict[str, object]
-    inputs_hash: str
-
-
-def prepare(opts: BuildOptions, log: Log = _stderr) -> Inputs:
-    """Validate data and parameters, choose the period and units, hash every input."""
-    if opts.scenario is not None and (not opts.scenario or slugify(opts.scenario) != opts.scenario):
-        raise UsageError(
-            f"scenario name {opts.scenario!r} must be lowercase letters, digits and dashes, "
-            f"e.g. {slugify(opts.scenario or 'high-rate')!r}"
-        )
-    dataset = load_dataset(opts.data_dir)
-    for w in dataset.warnings:
-        log(f"warning: {w}")
-    portfolio = load_params(opts.params_dir, None, opts.scenario, opts.overrides)
-    period = opts.period or portfolio.period or dataset.latest_period()
-    if period is None:
-        raise UsageError(
-            "the data has no periods (no evm, benefits, survey or maturity table); "
-            "give --period YYYY-Qn"
-        )
-    if period not in dataset.periods and dataset.periods:
-        raise UsageError(
-            f"period {period} is not in the data (it has {dataset.periods[0]} to "
-            f"{dataset.periods[-1]}); choose one of those with --period"
-        )
-    units = _select_units(dataset.units, opts.units)
-    for uid in unit_param_files(opts.params_dir):
-        if uid not in dataset.units:
-            log(
-                f"warning: {opts.params_dir}/units/{uid}.yml: unit {uid!r} is not in the data; "
-                "its parameters are not used"
-            )
-    unit_params = {u: load_params(opts.params_dir, u, opts.scenario, opts.overrides) for u in units}
-    notebooks = {}
-    for kind in (UNIT, PORTFOLIO, MATURITY):
-        from pmovalue.execute.plan import NOTEBOOKS
-
-        nb = opts.notebooks_dir / NOTEBOOKS[kind]
-        if not nb.is_file():
-            raise UsageError(
-                f"{nb}: notebook not found; run from the project folder or "
-                "create the project with `pmovalue init`"
-            )
-        notebooks[nb.name] = hashlib.sha256(nb.read_bytes()).hexdigest()
-    hashes: dict[str, object] = {
-        "params": {
-            PORTFOLIO_ID: portfolio.digest(),
-            **{u: p.digest() for u, p in unit_params.items()},
-        },
-        "data": {t: s.sha256 for t, s in dataset.sources.items()},
-        "notebooks": notebooks,
-        "pmovalue": __version__,
-        "period": period,
-        "units": list(units),
-    }
-    inputs_hash = hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest()
-    return Inputs(
-        dataset,
-        period,
-        version_name(period, opts.scenario),
-        units,
-        unit_params,
-        portfolio,
-        hashes,
-        inputs_hash,
-    )
-
-
-def _select_units(known: dict[str, str], wanted: list[str] | None) -> dict[str, str]:
-    if not wanted:
-        return dict(known)
-    out = {}
-    for w in wanted:
-        slug = slugify(w)
-        if slug not in known:
-            raise UsageError(
-                f"--units: unit {w!r} is not in the data; known units: {', '.join(known)}"
-            )
-        out[slug] = known[slug]
-    return out
 
 
 def build(opts: BuildOptions, log: Log = _stderr) -> BuildResult:
@@ -361,29 +255,6 @@ class PeersAhead:
                 os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
             self.pid = None
-
-
-class ResultFiles:
-    """The jobs' results files, each read once: the portfolio-level jobs, the work done ahead
-    of the assembly and the assembly itself all need the units' metrics. A file is read only
-    once its job has ended (and never for a failed job: its results are not used)."""
-
-    def __init__(self, work: Path) -> None:
-        self.work = work
-        self._frames: dict[Path, pd.DataFrame | None] = {}
-        self._lock = threading.Lock()  # AssemblyAhead reads from its own thread
-
-    def collect(self, jobs: list[Job], what: str) -> pd.DataFrame:
-        """One results file of every job in `jobs`, concatenated in their order."""
-        frames = [f for f in (self._read(job, what) for job in jobs) if f is not None]
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-    def _read(self, job: Job, what: str) -> pd.DataFrame | None:
-        path = handoff.table_path(self.work / "jobs" / job.id / "results", what)
-        with self._lock:
-            if path not in self._frames:
-                self._frames[path] = handoff.read_table(path) if path.is_file() else None
-            return self._frames[path]
 
 
 def _keep_failed(

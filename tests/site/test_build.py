@@ -308,8 +308,9 @@ def test_assembly_work_done_ahead_is_what_the_assembly_would_do(
     import pmovalue.site.generated as generated
     from pmovalue import handoff
     from pmovalue.assembly import AssemblyAhead, _versions
-    from pmovalue.build import ResultFiles, prepare
     from pmovalue.execute.plan import UNIT, Job
+    from pmovalue.inputs import prepare
+    from pmovalue.results import ResultFiles
     from pmovalue.site.engines import BuiltinEngine
 
     inputs = prepare(options(tmp_path), lambda _: None)
@@ -357,6 +358,7 @@ import os, sys, threading
 from pathlib import Path
 import pandas as pd
 from pmovalue import build
+from pmovalue.inputs import prepare
 from tests.conftest import options
 
 tmp, how = Path(sys.argv[1]), sys.argv[2]
@@ -369,7 +371,7 @@ if how == "child-fails":
             raise RuntimeError("the child fails")
         return real(inputs)
     build._peer_metrics = flaky
-inputs = build.prepare(options(tmp), lambda _: None)
+inputs = prepare(options(tmp), lambda _: None)
 ahead = build.PeersAhead(inputs, tmp / "work")
 forked = ahead.pid is not None
 pd.testing.assert_frame_equal(ahead.get(), real(inputs), check_exact=True)
