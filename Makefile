@@ -6,7 +6,7 @@ OUT    ?= site
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help report test serve lint sample-data bench kernel clean browser
+.PHONY: help report test serve lint sample-data metric-docs bench kernel clean browser
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ lint: $(VENV)/.test-installed ## ruff lint and format check
 
 sample-data: $(VENV)/.installed ## regenerate data/sample from its fixed seed
 	$(BIN)/python scripts/make_sample_data.py data/sample
+
+metric-docs: $(VENV)/.installed ## rewrite the metric reference of docs/metrics.md from the catalogue
+	$(BIN)/python scripts/metric_docs.py
 
 bench: $(VENV)/.test-installed ## benchmark builds against the naive papermill loop (JSON)
 	@$(BYTECODE)

@@ -1,4 +1,5 @@
-"""Every hand-computed case of shared/reference/metric-cases.md, through the public functions."""
+"""The hand-computed cases of docs/metrics.md (the catalogue's examples), through the public
+functions."""
 
 from __future__ import annotations
 
@@ -211,3 +212,188 @@ def test_benefits_realization_reference_cases(tb, params, row) -> None:
     )
     assert math.isnan(r["value"])
     assert "baseline forecast is 0" in r["note"]
+
+
+# ---------------------------------------------------------------------- the catalogue's examples
+# Each metric's `example` in pmovalue.metrics.catalog (and so in docs/metrics.md), worked out by
+# hand there and recomputed here through compute_metrics. The cases above cover CV, SV, CPI,
+# SPI, TCPI, SPI(t), the roll-up, NPV, BCR, ROI, NPS and benefits realization.
+
+
+def _metrics(tb, params, **tables: pd.DataFrame) -> pd.DataFrame:
+    return compute_metrics(tb.tables(**tables), params, P)
+
+
+def test_counts_and_budget_examples(tb, params, row) -> None:
+    projects = tb.projects(
+        {"project_id": "P1", "status": "active", "budget_at_completion": 100.0},
+        {"project_id": "P2", "status": "proposed", "budget_at_completion": 200.0},
+        {"project_id": "P3", "status": "closed"},
+        {"project_id": "P4", "status": None},  # blank status is active
+    )
+    m = _metrics(tb, params, projects=projects)
+    assert row(m, "project_count")["value"] == 4
+    assert row(m, "active_project_count")["value"] == 2
+    bac = row(m, "bac_total")  # P2 is proposed: not counted; P3, P4 have no BAC
+    assert bac["value"] == 100.0
+    assert bac["note"] == "2 of 3 without BAC: left out"
+    three = _metrics(tb, params, projects=projects.iloc[:3])  # the catalogue's three projects
+    assert row(three, "project_count")["value"] == 3
+    assert row(three, "bac_total")["note"] == "1 of 2 without BAC: left out"
+
+
+def test_eac_total_example(tb, params, row) -> None:
+    projects = tb.projects(
+        {"project_id": "P1", "forecast_at_completion": 120.0},
+        {"project_id": "P2", "budget_at_completion": 100.0},
+    )
+    evm = tb.evm(tb.evm_row("P2", P, 50.0, 40.0, 50.0))  # CPI 0.8: EAC 100 / 0.8 = 125
+    assert row(_metrics(tb, params, projects=projects, evm=evm), "eac_total")["value"] == (
+        pytest.approx(245.0)
+    )
+
+
+def test_on_budget_on_time_and_slip_examples(tb, row) -> None:
+    params = tb.params(tolerances={"budget_pct": 5.0, "schedule_days": 30})
+    base = pd.Timestamp("2026-03-31")
+    projects = tb.projects(
+        {"project_id": "A", "budget_at_completion": 100.0, "forecast_at_completion": 104.0,
+         "baseline_finish": base, "forecast_finish": base + pd.Timedelta(days=20)},
+        {"project_id": "B", "budget_at_completion": 100.0, "forecast_at_completion": 106.0,
+         "baseline_finish": base, "actual_finish": base + pd.Timedelta(days=61)},
+        {"project_id": "C", "baseline_finish": base,
+         "forecast_finish": base - pd.Timedelta(days=10)},
+    )  # fmt: skip
+    m = _metrics(tb, params, projects=projects)
+    on_budget = row(m, "on_budget_pct")
+    assert on_budget["value"] == 50.0  # A on (104 <= 105), B off (106 > 105), C unknown
+    assert on_budget["note"] == "1 of 3 project(s) undetermined: left out"
+    two = _metrics(tb, params, projects=projects.iloc[:2])
+    assert row(two, "on_time_pct")["value"] == 50.0  # 20 days on time, 61 days late
+    assert row(m, "schedule_slip_days_median")["value"] == 20.0  # median of -10, 20, 61
+
+
+def test_rating_examples(tb, params, row) -> None:
+    ratings = ["red", "amber", "amber", "green", None]
+    projects = tb.projects(*({"project_id": f"P{i}", "rating": r} for i, r in enumerate(ratings)))
+    m = _metrics(tb, params, projects=projects)
+    assert row(m, "rating_red_count")["value"] == 1
+    assert row(m, "rating_amber_count")["value"] == 2
+    assert row(m, "rating_green_count")["value"] == 1
+    assert row(m, "rating_red_amber_pct")["value"] == 75.0  # 3 of the 4 rated
+
+
+def test_period_kpi_examples(tb, params, row) -> None:
+    projects = tb.projects(
+        {"project_id": "P1", "period_budget": 100.0, "period_forecast": 110.0},
+        {"project_id": "P2", "period_budget": 200.0, "period_forecast": 180.0},
+    )
+    m = _metrics(tb, params, projects=projects)
+    assert row(m, "period_budget_total")["value"] == 300.0
+    assert row(m, "period_forecast_total")["value"] == 290.0
+    assert row(m, "period_variance_pct")["value"] == pytest.approx(-10 / 3)  # -3.3 %
+
+
+def test_benefits_totals_examples(tb, params, row) -> None:
+    benefits = tb.benefits(
+        {"project_id": "P1", "period": "2026-Q2", "baseline_forecast": 150.0, "realized": 100.0},
+        {"project_id": "P1", "period": P, "baseline_forecast": 250.0, "realized": 200.0},
+        {"project_id": "P1", "period": "2026-Q4", "baseline_forecast": 999.0},  # later: not yet
+    )
+    m = _metrics(tb, params, projects=tb.projects({"project_id": "P1"}), benefits=benefits)
+    assert row(m, "benefits_baseline_total")["value"] == 400.0
+    assert row(m, "benefits_realized_total")["value"] == 300.0
+    assert row(m, "benefits_realization_pct")["value"] == 75.0
+
+
+def test_alignment_examples(tb, params, row) -> None:
+    scores = {"strategy_fit": 5.0, "customer_value": 4.0, "risk_reduction": 3.0, "innovation": 1.0}
+    alignment = tb.alignment(
+        *({"project_id": "A", "criterion": c, "score": s} for c, s in scores.items()),
+        *({"project_id": "B", "criterion": c, "score": 2.0} for c in scores),
+    )
+    projects = tb.projects(
+        {"project_id": "A", "budget_at_completion": 300.0},
+        {"project_id": "B", "budget_at_completion": 100.0},
+    )
+    m = _metrics(tb, params, projects=projects, alignment=alignment)
+    assert row(m, "aligned_spend_pct")["value"] == pytest.approx(75.0)  # A: 3.9 >= 3.0
+    assert row(m, "alignment_score_mean")["value"] == pytest.approx(3.425)
+
+
+def test_csat_and_responses_examples(tb, params, row) -> None:
+    csat = [5.0, 5.0, 4.0, 4.0, 4.0, 3.0, 2.0, 1.0]
+    survey = tb.survey(*({"period": P, "instrument": "csat", "score": s} for s in csat))
+    m = _metrics(tb, params, projects=tb.projects({"project_id": "P1"}), survey=survey)
+    assert row(m, "csat_pct")["value"] == 62.5
+    assert row(m, "csat_pct")["note"] == "few responses (n = 8)"
+    answers = tb.survey(
+        {"period": P, "instrument": "nps", "score": 9.0, "respondent_id": "r1"},
+        {"period": P, "instrument": "csat", "score": 4.0, "respondent_id": "r1"},
+        {"period": P, "instrument": "nps", "score": 7.0, "respondent_id": "r2"},
+        {"period": P, "instrument": "nps", "score": 3.0},
+        {"period": P, "instrument": "csat", "score": 5.0},
+    )
+    m = _metrics(tb, params, projects=tb.projects({"project_id": "P1"}), survey=answers)
+    assert row(m, "survey_responses")["value"] == 4
+
+
+def _assessment(tb, scores: dict[str, list[float | None]]) -> pd.DataFrame:
+    return tb.maturity(
+        *(
+            {"period": P, "dimension": d, "item_id": f"{d}-{i}", "score": s}
+            for d, values in scores.items()
+            for i, s in enumerate(values)
+        )
+    )
+
+
+def test_maturity_examples(tb, params, row) -> None:
+    # 10 item slots, 9 answered summing to 27: coverage 90 %, score 3.00; 7 answered: blank.
+    nine = [3.0] * 9 + [None]
+    seven = [3.0] * 7 + [None] * 3
+    m = _metrics(tb, params, projects=tb.projects({"project_id": "P1"}),
+                 maturity=_assessment(tb, {"people": nine, "process": seven}))  # fmt: skip
+    assert row(m, "maturity_people")["value"] == 3.0
+    assert math.isnan(row(m, "maturity_process")["value"])
+    assert "coverage 70%" in row(m, "maturity_process")["note"]
+
+    # People 3.0, process 2.5, technology 3.5, governance blank: profile 3.0, level blank.
+    m = _metrics(
+        tb, params, projects=tb.projects({"project_id": "P1"}),
+        maturity=_assessment(tb, {"people": [3.0], "process": [2.0, 3.0],
+                                  "technology": [3.0, 4.0]}),
+    )  # fmt: skip
+    profile = row(m, "maturity_profile")
+    assert profile["value"] == 3.0
+    assert profile["note"] == "mean of 3 of 4 dimensions (without governance)"
+    assert math.isnan(row(m, "maturity_level")["value"])
+    assert row(m, "maturity_gap_process")["value"] == 0.5  # target 3
+    assert row(m, "maturity_gap_technology")["value"] == 0.0
+
+    # People 3.2, process 2.9, technology 3.8, governance 3.0: level 2 (evolving).
+    m = _metrics(
+        tb, params, projects=tb.projects({"project_id": "P1"}),
+        maturity=_assessment(tb, {"people": [3.0, 3.4], "process": [2.8, 3.0],
+                                  "technology": [3.8], "governance": [3.0]}),
+    )  # fmt: skip
+    level = row(m, "maturity_level")
+    assert level["value"] == 2.0
+    assert level["note"] == "evolving"
+
+
+def test_value_index_example(tb, params, row) -> None:
+    from pmovalue.metrics._common import Result
+    from pmovalue.metrics.value_index import value_index
+
+    weights = {"financial": 0.4, "strategic": 0.35, "stakeholder": 0.25}
+    inputs = {
+        "cpi": Result(0.90),
+        "benefits_realization_pct": Result(75.0),
+        "aligned_spend_pct": Result(75.0),
+        "nps": Result(30.0),
+        "csat_pct": Result(62.5),
+    }
+    assert value_index(inputs, weights).result.value == pytest.approx(75.1875)  # shown 75.2
+    no_survey = {k: v for k, v in inputs.items() if k not in ("nps", "csat_pct")}
+    assert value_index(no_survey, weights).result.value == pytest.approx(79.0)
