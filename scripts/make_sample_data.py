@@ -2,8 +2,8 @@
 
 Northwind Group (GBP): six business units, 250 projects and eight quarters of
 history, 2024-Q4 to 2026-Q3 (the report period, ending 2026-09-30). The files
-follow the canonical tables of DESIGN section 6 and are shaped to exercise the
-metrics of section 7:
+follow the canonical tables of docs/data.md and are shaped to exercise the
+metrics of docs/metrics.md:
 
 - "Risk & Compliance" is well run (CPI and SPI about 1.0-1.05, mostly green);
   "Digital Channels" is in trouble (CPI and SPI about 0.85, many red and amber

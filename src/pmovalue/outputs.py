@@ -1,4 +1,5 @@
-"""The data files of a version: metrics.csv, metrics.xlsx and projects.csv (DESIGN §8)."""
+"""The data files of a version: metrics.csv, metrics.xlsx and projects.csv (see README.md and
+docs/metrics.md)."""
 
 from __future__ import annotations
 

@@ -1,12 +1,18 @@
 """A real PPM export read as it is: the US Federal IT Dashboard projects (2,468 rows, 26 agencies).
 
-The CSV lives outside the repository (../shared/data) and is read in place through the mapping of
-examples/us-it-dashboard/mapping.yml; only that mapping's `file:` is pointed at it. Expected
-numbers come from pandas reading the CSV directly, not through pmovalue.
+The export is public data kept outside the repository (never copied in) and read in place
+through the mapping of examples/us-it-dashboard/mapping.yml; only that mapping's `file:` is
+pointed at it. To run these tests, set PMOVALUE_REAL_EXPORT to the CSV's path:
+
+    PMOVALUE_REAL_EXPORT=/path/to/us-it-dashboard-projects.csv .venv/bin/python -m pytest \
+        tests/site/test_real_export.py
+
+Expected numbers come from pandas reading the CSV directly, not through pmovalue.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -17,15 +23,26 @@ from pmovalue.build import build
 from pmovalue.data.loading import Dataset, load_dataset
 from tests.conftest import REPO, options
 
-REAL = REPO.parent / "shared" / "data" / "us-it-dashboard-projects.csv"
+ENV = "PMOVALUE_REAL_EXPORT"
+REAL = Path(os.environ.get(ENV, "")).expanduser()
 EXAMPLE = REPO / "examples" / "us-it-dashboard" / "mapping.yml"
 PERIOD = "2012-Q2"  # a snapshot export has no period tables: the build is given one
 AGENCIES = ["Department of Agriculture", "Department of Labor", "Nuclear Regulatory Commission"]
 
-pytestmark = pytest.mark.skipif(
-    not REAL.is_file(),
-    reason=f"real export {REAL} is absent (it is kept outside the repository, never copied in)",
-)
+
+def _why_skipped() -> str:
+    if ENV in os.environ:
+        return (
+            f"{ENV}={os.environ[ENV]} is not a file: point it at the US Federal IT Dashboard "
+            "export, us-it-dashboard-projects.csv"
+        )
+    return (
+        "needs the US Federal IT Dashboard export (us-it-dashboard-projects.csv, 2,468 projects, "
+        f"kept outside the repository): set {ENV}=/path/to/us-it-dashboard-projects.csv"
+    )
+
+
+pytestmark = pytest.mark.skipif(not REAL.is_file(), reason=_why_skipped())
 
 
 def data_folder(tmp: Path) -> Path:

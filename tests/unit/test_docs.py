@@ -1,8 +1,13 @@
 """Every command and build option is documented (sqlite-utils habit)."""
 
+import importlib.util
+import re
 from pathlib import Path
+from types import ModuleType
 
 from pmovalue.cli import _parser
+from pmovalue.data.schemas import TABLES
+from pmovalue.metrics.catalog import DIRECTIONS, LEVELS, METRICS, UNITS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -26,3 +31,54 @@ def test_readme_starts_with_the_two_commands() -> None:
     head = (REPO / "README.md").read_text().splitlines()[:8]
     assert any(line.startswith("make report") for line in head)
     assert any(line.startswith("make test") for line in head)
+
+
+def _script(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        f"pmovalue_{name}", REPO / "scripts" / f"{name}.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_metric_reference_is_generated_from_the_catalogue() -> None:
+    page = (REPO / "docs" / "metrics.md").read_text(encoding="utf-8")
+    assert _script("metric_docs").updated(page) == page, (
+        "docs/metrics.md is out of date with pmovalue.metrics.catalog: "
+        "run `.venv/bin/python scripts/metric_docs.py`"
+    )
+
+
+def test_every_metric_explains_itself() -> None:
+    for m in METRICS.values():
+        for field in ("meaning", "formula", "scope", "edge_cases", "example"):
+            assert getattr(m, field).strip(), f"{m.id}: no {field} in the catalogue"
+        assert m.sources and set(m.sources) <= set(TABLES), (m.id, m.sources)
+        assert m.level in LEVELS and m.unit in UNITS and m.direction in DIRECTIONS, m.id
+
+
+def test_data_md_describes_every_table_and_column() -> None:
+    page = (REPO / "docs" / "data.md").read_text(encoding="utf-8")
+    sections = re.split(r"(?m)^### ", page)
+    for table, spec in TABLES.items():
+        section = next((s for s in sections if s.startswith(f"{table}\n")), None)
+        assert section is not None, f"docs/data.md has no section '### {table}'"
+        for column in spec.columns:
+            mark = "*" if column.required else ""
+            assert f"| `{column.name}`{mark} |" in section, (table, column.name)
+
+
+def test_the_project_cites_only_its_own_documents() -> None:
+    """Users have the repository only: no file points at the workspace's design notes."""
+    banned = re.compile("DES" + "IGN|" + re.escape("shared" + "/"))
+    roots = ["src", "tests", "docs", "notebooks", "scripts", "examples", "params", ".ci"]
+    files = [p for r in roots for p in (REPO / r).rglob("*") if p.is_file()]
+    files += [REPO / f for f in ("README.md", "_quarto.yml", "Makefile", "pyproject.toml")]
+    for path in files:
+        if "__pycache__" in path.parts or path.suffix in (".pyc", ".parquet", ".xlsx"):
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for n, line in enumerate(text.splitlines(), 1):
+            assert not banned.search(line), f"{path.relative_to(REPO)}:{n}: {line.strip()}"

@@ -1,4 +1,4 @@
-"""mapping.yml (DESIGN §6): real exports read as they are, through small hand-made exports."""
+"""mapping.yml (docs/data.md): real exports read as they are, through small hand-made exports."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "make_sample_data.py"
 SAMPLE = ROOT / "data" / "sample"
 
-# DESIGN section 6, in order.
+# The tables of docs/data.md, in order.
 COLUMNS = {
     "projects": [
         "project_id",

@@ -1,4 +1,4 @@
-"""mapping.yml: read real exports from PPM tools without editing them (DESIGN §6).
+"""mapping.yml: read real exports from PPM tools without editing them (docs/data.md).
 
 `mapping.yml` sits in the data folder; each top-level key is a canonical table (`projects`,
 `evm`, `benefits`, ...) read from any source file, so one export can feed several tables::

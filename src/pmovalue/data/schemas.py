@@ -1,4 +1,4 @@
-"""The canonical tables of DESIGN §6: columns, types and value rules.
+"""The canonical tables (docs/data.md): columns, types and value rules.
 
 `ColumnSpec` is what the loader coerces by; `pandera_schema` turns the rules into a pandera
 schema that reports every failing cell at once.

@@ -1,4 +1,4 @@
-"""Metrics of the PMO value report (DESIGN §7): pure functions on the canonical tables.
+"""Metrics of the PMO value report (docs/metrics.md): pure functions on the canonical tables.
 
 Entry points:
 

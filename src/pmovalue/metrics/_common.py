@@ -22,7 +22,7 @@ import pandas as pd
 from pmovalue.errors import UsageError
 
 Tables = Mapping[str, pd.DataFrame]
-"""Canonical tables of DESIGN §6 by name; a table the user did not provide is absent."""
+"""Canonical tables (docs/data.md) by name; a table the user did not provide is absent."""
 
 PERIOD_RE = re.compile(r"^(\d{4})-Q([1-4])$")
 
@@ -156,7 +156,7 @@ def dates(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def statuses(projects: pd.DataFrame) -> pd.Series:
-    """Project status, lowercase; blank means `active` (the DESIGN default)."""
+    """Project status, lowercase; blank means `active` (docs/data.md)."""
     status = text(projects, "status")
     return status.where(status.notna(), "active").astype("object")
 

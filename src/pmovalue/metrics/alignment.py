@@ -7,7 +7,7 @@
   Several rows for one (project, criterion) are averaged first.
   Scores for a criterion that is not in `alignment.criteria` are ignored, with a note.
 - aligned_spend_pct = 100 · Σ BAC(scored projects with score ≥ aligned_threshold)
-  / Σ BAC(scored projects) — DESIGN §7. Projects without BAC are left out.
+  / Σ BAC(scored projects) (docs/metrics.md). Projects without BAC are left out.
 - alignment_score_mean = Σ BAC·score / Σ BAC over the same projects (BAC-weighted mean).
   Both blank when no scored project has a BAC, or Σ BAC = 0.
 

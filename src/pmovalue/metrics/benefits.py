@@ -1,8 +1,8 @@
 """Level 3 benefits: baseline forecast, realized, realization.
 
 Benefit rows are per-period FLOWS. Totals are cumulative to date: the sum over rows with
-period ≤ the report period (a row with a blank period counts as the report period, the DESIGN
-default). Negative values are disbenefits and count as negative.
+period ≤ the report period (a row with a blank period counts as the report period, as docs/data.md
+says). Negative values are disbenefits and count as negative.
 
 - benefits_baseline_total = Σ baseline_forecast
 - benefits_realized_total = Σ realized over rows with a realized value (blank when none has one)

@@ -7,7 +7,7 @@ Project level (element-wise on Series, NaN when it cannot be computed):
 
 - CV = EV - AC;  SV = EV - PV
 - CPI = EV / AC (blank when AC = 0: no actuals yet);  SPI = EV / PV (blank when PV = 0)
-- EAC = forecast_at_completion where reported, else BAC / CPI, else blank (DESIGN §7)
+- EAC = forecast_at_completion where reported, else BAC / CPI, else blank (docs/metrics.md)
 - ETC = EAC - AC;  VAC = BAC - EAC
 - TCPI (to BAC) = (BAC - EV) / (BAC - AC), blank when BAC - AC ≤ 0 (budget used up)
 
@@ -69,7 +69,7 @@ def schedule_performance_index(ev: pd.Series, pv: pd.Series) -> pd.Series:
 def estimate_at_completion(
     forecast: pd.Series, bac: pd.Series, cpi: pd.Series
 ) -> tuple[pd.Series, pd.Series]:
-    """Project EAC (DESIGN §7): `forecast_at_completion` where reported, else BAC / CPI.
+    """Project EAC (docs/metrics.md): `forecast_at_completion` where reported, else BAC / CPI.
 
     Returns (eac, source) where source is "reported", "BAC/CPI" or "" (blank EAC).
     """
@@ -97,7 +97,7 @@ def eac_values(
 def eac_atypical(ac: pd.Series, bac: pd.Series, ev: pd.Series) -> pd.Series:
     """EAC = AC + (BAC - EV): past variances are atypical, the rest goes to plan.
 
-    A PMBOK alternative shown for context; the reported EAC follows DESIGN (see above).
+    A PMBOK alternative shown for context; the reported EAC is the one above.
     """
     return (ac + (bac - ev)).astype("float64")
 

@@ -1,4 +1,4 @@
-"""RAG status (DESIGN §7): green / amber / red, or "" when there is nothing to judge against.
+"""RAG status (docs/metrics.md): green / amber / red, or "" when there is nothing to judge against.
 
 - Index metrics (catalog `index=True`: CPI, SPI, median SPI(t)): green when
   value ≥ thresholds.index_green_min, amber when ≥ thresholds.index_amber_min, else red.

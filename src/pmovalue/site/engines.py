@@ -1,7 +1,8 @@
 """Engines turn executed notebooks into the pages of one version folder.
 
-Both engines produce the same page paths (DESIGN §8); `builtin` needs nothing beyond PyPI,
-`quarto` drives a real Quarto install. `resolve_engine` implements `--engine auto|builtin|quarto`.
+Both engines produce the same page paths (the site layout in README.md); `builtin` needs
+nothing beyond PyPI, `quarto` drives a real Quarto install. `resolve_engine` implements
+`--engine auto|builtin|quarto`.
 """
 
 from __future__ import annotations
