@@ -9,7 +9,9 @@ PORT   ?= 8000
 .PHONY: help report test serve lint sample-data metric-docs bench kernel clean browser
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' \
+	  -v port='$(PORT)' -v out='$(OUT)' '{gsub(/\$$\(PORT\)/, port, $$2); \
+	  gsub(/\$$\(OUT\)/, out, $$2); printf "  make %-12s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,7 +50,7 @@ test: $(VENV)/.test-installed kernel browser ## install test dependencies and ru
 	$(BIN)/python -m ruff check src tests scripts
 	$(BIN)/python -m pytest -q
 
-serve: ## preview the published site at http://127.0.0.1:$(PORT)/
+serve: ## preview the published site ($(OUT)/) at http://127.0.0.1:$(PORT)/
 	$(BIN)/pmovalue serve --out $(OUT) --port $(PORT)
 
 lint: $(VENV)/.test-installed ## ruff lint and format check

@@ -26,28 +26,70 @@ def _default_data() -> Path:
     return Path("data/sample")
 
 
+# Help texts shared by several commands.
+DATA_HELP = (
+    "data folder: the tables, or a mapping.yml (default: data when the project has its own "
+    "tables there, else data/sample)"
+)
+PARAMS_HELP = "parameters folder: defaults.yml, units/, scenarios/ (default: %(default)s)"
+OUT_HELP = "the site folder (default: %(default)s)"
+JSON_HELP = "print JSON instead of a table"
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="pmovalue",
         description="PMO value reports: notebooks per business unit, published as a versioned "
         "static website.",
+        epilog="Exit codes: 0 success, 1 a notebook or the assembly failed, 2 bad input or "
+        "usage. The user guide is docs/guide.md.",
     )
     p.add_argument("--version", action="version", version=f"pmovalue {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # Every command and option has help text, and docs/guide.md mentions each (a test checks).
 
-    init = sub.add_parser("init", help="scaffold a new reporting project")
-    init.add_argument("dir", type=Path)
+    init = sub.add_parser(
+        "init",
+        help="create a new reporting project that builds out of the box",
+        description="Create DIR with notebooks/, params/, _quarto.yml, data/sample/, a README "
+        "and a .gitignore: the sample organisation's project, ready for `pmovalue build`.",
+    )
+    init.add_argument("dir", type=Path, metavar="DIR", help="a new or empty folder")
 
-    val = sub.add_parser("validate", help="check data and parameters; print every problem")
-    val.add_argument("--data", type=Path, default=None, help="data folder (default data/sample)")
-    val.add_argument("--params", type=Path, default=Path("params"))
+    val = sub.add_parser(
+        "validate",
+        help="check data and parameters; print every problem",
+        description="Check the data folder and every parameter file without building; print "
+        "each problem as file:row:column: message (exit 2 if there is any).",
+    )
+    val.add_argument("--data", type=Path, default=None, metavar="DIR", help=DATA_HELP)
+    val.add_argument("--params", type=Path, default=Path("params"), metavar="DIR", help=PARAMS_HELP)
 
-    b = sub.add_parser("build", help="validate, execute, assemble and publish one version")
-    b.add_argument("--data", type=Path, default=None, help="data folder (default data/sample)")
-    b.add_argument("--params", type=Path, default=Path("params"))
-    b.add_argument("--notebooks", type=Path, default=Path("notebooks"))
-    b.add_argument("--period", help="YYYY-Qn (default: latest period in the data)")
-    b.add_argument("--units", help="comma-separated unit ids or names (default: all)")
+    b = sub.add_parser(
+        "build",
+        help="validate, execute, assemble and publish one version",
+        description="Validate the inputs, run the notebooks (one per unit, then the portfolio "
+        "and maturity pages), assemble the pages and publish the version into the site. "
+        "With inputs identical to a published version, do nothing.",
+    )
+    b.add_argument("--data", type=Path, default=None, metavar="DIR", help=DATA_HELP)
+    b.add_argument("--params", type=Path, default=Path("params"), metavar="DIR", help=PARAMS_HELP)
+    b.add_argument(
+        "--notebooks",
+        type=Path,
+        default=Path("notebooks"),
+        metavar="DIR",
+        help="folder of unit_report.ipynb, portfolio.ipynb and maturity.ipynb "
+        "(default: %(default)s)",
+    )
+    b.add_argument(
+        "--period",
+        metavar="YYYY-Qn",
+        help="the quarter to report (default: the latest in the data)",
+    )
+    b.add_argument(
+        "--units", metavar="A,B", help="comma-separated unit ids or names (default: all)"
+    )
     b.add_argument(
         "-p",
         dest="overrides",
@@ -56,12 +98,37 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override a parameter, value parsed as YAML (repeatable)",
     )
-    b.add_argument("--scenario", help="publish a what-if version <period>--<scenario>")
-    b.add_argument("--out", type=Path, default=Path("site"))
-    b.add_argument("--engine", choices=["auto", "builtin", "quarto"], default="auto")
-    b.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
-    b.add_argument("--executor", choices=["local", "dask"], default="local")
-    b.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
+    b.add_argument(
+        "--scenario",
+        metavar="NAME",
+        help="publish a what-if version <period>--NAME with params/scenarios/NAME.yml",
+    )
+    b.add_argument("--out", type=Path, default=Path("site"), metavar="DIR", help=OUT_HELP)
+    b.add_argument(
+        "--engine",
+        choices=["auto", "builtin", "quarto"],
+        default="auto",
+        help="how pages are assembled: builtin (nbconvert + Jinja2), quarto, or auto: quarto "
+        "when it is on PATH (default: %(default)s)",
+    )
+    b.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 2,
+        metavar="N",
+        help="notebooks run at once (default: the number of CPUs, %(default)s)",
+    )
+    b.add_argument(
+        "--executor",
+        choices=["local", "dask"],
+        default="local",
+        help="where notebooks run: local processes or a Dask cluster (default: %(default)s)",
+    )
+    b.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (with --executor dask)",
+    )
     b.add_argument(
         "--replace",
         action="store_true",
@@ -74,19 +141,33 @@ def _parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--no-cache", action="store_true", help="re-execute every notebook")
 
-    s = sub.add_parser("serve", help="preview the published site over HTTP")
-    s.add_argument("--out", type=Path, default=Path("site"))
-    s.add_argument("--port", type=int, default=8000)
+    s = sub.add_parser(
+        "serve",
+        help="preview the published site over HTTP",
+        description="Serve the site folder on 127.0.0.1 (search needs HTTP); Ctrl-C stops it.",
+    )
+    s.add_argument("--out", type=Path, default=Path("site"), metavar="DIR", help=OUT_HELP)
+    s.add_argument(
+        "--port", type=int, default=8000, help="the port on 127.0.0.1 (default: %(default)s)"
+    )
 
-    v = sub.add_parser("versions", help="list published versions")
-    v.add_argument("--out", type=Path, default=Path("site"))
-    v.add_argument("--json", action="store_true")
+    v = sub.add_parser(
+        "versions",
+        help="list published versions",
+        description="List the versions published in the site, newest first.",
+    )
+    v.add_argument("--out", type=Path, default=Path("site"), metavar="DIR", help=OUT_HELP)
+    v.add_argument("--json", action="store_true", help=JSON_HELP)
 
-    d = sub.add_parser("diff", help="metric changes between two published versions")
-    d.add_argument("a")
-    d.add_argument("b")
-    d.add_argument("--out", type=Path, default=Path("site"))
-    d.add_argument("--json", action="store_true")
+    d = sub.add_parser(
+        "diff",
+        help="metric changes between two published versions",
+        description="Every metric whose value or status changed from version A to version B.",
+    )
+    d.add_argument("a", metavar="A", help="the earlier version, e.g. 2026-Q2")
+    d.add_argument("b", metavar="B", help="the later version, e.g. 2026-Q3")
+    d.add_argument("--out", type=Path, default=Path("site"), metavar="DIR", help=OUT_HELP)
+    d.add_argument("--json", action="store_true", help=JSON_HELP)
     return p
 
 

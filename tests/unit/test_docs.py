@@ -1,9 +1,16 @@
-"""Every command and build option is documented (sqlite-utils habit)."""
+"""The docs: every command and option has help text and is in the guide (sqlite-utils
+habit); the metric and data references are complete and current; the project cites only its
+own documents."""
 
+import argparse
 import importlib.util
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from types import ModuleType
+
+import pytest
 
 from pmovalue.cli import _parser
 from pmovalue.data.schemas import TABLES
@@ -12,19 +19,46 @@ from pmovalue.metrics.catalog import DIRECTIONS, LEVELS, METRICS, UNITS
 REPO = Path(__file__).resolve().parents[2]
 
 
+def _commands() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser], dict]:
+    """The parser, its commands by name, and each command's one-line help."""
+    parser = _parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return parser, dict(sub.choices), {a.dest: a.help for a in sub._choices_actions}
+
+
+def _arguments(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    return [
+        a
+        for a in parser._actions
+        if not isinstance(a, (argparse._HelpAction, argparse._SubParsersAction))
+    ]
+
+
+def test_every_command_and_option_has_help_text() -> None:
+    parser, commands, one_line = _commands()
+    for action in _arguments(parser):
+        assert action.help, action.option_strings
+    for name, command in commands.items():
+        assert one_line.get(name), f"`pmovalue {name}` has no help in the command list"
+        assert command.description, f"`pmovalue {name} --help` says nothing about the command"
+        for action in _arguments(command):
+            what = "/".join(action.option_strings) or action.dest
+            assert action.help and action.help != argparse.SUPPRESS, (
+                f"`pmovalue {name} {what}` has no help text"
+            )
+        command.format_help()  # every %(default)s and the like resolves
+
+
 def test_every_command_and_option_is_in_the_guide() -> None:
     guide = (REPO / "docs" / "guide.md").read_text()
-    parser = _parser()
-    sub = next(a for a in parser._actions if a.dest == "command")
-    for name, command in sub.choices.items():  # type: ignore[union-attr]
-        assert f"pmovalue {name}" in guide, name
-        for action in command._actions:
+    _, commands, _ = _commands()
+    for name, command in commands.items():
+        assert f"pmovalue {name}" in guide, f"docs/guide.md never mentions `pmovalue {name}`"
+        for action in _arguments(command):
             for flag in action.option_strings:
-                if flag.startswith("--") and flag != "--help":
-                    assert f"`{flag}" in guide or f"{flag} " in guide or f"[{flag}" in guide, (
-                        name,
-                        flag,
-                    )
+                assert f"`{flag}" in guide or f"{flag} " in guide or f"[{flag}" in guide, (
+                    f"docs/guide.md never mentions `pmovalue {name} {flag}`"
+                )
 
 
 def test_readme_starts_with_the_two_commands() -> None:
@@ -82,3 +116,17 @@ def test_the_project_cites_only_its_own_documents() -> None:
         text = path.read_text(encoding="utf-8", errors="replace")
         for n, line in enumerate(text.splitlines(), 1):
             assert not banned.search(line), f"{path.relative_to(REPO)}:{n}: {line.strip()}"
+
+
+def test_make_lists_its_targets_with_the_values_in_force() -> None:
+    """A bare `make` lists every target with its description; variables are shown by value."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed (apt-get install make)")
+    out = subprocess.run(
+        ["make", "-s", "-C", str(REPO), "PORT=8123"], capture_output=True, text=True, check=True
+    ).stdout
+    makefile = (REPO / "Makefile").read_text()
+    targets = re.findall(r"(?m)^([a-z-]+):.*## ", makefile)
+    assert targets and all(f"make {t} " in out for t in targets), out
+    assert "$(" not in out, out
+    assert "http://127.0.0.1:8123/" in out
