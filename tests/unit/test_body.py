@@ -1,13 +1,18 @@
-"""The page-body exporter skips nbconvert's BeautifulSoup pass only where it changes nothing."""
+"""The page-body exporter skips nbconvert's BeautifulSoup pass only where it changes nothing,
+and its copy of nbconvert's code is of the nbconvert installed."""
 
 from __future__ import annotations
+
+import hashlib
+import inspect
+from importlib import metadata
 
 import nbformat
 from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from pmovalue.site.body import OPTIONS, body_exporter
+from pmovalue.site.body import OPTIONS, UPSTREAM, body_exporter
 
 PNG = (  # a 1x1 image
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg=="
@@ -45,3 +50,18 @@ def test_a_page_with_an_image_gets_nbconverts_alt_text() -> None:
     theirs, _ = nbconvert_exporter().from_notebook_node(nb)
     assert ours == theirs
     assert 'alt="No description has been provided for this image"' in ours
+
+
+def test_the_copied_nbconvert_code_follows_the_installed_nbconvert() -> None:
+    """`BodyExporter` restates the start of `HTMLExporter.from_notebook_node`: an nbconvert
+    whose function differs must be read before the copy is trusted again."""
+    name, version, digest = UPSTREAM
+    source = inspect.getsource(HTMLExporter.from_notebook_node)
+    installed = metadata.version(name)
+    assert hashlib.sha256(source.encode()).hexdigest() == digest, (
+        f"nbconvert's HTMLExporter.from_notebook_node is not the one of {name} {version} that "
+        f"pmovalue.site.body copies (installed: {name} {installed}). Re-check "
+        "BodyExporter.from_notebook_node against it: the copy must equal everything before its "
+        "BeautifulSoup pass, and SOUP_TARGETS must name everything that pass acts on; then set "
+        "UPSTREAM to the installed version and the new source's SHA-256."
+    )

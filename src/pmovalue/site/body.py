@@ -8,6 +8,11 @@ focusable, then serialising it again. Our pages have no images and use the `basi
 so that pass changed nothing but cost 60% of every render (~60 ms for a unit page). It is
 skipped when the HTML holds nothing it could change, and run exactly as nbconvert does
 otherwise (a notebook that shows a matplotlib image still gets its alt text).
+
+Copied code: `BodyExporter.from_notebook_node` restates the first part of nbconvert's
+`HTMLExporter.from_notebook_node` (everything before its BeautifulSoup pass), as of the
+version in `UPSTREAM`. tests/unit/test_body.py fails when the installed nbconvert's function
+is no longer that one, and says what to re-check.
 """
 
 from __future__ import annotations
@@ -23,13 +28,21 @@ from nbformat import NotebookNode
 # What the BeautifulSoup pass acts on: <img> without alt, and the lab template's wrappers.
 SOUP_TARGETS = ("<img", "jp-Cell-inputWrapper", "jp-OutputArea-output")
 
+# The upstream function the copy follows: nbconvert's version, and the SHA-256 of the source
+# of `HTMLExporter.from_notebook_node` in it (`inspect.getsource`).
+UPSTREAM = (
+    "nbconvert",
+    "7.17.2",
+    "3dccafff45cc4e749766089c7de2f5385ac071e03f4f5a15bfb3b025f54893b9",
+)
+
 
 class BodyExporter(HTMLExporter):
     def from_notebook_node(  # type: ignore[override]
         self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
     ) -> tuple[str, dict[str, Any]]:
         given = resources
-        # As HTMLExporter.from_notebook_node (nbconvert 7), up to its BeautifulSoup pass.
+        # As HTMLExporter.from_notebook_node (see UPSTREAM), up to its BeautifulSoup pass.
         langinfo = nb.metadata.get("language_info", {})
         lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
         highlight_code = self.filters.get(
