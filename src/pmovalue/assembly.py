@@ -22,6 +22,7 @@ import pandas as pd
 
 from pmovalue import __version__
 from pmovalue.config import diff_params, load_params
+from pmovalue.data.loading import SourceFile
 from pmovalue.diff import metric_changes, published_trend
 from pmovalue.errors import AssemblyError, JobFailure
 from pmovalue.execute.plan import UNIT, Job
@@ -180,10 +181,7 @@ def assemble(
             "data_hash": ctx.data_hash,
             "hashes": inputs.hashes,
             "params": json.loads(inputs.portfolio_params.model_dump_json()),
-            "data_files": {
-                t: {"file": s.path.name, "sha256": s.sha256, "rows": s.rows}
-                for t, s in inputs.dataset.sources.items()
-            },
+            "data_files": {t: _source_entry(s) for t, s in inputs.dataset.sources.items()},
             "engine": engine_name,
             "executor": opts.executor,
             "versions": ahead.versions(),
@@ -310,9 +308,24 @@ def _pagefind_command() -> list[str]:
         return [sys.executable, "-m", "pagefind"]
 
 
+def _source_entry(source: SourceFile) -> dict[str, object]:
+    """A table's provenance in the manifest: its file, or its database (no credentials)."""
+    if source.sql is None:
+        return {"file": source.path.name, "sha256": source.sha256, "rows": source.rows}
+    return {
+        "source": source.sql.url,
+        "query_sha256": source.sql.query_sha256,
+        "sha256": source.sha256,  # of the result
+        "rows": source.rows,
+        "read_seconds": source.sql.seconds,
+    }
+
+
 def _quick(opts: BuildOptions, inputs: Inputs) -> dict[str, str | None]:
-    """What the no-op check of a later rebuild compares (see pmovalue.quick)."""
-    data_fp = data_fingerprint(opts.data_dir)
+    """What the no-op check of a later rebuild compares (see pmovalue.quick); a database
+    source counts with the result this build read, not with a new read."""
+    results = {t: s.sha256 for t, s in inputs.dataset.sources.items() if s.sql is not None}
+    data_fp = data_fingerprint(opts.data_dir, results)
     return {
         "fingerprint": fingerprint(opts, inputs.period, data_fp) if data_fp else None,
         "data": data_fp,

@@ -25,7 +25,9 @@ class Problem:
     """One problem in an input file, located as `file:row:column`.
 
     `row` counts as the file is seen in a spreadsheet (header = row 1); None when the problem
-    concerns the whole file or column.
+    concerns the whole file or column. For a database source (`in_result`), `file` names the
+    table and its query in mapping.yml, `row` is the position in the query's result, and the
+    problem prints as `projects (query at mapping.yml:3): row 12: column bac: message`.
     """
 
     file: str
@@ -33,8 +35,16 @@ class Problem:
     row: int | None = None
     column: str | None = None
     severity: str = "error"  # error | warning
+    in_result: bool = False
 
     def __str__(self) -> str:
+        if self.in_result:
+            parts = [self.file]
+            if self.row is not None:
+                parts.append(f"row {self.row}")
+            if self.column is not None:
+                parts.append(f"column {self.column}")
+            return ": ".join([*parts, self.message])
         where = self.file
         if self.row is not None:
             where += f":{self.row}"
@@ -51,6 +61,11 @@ class ValidationFailed(InputError):
         errors = [p for p in problems if p.severity == "error"]
         head = f"{len(errors)} problem(s) in the input data; fix them and run again:"
         super().__init__("\n".join([head, *(str(p) for p in errors)]))
+
+
+class SourceUnreadable(InputError):
+    """A database source in mapping.yml could not be read: driver, connection, query.
+    The message names the table and its line in mapping.yml, never a password."""
 
 
 class ParamsError(InputError):

@@ -4,6 +4,9 @@ A fingerprint of the raw inputs (file bytes, merged-but-unvalidated parameters, 
 _quarto.yml, options) is stored in each version's manifest. If the same fingerprint is already
 published, the build has nothing to do; otherwise the full build validates everything and
 decides (publish, or refuse other inputs without --replace).
+
+A database source in mapping.yml counts with its query's result, so the check runs the query
+(pmovalue.data.sql, light to import); the build then loads that same result.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from pmovalue import __version__
+from pmovalue.data.sql import fetch, mapping_sources, spec_problems
+from pmovalue.errors import SourceUnreadable
 from pmovalue.hashing import file_sha256
 from pmovalue.layers import layer_params, read_yaml, unit_param_files
 from pmovalue.options import BuildOptions
@@ -24,16 +29,23 @@ EXTENSIONS = (".csv", ".xlsx", ".parquet")
 NOTEBOOK_FILES = ("unit_report.ipynb", "portfolio.ipynb", "maturity.ipynb")
 
 
-def data_fingerprint(data_dir: Path) -> str | None:
-    """Hash of every file the loader would read from `data_dir` (None if it can't tell)."""
+def data_fingerprint(data_dir: Path, results: dict[str, str] | None = None) -> str | None:
+    """Hash of every file the loader would read from `data_dir`, and of the result of every
+    query of mapping.yml (run now, or given by table in `results`); None if it can't tell."""
     if not data_dir.is_dir():
         return None
     files: dict[str, str] = {}
     mapping = data_dir / "mapping.yml"
     if mapping.is_file():
         files["mapping.yml"] = file_sha256(mapping)
-        for spec in read_yaml(mapping).values():
-            if isinstance(spec, dict) and "file" in spec:
+        raw = read_yaml(mapping)
+        if any(isinstance(v, dict) and spec_problems(str(t), v) for t, v in raw.items()):
+            return None  # the full build reports what is wrong with mapping.yml
+        for table, source in mapping_sources(mapping, raw).items():
+            known = (results or {}).get(table)
+            files[f"{table} (query result)"] = known or fetch(source, keep=True).sha256
+        for spec in raw.values():
+            if isinstance(spec, dict) and "file" in spec and "source" not in spec:
                 src = Path(str(spec["file"])).expanduser()
                 src = src if src.is_absolute() else data_dir / src
                 if not src.is_file():
@@ -98,6 +110,8 @@ def up_to_date(opts: BuildOptions) -> str | None:
             opts, str(period), data_fp
         ):
             return version
+    except SourceUnreadable:
+        raise  # the database cannot be read: the full build would wait and fail the same way
     except (OSError, ValueError, KeyError, TypeError):
         return None  # anything unclear: the full build decides
     except Exception:  # a params file error: the full build reports it properly

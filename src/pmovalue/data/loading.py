@@ -1,4 +1,4 @@
-"""Load the canonical tables from CSV, XLSX or Parquet (or any export via mapping.yml).
+"""Load the canonical tables from CSV, XLSX or Parquet (or any export or database via mapping.yml).
 
 Every problem is collected, located as `file:row:column`, before anything raises: a user fixes
 all of them in one pass. Rows count as in a spreadsheet (header = row 1).
@@ -31,6 +31,7 @@ from pmovalue.data.schemas import (
     TableSpec,
     pandera_schema,
 )
+from pmovalue.data.sql import Fetched, SqlRead, result_rows, take
 from pmovalue.data.units import slugify
 from pmovalue.errors import InputError, Problem, ValidationFailed
 from pmovalue.hashing import file_sha256
@@ -44,9 +45,20 @@ _FALSE = {"false", "no", "n", "0", "f"}
 @dataclass(frozen=True)
 class SourceFile:
     table: str
-    path: Path
-    sha256: str
+    path: Path  # for a database source: the mapping.yml that names it
+    sha256: str  # of the file's bytes, or of the query's result
     rows: int
+    sql: SqlRead | None = None  # a database source: its URL (no credentials), query, read time
+
+    @property
+    def where(self) -> str:
+        """How messages name it: the file, or the table and its query in mapping.yml."""
+        return self.sql.where if self.sql else str(self.path)
+
+    @property
+    def origin(self) -> str:
+        """The file's name, or the database URL without credentials."""
+        return self.sql.url if self.sql else self.path.name
 
 
 @dataclass(frozen=True)
@@ -286,15 +298,17 @@ def _check_message(check: str, spec: ColumnSpec, value: object) -> str:
 
 
 def load_table(
-    spec: TableSpec, path: Path, mapping: TableMapping | None
+    spec: TableSpec, path: Path, mapping: TableMapping | None, result: Fetched | None = None
 ) -> tuple[pd.DataFrame, list[Problem], list[BlankedCount]]:
-    """Read, map, coerce and check one table. Returns the frame (with `_row`) and problems."""
-    file = str(path)
-    raw = read_file(path, mapping.sheet if mapping else None)
+    """Read, map, coerce and check one table (from `path`, or the `result` of its query).
+    Returns the frame (with `_row`) and problems."""
+    file = result.source.where if result else str(path)
+    raw = result.frame() if result else read_file(path, mapping.sheet if mapping else None)
     problems: list[Problem] = []
     if mapping is not None:
         raw, problems = apply_mapping(raw, mapping)
-    rows = pd.Series(range(2, len(raw) + 2), index=raw.index)
+    first = 1 if result else 2  # a query's first row is 1; a file's header is row 1
+    rows = pd.Series(range(first, len(raw) + first), index=raw.index)
     headers = header_names(mapping)
     present = set(raw.columns)
     for c in spec.columns:
@@ -439,17 +453,25 @@ def _load(data_dir: Path) -> tuple[Dataset | None, list[Problem]]:
                     )
                 )
             continue
-        frame, found, blanks = load_table(spec, path, mapping)
+        if mapping is not None and mapping.sql is not None:
+            result = take(mapping.sql)
+            problems += _read_notes(result, spec.required)
+            frame, found, blanks = load_table(spec, path, mapping, result)
+            source = SourceFile(name, path, result.sha256, len(frame), result.provenance)
+        else:
+            frame, found, blanks = load_table(spec, path, mapping)
+            source = SourceFile(name, path, file_sha256(path), len(frame))
         problems += found
         blanked += blanks
         if not frame.empty or not any(p.severity == "error" for p in found):
             tables[name] = frame
-            sources[name] = SourceFile(name, path, file_sha256(path), len(frame))
+            sources[name] = source
     if "projects" not in tables:
-        return None, problems
+        return None, _in_results(problems, mappings)
     # Cross-table checks run even after cell errors: the user sees every problem in one pass.
     units = _units(tables, sources, problems)
     problems += _cross_checks(tables, sources)
+    problems = _in_results(problems, mappings)
     if any(p.severity == "error" for p in problems):
         return None, problems
     tables = {name: frame.drop(columns=[ROW]) for name, frame in tables.items()}
@@ -461,6 +483,25 @@ def _load(data_dir: Path) -> tuple[Dataset | None, list[Problem]]:
         [p for p in problems if p.severity != "error"],
         blanked,
     ), problems
+
+
+def _read_notes(result: Fetched, required: bool) -> list[Problem]:
+    """What reading a database source has to say: a password in the URL, an empty result."""
+    notes = [Problem(result.source.where, w, severity="warning") for w in result.warnings]
+    if required and result.rows == 0:
+        notes.append(
+            Problem(
+                result.source.where,
+                f"the query returned no rows; the {result.source.table} table needs at least "
+                "one; check the query and the database it reads",
+            )
+        )
+    return notes
+
+
+def _in_results(problems: list[Problem], mappings: dict[str, TableMapping]) -> list[Problem]:
+    """Problems of database sources print their rows as positions in the query's result."""
+    return result_rows(problems, {m.where for m in mappings.values() if m.sql is not None})
 
 
 def _units(
@@ -476,7 +517,7 @@ def _units(
         if slug in units and units[slug] != name:
             problems.append(
                 Problem(
-                    str(sources["projects"].path),
+                    sources["projects"].where,
                     f"units {units[slug]!r} and {name!r} both become id {slug!r}; rename one",
                     column="unit_id",
                 )
@@ -495,7 +536,7 @@ def _units(
         for idx in unknown.index[:20]:
             problems.append(
                 Problem(
-                    str(sources[table].path),
+                    sources[table].where,
                     f"unit {frame.at[idx, 'unit_name']!r} has no projects; its rows are ignored",
                     row=int(frame.at[idx, ROW]),
                     column="unit_id",
@@ -532,7 +573,7 @@ def _cross_checks(tables: dict[str, pd.DataFrame], sources: dict[str, SourceFile
         for idx in unknown.index:
             problems.append(
                 Problem(
-                    str(sources[name].path),
+                    sources[name].where,
                     f"project {frame.at[idx, 'project_id']!r} is not in the projects table",
                     row=int(frame.at[idx, ROW]),
                     column="project_id",
@@ -549,7 +590,7 @@ def _cross_checks(tables: dict[str, pd.DataFrame], sources: dict[str, SourceFile
         for idx in evm.index[over.fillna(False)]:
             problems.append(
                 Problem(
-                    str(sources["evm"].path),
+                    sources["evm"].where,
                     f"earned value {evm.at[idx, 'earned_value']:,.2f} exceeds the project's budget "
                     f"at completion {limit[idx]:,.2f}; EV cannot be more than BAC",
                     row=int(evm.at[idx, ROW]),

@@ -39,6 +39,8 @@ Rules:
   range, period format) to blank instead of failing; such cells are counted per column and
   listed, with examples, on the data-quality page. Required columns cannot be blanked.
 * Messages name the source file, its row (as in a spreadsheet, header = row 1) and the header.
+* Instead of `file`, a table may name a database: `source` (a SQLAlchemy URL) with `query` or
+  `table`; the result's column names play the part of headers (see `pmovalue.data.sql`).
 
 Raw files are never modified.
 """
@@ -55,11 +57,12 @@ import pandas as pd
 
 from pmovalue.config import read_yaml
 from pmovalue.data.schemas import TABLES
+from pmovalue.data.sql import SQL_KEYS, SqlSource, mapping_sources, spec_problems
 from pmovalue.errors import Problem, ValidationFailed
 
 MAPPING_FILE = "mapping.yml"
 BLANKS = {"", "na", "n/a", "nan", "null", "none", "nat"}  # cells read as "no value"
-_KEYS = {"file", "columns", "values", "constants", "on_invalid", "sheet", "scale"}
+_KEYS = {"file", "columns", "values", "constants", "on_invalid", "sheet", "scale", *SQL_KEYS}
 _YAML_TRUE = {"true", "yes", "on"}
 _YAML_FALSE = {"false", "no", "off"}
 
@@ -74,6 +77,12 @@ class TableMapping:
     on_invalid: dict[str, str] = field(default_factory=dict)
     sheet: str | int | None = None
     scale: dict[str, float] = field(default_factory=dict)
+    sql: SqlSource | None = None  # a database instead of a file (`file` is then mapping.yml)
+
+    @property
+    def where(self) -> str:
+        """How messages name the source: its file, or its table and query in mapping.yml."""
+        return self.sql.where if self.sql else str(self.file)
 
 
 def _norm(value: object) -> str:
@@ -114,9 +123,11 @@ def read_mapping(data_dir: Path) -> dict[str, TableMapping]:
         if table not in TABLES:
             bad(f"{table!r} is not a canonical table; use one of {list(TABLES)}")
             continue
-        if not isinstance(spec, dict) or "file" not in spec:
-            bad(f"{table}: needs a 'file' and a 'columns' map")
+        if not isinstance(spec, dict) or ("file" not in spec and "source" not in spec):
+            bad(f"{table}: needs a 'file' (or a database 'source') and a 'columns' map")
             continue
+        for message in spec_problems(table, spec):
+            bad(message)
         unknown = set(spec) - _KEYS
         if unknown:
             bad(f"{table}: unknown key(s) {sorted(unknown)}; use {sorted(_KEYS)}")
@@ -185,7 +196,7 @@ def read_mapping(data_dir: Path) -> dict[str, TableMapping]:
                 bad(f"{table}.scale.{col}: must be a positive number (e.g. 1000000), not {factor}")
             else:
                 scale[col] = float(factor)
-        file = Path(str(spec["file"])).expanduser()
+        file = Path(str(spec.get("file", MAPPING_FILE))).expanduser()
         out[table] = TableMapping(
             table=table,
             file=file if file.is_absolute() else data_dir / file,
@@ -198,6 +209,8 @@ def read_mapping(data_dir: Path) -> dict[str, TableMapping]:
         )
     if problems:
         raise ValidationFailed(problems)
+    for table, source in mapping_sources(path, raw).items():
+        out[table].sql = source
     return out
 
 
@@ -244,9 +257,12 @@ def apply_mapping(
             hint = f"; did you mean {close[0]!r}?" if close else ""
             problems.append(
                 Problem(
-                    str(mapping.file),
+                    mapping.where,
                     f"header {h!r} (mapped to {mapping.table}.{col} in mapping.yml) is not in "
-                    f"the file; headers must match its first row exactly{hint}",
+                    f"the file; headers must match its first row exactly{hint}"
+                    if mapping.sql is None
+                    else f"not in the query's result (mapped to {mapping.table}.{col}); its "
+                    f"columns are {', '.join(known) or 'none'}{hint}",
                     column=h,
                 )
             )

@@ -6,7 +6,7 @@ import html
 
 import pandas as pd
 
-from pmovalue.data.loading import Dataset
+from pmovalue.data.loading import Dataset, SourceFile
 from pmovalue.markup import fmt, table_html
 from pmovalue.metrics.catalog import METRICS
 
@@ -15,15 +15,25 @@ def _p(text: str) -> str:
     return f"<p>{html.escape(text)}</p>"
 
 
+def _source_row(source: SourceFile) -> dict[str, object]:
+    """One table's provenance: a file (name, content hash) or a database source (URL without
+    credentials, query hash, result hash, read time)."""
+    row: dict[str, object] = {
+        "table": source.table,
+        "source": source.origin,
+        "rows": source.rows,
+        "sha256": source.sha256[:16],
+    }
+    if source.sql is not None:
+        row["query sha256"] = source.sql.query_sha256[:16]
+        row["read (s)"] = source.sql.seconds
+    return row
+
+
 def data_quality_html(dataset: Dataset) -> str:
     """Provenance of every table, warnings, values blanked by the mapping, completeness."""
     parts = ["<h2>Sources</h2>"]
-    src = pd.DataFrame(
-        [
-            {"table": s.table, "file": s.path.name, "rows": s.rows, "sha256": s.sha256[:16]}
-            for s in dataset.sources.values()
-        ]
-    )
+    src = pd.DataFrame([_source_row(s) for s in dataset.sources.values()])
     parts.append(table_html(src, csv_name="sources.csv"))
     missing = [
         t

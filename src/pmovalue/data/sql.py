@@ -1,0 +1,302 @@
+"""SQL sources: a canonical table read straight from a database that mapping.yml names.
+
+    projects:
+      source: postgresql+psycopg://pmo_reader:${PPM_PASSWORD}@db.intranet/ppm
+      query: |                          # or `table: schema.name`
+        select p.id, p.name, d.name as department, p.bac from projects p join ...
+      columns: {project_id: id, project_name: name, unit_id: department, ...}
+
+The result then goes through the same mapping (columns, values, constants, scale, on_invalid)
+and checks as a file; its rows are numbered by their position in the result (1 = first row).
+
+* `source` is a database URL in SQLAlchemy's form; `${NAME}` in it is taken from the
+  environment (a literal password works, with a warning). How it is opened, read-only, is
+  `pmovalue.data.databases`. Only the configured query is sent; PostgreSQL streams its result
+  as CSV (`COPY (query) TO STDOUT`), about three times faster than fetching rows of values.
+* The result is hashed as it arrives: the build, the job cache and the no-op check of a
+  rebuild compare what the query returned, never the URL.
+* No password reaches a message, the manifest, the site or a log: messages name the source by
+  `where` (table, mapping line) and the URL without user, password or options.
+
+Light to import: the no-op check of a rebuild runs the query before anything heavy is loaded
+(pandas is imported only to make the table).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import yaml
+
+from pmovalue.data.databases import Opened, open_read_only, reason
+from pmovalue.errors import Problem, SourceUnreadable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SQL_KEYS = ("source", "query", "table")
+_TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")
+
+
+@dataclass(frozen=True)
+class SqlSource:
+    """One table's `source` and `query` (or `table`) in mapping.yml, as written."""
+
+    table: str  # the canonical table it feeds
+    url: str  # may hold ${NAME}
+    query: str | None
+    db_table: str | None
+    mapping_file: Path
+    line: int  # of `query:` or `table:`
+
+    @property
+    def where(self) -> str:
+        """How messages name this source: `projects (query at data/mapping.yml:3)`."""
+        kind = "query" if self.query is not None else "table"
+        return f"{self.table} ({kind} at {self.mapping_file}:{self.line})"
+
+    @property
+    def statement(self) -> str:
+        if self.query is not None:
+            return self.query.strip().rstrip(";").rstrip()
+        return f"SELECT * FROM {self.db_table}"
+
+    @property
+    def query_sha256(self) -> str:
+        return hashlib.sha256(self.statement.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SqlRead:
+    """Provenance of one read, for the manifest and the data-quality page (no credentials)."""
+
+    where: str
+    url: str
+    query_sha256: str
+    rows: int
+    seconds: float
+
+
+@dataclass
+class Fetched:
+    """A query's result as it came: CSV bytes (PostgreSQL's COPY) or rows of driver values."""
+
+    source: SqlSource
+    public_url: str
+    columns: list[str]
+    sha256: str  # of the result: column names and every value, in order
+    rows: int
+    seconds: float
+    csv: bytes | None = None
+    records: list[tuple[Any, ...]] | None = None
+    warnings: tuple[str, ...] = ()
+
+    def frame(self) -> pd.DataFrame:
+        """The result as a table of raw cells (types are decided by the table spec)."""
+        import pandas as pd
+
+        if self.csv is not None and self.columns:  # as a CSV file is read (data/loading.py)
+            return pd.read_csv(io.BytesIO(self.csv), dtype=str, keep_default_na=False)
+        records = self.records or []
+        cells = zip(*records, strict=True) if records else ([] for _ in self.columns)
+        # As objects, the driver's values unchanged (no 1 -> 1.0 for a column with blanks).
+        return pd.DataFrame(dict(zip(self.columns, cells, strict=True)), dtype=object)
+
+    @property
+    def provenance(self) -> SqlRead:
+        source = self.source
+        return SqlRead(source.where, self.public_url, source.query_sha256, self.rows, self.seconds)
+
+
+def mapping_sources(mapping_file: Path, raw: dict[str, Any]) -> dict[str, SqlSource]:
+    """The SQL sources of a read mapping.yml (`raw`), by canonical table. The spec of each
+    table must already be checked (`spec_problems`)."""
+    tables = [t for t, spec in raw.items() if isinstance(spec, dict) and "source" in spec]
+    if not tables:
+        return {}
+    lines = _key_lines(mapping_file)
+    out = {}
+    for table in tables:
+        spec = raw[table]
+        key = "query" if "query" in spec else "table"
+        out[table] = SqlSource(
+            table=table,
+            url=str(spec["source"]),
+            query=str(spec["query"]) if "query" in spec else None,
+            db_table=str(spec["table"]) if "table" in spec else None,
+            mapping_file=mapping_file,
+            line=lines.get((table, key), 0),
+        )
+    return out
+
+
+def spec_problems(table: str, spec: dict[str, Any]) -> list[str]:
+    """What is wrong with the SQL keys of one table's spec (messages start with the table)."""
+    if "source" not in spec:
+        given = [k for k in ("query", "table") if k in spec]
+        return [f"{table}: {given[0]!r} needs a database 'source' URL"] if given else []
+    out = []
+    if "file" in spec or "sheet" in spec:
+        out.append(f"{table}: give either a 'file' or a database 'source', not both")
+    if not isinstance(spec["source"], str) or not spec["source"].strip():
+        out.append(f"{table}.source: must be a database URL such as sqlite:///ppm.db")
+    if ("query" in spec) == ("table" in spec):
+        out.append(f"{table}: with a 'source', give either a 'query' or a 'table'")
+    elif "query" in spec and (not isinstance(spec["query"], str) or not spec["query"].strip()):
+        out.append(f"{table}.query: must be the text of one SQL query")
+    elif "table" in spec and not _TABLE_NAME.match(str(spec["table"])):
+        out.append(
+            f"{table}.table: {spec['table']!r} is not a table name like ppm.projects; "
+            "for anything else write a 'query'"
+        )
+    return out
+
+
+def _key_lines(mapping_file: Path) -> dict[tuple[str, str], int]:
+    """Line (1-based) of each `table: {key: ...}` in mapping.yml, for messages."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        root = yaml.compose(mapping_file.read_text(encoding="utf-8"), Loader=loader)
+    except (OSError, yaml.YAMLError):
+        return {}
+    out: dict[tuple[str, str], int] = {}
+    if isinstance(root, yaml.MappingNode):
+        for table_node, spec_node in root.value:
+            if isinstance(spec_node, yaml.MappingNode):
+                for key_node, _ in spec_node.value:
+                    out[(str(table_node.value), str(key_node.value))] = key_node.start_mark.line + 1
+    return out
+
+
+# ---- reading -----------------------------------------------------------------------------------
+
+_recent: dict[SqlSource, Fetched] = {}
+
+
+def fetch(source: SqlSource, keep: bool = False) -> Fetched:
+    """Run the source's query and read its whole result. With `keep`, the result is also kept
+    for the next `take` of the same source: the no-op check of a build reads the database once
+    and the build then loads that very result (one snapshot, one query)."""
+    opened = open_read_only(source.url, source.where, source.mapping_file.parent)
+    started = time.perf_counter()  # the read time: the query and its result
+    try:
+        read = _copy_csv if opened.driver == "psycopg" else _fetch_rows
+        result = read(source, opened)
+    finally:
+        opened.close()
+    result.seconds = round(time.perf_counter() - started, 3)
+    result.warnings = tuple(opened.warnings)
+    if keep:
+        _recent[source] = result
+    return result
+
+
+def take(source: SqlSource) -> Fetched:
+    """The result `fetch(keep=True)` kept for this source, else a new read."""
+    kept = _recent.pop(source, None)
+    return kept if kept is not None else fetch(source)
+
+
+def _refused(source: SqlSource, exc: BaseException, opened: Opened) -> NoReturn:
+    raise SourceUnreadable(
+        f"{source.where}: the database refused the query: {reason(exc, opened.secrets)}; "
+        "check the query in mapping.yml"
+    ) from None
+
+
+def _lost(source: SqlSource, exc: BaseException, rows: int, opened: Opened) -> NoReturn:
+    raise SourceUnreadable(
+        f"{source.where}: the connection failed while reading the result (after {rows} rows): "
+        f"{reason(exc, opened.secrets)}; nothing was published, run again when the database "
+        "is available"
+    ) from None
+
+
+def _copy_csv(source: SqlSource, opened: Opened) -> Fetched:
+    """PostgreSQL through psycopg: the server streams the result as CSV (COPY), one message per
+    row, hashed as it arrives; about three times faster than fetching rows of Python values."""
+    statement = f"COPY (\n{source.statement}\n) TO STDOUT (FORMAT csv, HEADER true)"
+    digest = hashlib.sha256(b"csv\n")
+    parts: list[bytes] = []
+    try:
+        with opened.connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for block in copy:
+                data = bytes(block)
+                digest.update(data)
+                parts.append(data)
+    except opened.dbapi.OperationalError as exc:  # psycopg: the connection, not the query
+        _lost(source, exc, max(len(parts) - 1, 0), opened)
+    except opened.dbapi.Error as exc:
+        _refused(source, exc, opened)
+    columns = next(csv.reader(io.StringIO(parts[0].decode()))) if parts else []
+    _check_columns(source, columns)
+    rows = max(len(parts) - 1, 0)  # the first message is the header
+    data = b"".join(parts)
+    return Fetched(source, opened.public_url, columns, digest.hexdigest(), rows, 0.0, csv=data)
+
+
+def _fetch_rows(source: SqlSource, opened: Opened) -> Fetched:
+    """Any other driver: rows of Python values, fetched in batches and hashed as they come."""
+    records: list[tuple[Any, ...]] = []
+    columns: list[str] = []
+    rows: int | None = None
+    digest = hashlib.sha256(b"rows\n")
+    try:
+        cursor = opened.connection.cursor()
+        cursor.execute(source.statement)
+        columns = [str(d[0]) for d in cursor.description or ()]
+        digest.update(_record_text(tuple(columns)))
+        rows = 0
+        while batch := cursor.fetchmany(10_000):
+            for record in batch:
+                digest.update(_record_text(record))
+            records.extend(tuple(r) for r in batch)
+            rows += len(batch)
+    except opened.dbapi.Error as exc:
+        if rows is None:
+            _refused(source, exc, opened)
+        _lost(source, exc, rows, opened)
+    _check_columns(source, columns)
+    return Fetched(
+        source, opened.public_url, columns, digest.hexdigest(), len(records), 0.0, records=records
+    )
+
+
+def _record_text(record: tuple[Any, ...]) -> bytes:
+    """One row as stable text for the hash: independent of the driver's object reprs."""
+    cells = []
+    for value in record:
+        if value is None:
+            cells.append("\\N")
+        elif isinstance(value, float):
+            cells.append(repr(value))
+        elif isinstance(value, bytes | bytearray | memoryview):
+            cells.append(bytes(value).hex())
+        else:
+            cells.append(str(value).replace("\\", "\\\\").replace("\t", "\\t"))
+    return ("\t".join(cells) + "\n").encode("utf-8", "surrogatepass")
+
+
+def _check_columns(source: SqlSource, columns: list[str]) -> None:
+    seen: set[str] = set()
+    for name in columns:
+        if name in seen:
+            raise SourceUnreadable(
+                f"{source.where}: the result has two columns named {name!r}; give them "
+                "different names in the query (… AS other_name)"
+            )
+        seen.add(name)
+
+
+def result_rows(problems: list[Problem], wheres: set[str]) -> list[Problem]:
+    """Problems of SQL sources, marked so that they print `where: row N: column C: …`."""
+    from dataclasses import replace
+
+    return [replace(p, in_result=True) if p.file in wheres else p for p in problems]
