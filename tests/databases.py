@@ -71,13 +71,16 @@ def fill_postgres(conninfo: str) -> None:
                 cur.executemany(make_db.insert_statement(table, len(rows[0]), "%s"), rows)
 
 
-_FOOTER = re.compile(r'(generated )\S+|(data <code title=")[0-9a-f]+(">)[0-9a-f]+')
+# What differs between two builds of the same data: the build time, the hash of the input
+# files (a database's result is hashed, not its files) and the random id papermill gives the
+# cell it injects.
+_VOLATILE = re.compile(
+    r'(generated )\S+|(data <code title=")[0-9a-f]+(">)[0-9a-f]+|(cell-id=)[0-9a-f]{8}\b'
+)
 
 
 def page_text(path: Path) -> str:
-    """A page without what differs between two builds of the same data: the build time and
-    the hash of the input files (a database's result is hashed, not its files)."""
-    return _FOOTER.sub(lambda m: "".join(g or "" for g in m.groups()), path.read_text())
+    return _VOLATILE.sub(lambda m: "".join(g or "" for g in m.groups()), path.read_text())
 
 
 def differing_pages(a: Path, b: Path, skip: tuple[str, ...] = ("data-quality.html",)) -> list[Any]:
