@@ -6,7 +6,7 @@ OUT    ?= site
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help report test serve lint sample-data metric-docs bench kernel clean browser
+.PHONY: help report test serve lint sample-data metric-docs bench kernel clean browser postgres
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' \
@@ -46,7 +46,13 @@ browser: ## install Debian's Chromium for the browser tests (root or sudo)
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 	@chromium --version 2>/dev/null | head -n 1
 
-test: $(VENV)/.test-installed kernel browser ## install test dependencies and run the whole suite
+postgres: ## install Debian's PostgreSQL for the database tests and the bench (root or sudo)
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
+	@ls -d /usr/lib/postgresql/*/bin/postgres | tail -n 1
+
+test: $(VENV)/.test-installed kernel browser postgres ## install test dependencies and run the whole suite
 	$(BIN)/python -m ruff check src tests scripts
 	$(BIN)/python -m pytest -q
 
@@ -63,7 +69,7 @@ sample-data: $(VENV)/.installed ## regenerate data/sample from its fixed seed
 metric-docs: $(VENV)/.installed ## rewrite the metric reference of docs/metrics.md from the catalogue
 	$(BIN)/python scripts/metric_docs.py
 
-bench: $(VENV)/.test-installed ## benchmark builds against the naive papermill loop (JSON)
+bench: $(VENV)/.test-installed postgres ## benchmark builds against the naive papermill loop (JSON)
 	@$(BYTECODE)
 	$(BIN)/python scripts/bench.py
 

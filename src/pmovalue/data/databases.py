@@ -184,7 +184,7 @@ def _sqlalchemy(text: str, where: str, secrets: list[str], literal: bool) -> Ope
     """Any other database, through SQLAlchemy's dialect for it (URL -> driver arguments)."""
     scheme = text.split("://", 1)[0]
     try:
-        from sqlalchemy.engine import make_url
+        from sqlalchemy.engine import URL, make_url
         from sqlalchemy.exc import ArgumentError, NoSuchModuleError
     except ImportError:
         driver = _PACKAGES.get(scheme.partition("+")[2].lower(), "and the database's driver")
@@ -234,7 +234,8 @@ def _sqlalchemy(text: str, where: str, secrets: list[str], literal: bool) -> Ope
             f"with: pip install {_PACKAGES.get(driver, exc.name or driver)}"
         ) from None
     dialect = dialect_cls(dbapi=dbapi)
-    shown = url.set(username=None, password=None, query={}).render_as_string()
+    shown = URL.create(url.drivername, host=url.host, port=url.port, database=url.database)
+    shown = shown.render_as_string()
     try:
         cargs, cparams = dialect.create_connect_args(url)
         connection = dialect.connect(*cargs, **cparams)
