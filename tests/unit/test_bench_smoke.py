@@ -116,3 +116,21 @@ def test_every_name_the_bench_imports_from_pmovalue_exists() -> None:
             assert hasattr(module, alias.name), (
                 f"{node.module}.{alias.name} (bench.py:{node.lineno})"
             )
+
+
+def test_the_database_read_comparison_reads_the_same_rows(
+    bench: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PostgreSQL part of the bench on a tiny organisation (a real server)."""
+    from tests.databases import pgserver
+
+    monkeypatch.setenv("PMOVALUE_BENCH_PG", "")  # the bench sets it; undone after the test
+
+    reason = pgserver.missing_reason()
+    if reason:
+        pytest.skip(reason)
+    bench.make_large_org(tmp_path / "large", units=3, projects=30)
+    with pgserver.running_server() as server:
+        res = bench.read_large_from_postgres(server, tmp_path / "large", tmp_path, repeat=1)
+    assert res["rows"]["csv"] == res["rows"]["postgres"] > 30
+    assert res["read_seconds"]["postgres"] > 0 and res["load_seconds"]["csv"] > 0
