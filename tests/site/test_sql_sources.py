@@ -91,3 +91,13 @@ def test_a_rebuild_follows_the_query_s_result(tmp_path: Path) -> None:
     _set_budget(db, 2_500_000)
     cached = build(opts, log=lambda _m: None)
     assert cached.results and all(r.cached for r in cached.results)
+
+    # A database that cannot be read stops the no-op check itself: one line, nothing touched.
+    db.rename(data / "moved.db")
+    published = (out / VERSION / "manifest.json").read_bytes()
+    gone = run_cli(*argv)
+    assert gone.returncode == 2
+    assert gone.stderr.strip().splitlines() == [
+        f"error: projects (query at {data / 'mapping.yml'}:6): SQLite database {db} not found"
+    ]
+    assert (out / VERSION / "manifest.json").read_bytes() == published
