@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import itertools
 import json
 import os
 import shutil
@@ -199,6 +200,10 @@ class Site:
                 raise VersionConflict(f"version {entry.version} appeared while building; run again")
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             archived = self.out / ARCHIVE / f"{entry.version}-{stamp}"
+            for n in itertools.count(2):  # replaced again within the same second
+                if not archived.exists():
+                    break
+                archived = self.out / ARCHIVE / f"{entry.version}-{stamp}-{n}"
         journal: dict[str, Any] = {
             "target": str(target),
             "stage": str(stage),

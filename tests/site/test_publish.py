@@ -87,6 +87,17 @@ def test_replace_archives_the_old_copy(tmp_path: Path) -> None:
     assert (site.out / "latest" / "index.html").read_text() == "<p>second</p>"
 
 
+def test_replacing_twice_within_a_second_keeps_both_archives(tmp_path: Path) -> None:
+    """Archives are named by the second; replacements that follow each other within one
+    second each get their own archive."""
+    site = Site(tmp_path / "site")
+    publish(site, "2026-Q3", "v0")
+    archives = [publish(site, "2026-Q3", f"v{n}", replace=True) for n in range(1, 4)]
+    assert len({a for a in archives if a is not None}) == 3
+    olds = [(a / "index.html").read_text() for a in archives if a is not None]
+    assert olds == ["<p>v0</p>", "<p>v1</p>", "<p>v2</p>"]
+
+
 HOLDER = """
 import sys
 from pathlib import Path
