@@ -279,10 +279,11 @@ def test_empty_result_for_projects(db: Database, env: dict[str, str], tmp_path: 
     data = mapping_reading(tmp_path, db.url(), **{"order by p.proj_id": "where false"})
     result = cli("validate", "--data", str(data), env=env)
     assert result.returncode == 2
-    assert result.stderr.splitlines()[0] == (
+    assert result.stderr.splitlines() == [  # and no EVM row said to have no project
         f"{WHERE.format(mapping=data / 'mapping.yml')}: the query returned no rows; the "
-        "projects table needs at least one; check the query and the database it reads"
-    )
+        "projects table needs at least one; check the query and the database it reads",
+        "1 problem(s); fix them and run again",
+    ]
 
 
 def test_column_missing_from_the_result(db: Database, env: dict[str, str], tmp_path: Path) -> None:

@@ -98,8 +98,8 @@ def scrub(text: str, secrets: list[str]) -> str:
 
 def reason(exc: BaseException, secrets: list[str]) -> str:
     """The first line of a driver's message, without any secret."""
-    first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
-    return scrub(first, secrets)
+    first = next((ln for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
+    return scrub(" ".join(first.split()), secrets)
 
 
 def _env(name: str, where: str) -> str:

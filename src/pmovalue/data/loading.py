@@ -455,7 +455,10 @@ def _load(data_dir: Path) -> tuple[Dataset | None, list[Problem]]:
             continue
         if mapping is not None and mapping.sql is not None:
             result = take(mapping.sql)
-            problems += _read_notes(result, spec.required)
+            notes = _read_notes(result, spec.required)
+            problems += notes
+            if any(n.severity == "error" for n in notes):
+                continue  # no projects: nothing to check the other tables against
             frame, found, blanks = load_table(spec, path, mapping, result)
             source = SourceFile(name, path, result.sha256, len(frame), result.provenance)
         else:
