@@ -48,9 +48,12 @@ def sample_site(sample_build: BuildResult) -> Path:
     return sample_build.path.parent
 
 
-def run_cli(*args: str, cwd: Path = REPO, timeout: int = 600) -> subprocess.CompletedProcess[str]:
-    """Run `python -m pmovalue ...` as a user would, capturing its output."""
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+def run_cli(
+    *args: str, cwd: Path = REPO, timeout: int = 600, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m pmovalue ...` as a user would (with `env` added to the environment),
+    capturing its output."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "pmovalue", *args],
         cwd=cwd,

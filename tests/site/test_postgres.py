@@ -20,7 +20,7 @@ import pytest
 
 from pmovalue.data.loading import load_dataset, validate_data
 from pmovalue.errors import SourceUnreadable
-from tests.conftest import REPO
+from tests.conftest import REPO, run_cli
 from tests.databases import VERSION, csv_twin, fill_postgres, mapping_reading, pgserver
 
 pytestmark = pytest.mark.slow
@@ -68,19 +68,9 @@ def db() -> Iterator[Database]:
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The reader's password in the environment (of the tests, and so of the commands)."""
     monkeypatch.setenv("PPM_PASSWORD", PASSWORD)
     return {**os.environ, "PYTHONWARNINGS": "ignore"}
-
-
-def cli(*args: str, env: dict[str, str], cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pmovalue", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 def one_error(result: subprocess.CompletedProcess[str]) -> str:
@@ -126,7 +116,7 @@ def test_same_site_as_csv_and_no_password_anywhere(
     for name, folder in (("pg", data), ("csv", csv_twin(tmp_path / "csv-data"))):
         project = tmp_path / f"{name}-project"  # its own cache: .pmovalue in the project
         project.mkdir()
-        runs[name] = cli(
+        runs[name] = run_cli(
             "build",
             "--data",
             str(folder),
@@ -138,7 +128,6 @@ def test_same_site_as_csv_and_no_password_anywhere(
             str(project / "site"),
             "--engine",
             "builtin",
-            env=env,
             cwd=project,
         )
         assert runs[name].returncode == 0, runs[name].stderr
@@ -220,8 +209,8 @@ def test_the_sqlalchemy_path_reads_the_same_tables(
 
 def test_wrong_password(db: Database, env: dict[str, str], tmp_path: Path) -> None:
     data = mapping_reading(tmp_path, db.url(driver="postgresql"))
-    env = {**env, "PPM_PASSWORD": "not-the-password"}
-    message = one_error(cli("validate", "--data", str(data), env=env))
+    wrong = {"PPM_PASSWORD": "not-the-password"}
+    message = one_error(run_cli("validate", "--data", str(data), env=wrong))
     assert message.startswith(
         f"{WHERE.format(mapping=data / 'mapping.yml')}: cannot connect to "
         f"postgresql://{db.host}:{db.port}/ppm: "
@@ -246,7 +235,7 @@ def test_unreachable_host_fails_after_the_connect_timeout(
         url = f"postgresql+psycopg://{READER}:${{PPM_PASSWORD}}@127.0.0.1:{port}/ppm?connect_timeout=2"
         data = mapping_reading(tmp_path, url)
         started = time.monotonic()
-        message = one_error(cli("validate", "--data", str(data), env=env))
+        message = one_error(run_cli("validate", "--data", str(data)))
         waited = time.monotonic() - started
     assert f"cannot connect to postgresql://127.0.0.1:{port}/ppm: " in message
     assert "timeout" in message and "(after 2 s)" in message
@@ -261,14 +250,14 @@ def test_nothing_listening_fails_at_once(env: dict[str, str], tmp_path: Path) ->
     data = mapping_reading(
         tmp_path, f"postgresql://{READER}:${{PPM_PASSWORD}}@127.0.0.1:{port}/ppm"
     )
-    message = one_error(cli("validate", "--data", str(data), env=env))
+    message = one_error(run_cli("validate", "--data", str(data)))
     assert f"cannot connect to postgresql://127.0.0.1:{port}/ppm: " in message
     assert "refused" in message.lower() and secrets_in(message) == []
 
 
 def test_query_error(db: Database, env: dict[str, str], tmp_path: Path) -> None:
     data = mapping_reading(tmp_path, db.url(), **{"p.proj_code, p.title": "p.proj_code, p.titel"})
-    message = one_error(cli("validate", "--data", str(data), env=env))
+    message = one_error(run_cli("validate", "--data", str(data)))
     assert message == (
         f"{WHERE.format(mapping=data / 'mapping.yml')}: the database refused the query: "
         "column p.titel does not exist; check the query in mapping.yml"
@@ -277,7 +266,7 @@ def test_query_error(db: Database, env: dict[str, str], tmp_path: Path) -> None:
 
 def test_empty_result_for_projects(db: Database, env: dict[str, str], tmp_path: Path) -> None:
     data = mapping_reading(tmp_path, db.url(), **{"order by p.proj_id": "where false"})
-    result = cli("validate", "--data", str(data), env=env)
+    result = run_cli("validate", "--data", str(data))
     assert result.returncode == 2
     assert result.stderr.splitlines() == [  # and no EVM row said to have no project
         f"{WHERE.format(mapping=data / 'mapping.yml')}: the query returned no rows; the "
@@ -290,7 +279,7 @@ def test_column_missing_from_the_result(db: Database, env: dict[str, str], tmp_p
     data = mapping_reading(
         tmp_path, db.url(), **{"budget_at_completion: budget": "budget_at_completion: bac"}
     )
-    result = cli("validate", "--data", str(data), env=env)
+    result = run_cli("validate", "--data", str(data))
     assert result.returncode == 2
     assert result.stderr.splitlines()[0].startswith(
         f"{WHERE.format(mapping=data / 'mapping.yml')}: column bac: not in the query's result "
