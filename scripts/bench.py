@@ -22,10 +22,10 @@ What is measured, in one run (progress goes to stderr, the JSON to stdout):
    (``--full-naive`` measures the whole naive loop instead).
 6. database sources (``sql``): the no-op rebuild of the example PPM database
    (examples/sqlite-ppm: the sample's projects and EVM rows) read from SQLite and from a
-   throwaway PostgreSQL server (scripts/pgserver.py); and the large organisation's projects and
-   EVM rows read from PostgreSQL against the same rows read from CSV files, both as the raw
-   read (the cells as text) and as the whole load (mapped, typed, checked). ``--sql-only``
-   runs only this part.
+   throwaway PostgreSQL server (scripts/pgserver.py), and of the same rows as CSV files; and
+   the large organisation's projects and EVM rows read from PostgreSQL against the same rows
+   read from CSV files, both as the raw read (the cells as text) and as the whole load
+   (mapped, typed, checked). ``--sql-only`` runs only this part.
 
 Usage (from the repository root)::
 
@@ -997,6 +997,11 @@ def bench_sql(root: Path, jobs: int, repeat: int, large: Path | None) -> dict[st
     make_db = _module("pmovalue_make_db", REPO / "examples" / "sqlite-ppm" / "make_db.py")
     example = (REPO / "examples" / "sqlite-ppm" / "mapping.yml").read_text()
     res: dict[str, Any] = {}
+    csv_data = root / "sql-sample-csv"  # the same rows as CSV files: the baseline
+    csv_data.mkdir()
+    for name in ("projects.csv", "evm.csv"):
+        shutil.copy(SAMPLE / name, csv_data / name)
+    res["sample_csv"] = noop_seconds(csv_data, root, "sql-sample-csv", jobs, repeat)
     sqlite_data = root / "sql-sample-sqlite"
     sqlite_data.mkdir()
     make_db.make_db(sqlite_data / "ppm.db")
