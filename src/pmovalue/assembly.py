@@ -25,8 +25,8 @@ from pmovalue.config import diff_params, load_params
 from pmovalue.data.loading import SourceFile
 from pmovalue.diff import metric_changes, published_trend
 from pmovalue.errors import AssemblyError, JobFailure
+from pmovalue.execute.pages import body_name
 from pmovalue.execute.plan import UNIT, Job
-from pmovalue.execute.runner import body_name
 from pmovalue.inputs import Inputs
 from pmovalue.options import BuildOptions
 from pmovalue.outputs import METRICS_COLUMNS, read_metrics, write_metrics

@@ -24,8 +24,8 @@ from pmovalue.data.units import UNIT_METRICS_FILE
 from pmovalue.errors import JobFailure, NotebookFailed
 from pmovalue.execute.cache import JobCache, job_key
 from pmovalue.execute.executors import Executor, make_executor
-from pmovalue.execute.kernels import can_fork, run_in_child
 from pmovalue.execute.plan import PORTFOLIO, UNIT, Job, largest_first, plan_jobs, stage_unit_inputs
+from pmovalue.execute.processes import can_fork, run_in_child
 from pmovalue.execute.runner import JobResult, JobRun
 from pmovalue.inputs import Inputs, Log, prepare
 from pmovalue.metrics import compute_metrics
@@ -234,7 +234,9 @@ class PeersAhead:
         self.peers: pd.DataFrame | None = None
         if can_fork():
             work.mkdir(parents=True, exist_ok=True)
-            self.pid = run_in_child(lambda: handoff.write_table(_peer_metrics(inputs), self.path))
+            self.pid = run_in_child(
+                lambda: handoff.write_table(_peer_metrics(inputs), self.path), "peers"
+            )
 
     def get(self) -> pd.DataFrame:
         if self.peers is None:

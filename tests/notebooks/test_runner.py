@@ -201,7 +201,7 @@ def test_failure_names_cell_and_keeps_outputs(tmp_path: Path) -> None:
 
 def test_page_body_rendered_by_the_zygote_equals_rendering_here(tmp_path: Path) -> None:
     from pmovalue.execute.kernels import zygote
-    from pmovalue.execute.runner import body_name, render_body
+    from pmovalue.execute.pages import body_name, render_body
 
     nb = notebook(tmp_path / "page.ipynb", "from IPython.display import HTML\nHTML('<b>bold</b>')")
     run = job(tmp_path, nb, "epsilon")
@@ -304,13 +304,13 @@ def test_the_zygote_rendering_steps_leave_nbconvert_warm_and_no_file_behind(
     code = (
         "import sys, tempfile\n"
         "tempfile.tempdir = sys.argv[1]\n"
-        "from pmovalue.execute import kernels, runner\n"
+        "from pmovalue.execute import kernels, pages\n"
         "steps = kernels._rendering_steps()\n"
-        "assert 'nbconvert' not in sys.modules and runner._exporter is None\n"
+        "assert 'nbconvert' not in sys.modules and pages._exporter is None\n"
         "for step in steps:\n"
         "    step()\n"
         "assert all(m in sys.modules for m in kernels.RENDERING)\n"
-        "assert runner._exporter is not None\n"
+        "assert pages._exporter is not None\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pmovalue import __version__
-from pmovalue.execute.runner import body_name
+from pmovalue.execute.pages import body_name
 from pmovalue.hashing import file_sha256
 
 

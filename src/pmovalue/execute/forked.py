@@ -15,7 +15,7 @@ from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.utils import ensure_async
 
-from pmovalue.execute.kernels import alive
+from pmovalue.execute.processes import alive
 
 
 class PromptClient(AsyncKernelClient):

@@ -8,8 +8,11 @@ kernel is killed when the job ends, with no shutdown wait. Then another short-li
 renders the page body with nbconvert, which the zygote has also loaded and warmed up. Where
 fork is unavailable, a normal kernel is started and the page rendered in the build's process.
 
-Lifetimes follow the pipes: the zygote exits when its parent goes (end of file on its stdin,
-even after kill -9), and each kernel exits when its zygote goes (ipykernel's parent_handle).
+Lifetimes: every process here ends with its parent, whatever the timing (see
+`pmovalue.execute.processes`): the zygote with the build (or Dask worker), kernels and renderers
+with the zygote. The zygote also exits at the end of file on its stdin (its parent gone), and
+each kernel's own parent poller (ipykernel's parent_handle) watches the zygote's pid, taken
+before the fork.
 """
 
 from __future__ import annotations
@@ -31,9 +34,18 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from pmovalue.execute.pages import render_body, render_error_path
+from pmovalue.execute.processes import (
+    alive,
+    can_fork,
+    die_with_parent,
+    hold_after_fork,
+    run_in_child,
+)
 from pmovalue.strings import use_python_strings
 
 # What every kernel would otherwise import for itself: the report and its libraries, and what
@@ -109,12 +121,10 @@ def _rendering_steps() -> list[Callable[[], None]]:
         )
 
     def render_page() -> None:
-        from pmovalue.execute import runner
-
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "warm-up.ipynb"
             path.write_text(page[0], encoding="utf-8")
-            runner.render_body(str(path))
+            render_body(str(path))
 
     return [*(functools.partial(_head_start, m) for m in RENDERING), make_page, render_page]
 
@@ -126,7 +136,12 @@ def _head_start(module: str) -> None:
         importlib.import_module(module)
 
 
-def zygote_main() -> None:
+def zygote_main(parent: int | None = None) -> None:
+    """The zygote's life. `parent`: the pid of the process that started this interpreter (a
+    forked zygote was already tied to its parent by `run_in_child`)."""
+    if parent is not None:
+        hold_after_fork("zygote")
+        die_with_parent(parent)
     # No debugpy: a batch kernel is never attached to a debugger, and importing it (through
     # ipykernel.debugger) cost the zygote ~0.12 s. ipykernel then runs without its debugger.
     sys.modules["debugpy"] = None  # type: ignore[assignment]
@@ -146,12 +161,12 @@ def zygote_main() -> None:
     reply.flush()
     # Ready for kernels before rendering is: the first page is rendered only once a notebook
     # has run, and the build is usually still validating its data when we get here.
+    zygote_pid = os.getpid()
     for request in _requests(0, later=_rendering_steps()):
-        pid = os.fork()
-        if pid == 0:
-            if "render" in request:
-                _render(request["render"])
-            _become_kernel(request)
+        if "render" in request:
+            pid = run_in_child(functools.partial(_render, request["render"]), "render")
+        else:
+            pid = run_in_child(functools.partial(_become_kernel, request, zygote_pid), "kernel")
         reply.write(json.dumps({"pid": pid}) + "\n")
         reply.flush()
     # Nothing left to flush or close: skip the interpreter's teardown of all that was preloaded,
@@ -193,10 +208,8 @@ def _render(executed: str) -> None:
     code = 1
     try:
         os.setsid()
-        from pmovalue.execute import runner
-
         try:
-            runner.render_body(executed)
+            render_body(executed)
             code = 0
         except Exception as exc:  # reported by Zygote.render in the build
             Path(render_error_path(executed)).write_text(
@@ -204,10 +217,6 @@ def _render(executed: str) -> None:
             )
     finally:
         os._exit(code)
-
-
-def render_error_path(executed: str) -> str:
-    return executed + ".render-error"
 
 
 @functools.cache  # made once, in the zygote (`_warm_up`): a new class cost each kernel ~3 ms
@@ -224,7 +233,7 @@ def _kernel_app() -> type:
     return KernelApp
 
 
-def _become_kernel(request: dict[str, Any]) -> None:
+def _become_kernel(request: dict[str, Any], zygote_pid: int) -> None:
     code = 1
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the kernel may run subprocesses
@@ -241,8 +250,10 @@ def _become_kernel(request: dict[str, Any]) -> None:
         # As config, like command-line options: they take precedence over config files.
         config = Config()
         config.IPKernelApp.connection_file = request["connection_file"]
-        # parent_handle: the kernel exits by itself if the zygote (and so the worker) dies.
-        config.IPKernelApp.parent_handle = os.getppid()
+        # parent_handle: ipykernel's own poller also ends the kernel when the zygote is gone.
+        # The zygote's pid as taken before the fork: os.getppid() here would be 1 (or a
+        # subreaper) if the zygote had died meanwhile, and ipykernel then polls nothing.
+        config.IPKernelApp.parent_handle = zygote_pid
         config.HistoryManager.enabled = False
         config.IPKernelApp.outstream_class = "pmovalue.execute.streams.KernelStream"
         # ipykernel sleeps 0.5 ms (~1.5 ms in practice) before every execute_reply, "on rare
@@ -263,18 +274,6 @@ def _become_kernel(request: dict[str, Any]) -> None:
 # ---- the worker side ---------------------------------------------------------------------------
 
 
-def alive(pid: int | None) -> bool:
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _wait_for_sockets(km: Any, timeout: float = 30.0) -> None:
     """Return once the new kernel has bound its sockets (their ipc files exist).
 
@@ -287,28 +286,6 @@ def _wait_for_sockets(km: Any, timeout: float = 30.0) -> None:
         if not alive(km.pid) or time.monotonic() > deadline:
             return  # nbclient reports the dead or silent kernel with its own message
         time.sleep(0.003)
-
-
-def can_fork() -> bool:
-    """True where fork exists and this process has no other thread: a fork copies the calling
-    thread alone, and a lock another thread holds stays locked in the child."""
-    return hasattr(os, "fork") and threading.active_count() == 1
-
-
-def run_in_child(work: Callable[[], None]) -> int:
-    """Fork; the child runs `work` and exits (status 0, or 1 if it raised), never returning
-    into the caller's code; the parent gets the child's pid. Only when `can_fork()`."""
-    for stream in (sys.stdout, sys.stderr):
-        stream.flush()  # or the child would write our buffered output a second time
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            work()
-            code = 0
-        finally:
-            os._exit(code)
-    return pid
 
 
 class _ForkedZygote:
@@ -334,7 +311,7 @@ class _ForkedZygote:
             sys.argv = [__file__]  # as the Popen zygote's: kernels never see the build's
             zygote_main()
 
-        self.pid = run_in_child(serve)
+        self.pid = run_in_child(serve, "zygote")
         os.close(requests_read)
         os.close(replies_write)
         self.stdin = open(requests_write, "w", buffering=1)  # noqa: SIM115
@@ -368,13 +345,8 @@ class Zygote:
         if fork:
             self.proc = _ForkedZygote()
         else:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "pmovalue.execute.kernels"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                text=True,
-                bufsize=1,
+            self.proc = _start_interpreter(
+                [sys.executable, "-m", "pmovalue.execute.kernels", str(os.getpid())]
             )
         self.sockets = Path(tempfile.mkdtemp(prefix="pmovalue-kernels-"))
         self.count = 0
@@ -446,6 +418,32 @@ class Zygote:
         shutil.rmtree(self.sockets, ignore_errors=True)
 
 
+def _start_interpreter(argv: list[str]) -> subprocess.Popen[str]:
+    """The zygote as a new interpreter. Linux sends the parent-death signal when the *thread*
+    that started the child ends: from any thread but the main one (a Dask worker's), the
+    zygote is started by a thread kept for that, which lives as long as this process."""
+
+    def start() -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            bufsize=1,
+        )
+
+    if threading.current_thread() is threading.main_thread():
+        return start()
+    global _starter
+    with _starter_lock:
+        if _starter is None:
+            _starter = ThreadPoolExecutor(1, thread_name_prefix="pmovalue-zygote-parent")
+    return _starter.submit(start).result()
+
+
+_starter: ThreadPoolExecutor | None = None
+_starter_lock = threading.Lock()
 _zygote: Zygote | None = None
 
 
@@ -469,4 +467,4 @@ _start_lock = threading.Lock()
 
 
 if __name__ == "__main__":
-    zygote_main()
+    zygote_main(int(sys.argv[1]))

@@ -6,13 +6,13 @@ picklable dataclasses and never raises for a notebook error: the failure comes b
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pmovalue.errors import JobFailure
+from pmovalue.execute.pages import render_body
 
 KERNEL = "python3"
 
@@ -91,30 +91,6 @@ def run_job(run: JobRun) -> JobResult:
         failure = JobFailure(run.job_id, run.unit_id, None, f"rendering failed: {exc}")
         return JobResult(run.job_id, False, time.perf_counter() - started, failure)
     return JobResult(run.job_id, True, time.perf_counter() - started)
-
-
-def body_name(output_name: str) -> str:
-    return f"{Path(output_name).stem}.body.html"
-
-
-_exporter = None
-_render_lock = threading.Lock()
-
-
-def render_body(executed: str) -> None:
-    """Render the page body next to the executed notebook, as soon as its job ends: pages are
-    rendered while other notebooks still run, and cached with them. Runs in a child of the
-    zygote (which warmed the exporter up), or here when there is no zygote: then one exporter,
-    used by one thread at a time."""
-    global _exporter
-    from pmovalue.site.engines import body_exporter, notebook_body
-
-    out = Path(executed)
-    with _render_lock:
-        if _exporter is None:
-            _exporter = body_exporter()
-        body = notebook_body(out, _exporter)
-    (out.parent / body_name(out.name)).write_text(body, encoding="utf-8")
 
 
 def _source_cell(executed: str, index: int) -> int:
