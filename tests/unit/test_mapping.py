@@ -229,7 +229,7 @@ projects:
     forecast_at_completion: 0
   on_invalid:
     project_id: blank
-    start_date: skip
+    start_date: drop
   colums: {}
 budgets:
   file: export.csv
@@ -243,7 +243,7 @@ budgets:
     assert "projects.scale.start_date: only number columns" in text
     assert "projects.scale.forecast_at_completion: must be a positive number" in text
     assert "projects.on_invalid.project_id: project_id is required" in text
-    assert "projects.on_invalid.start_date: use 'error' or 'blank', not 'skip'" in text
+    assert "projects.on_invalid.start_date: use 'error', 'blank' or 'skip', not 'drop'" in text
     assert "projects: unknown key(s) ['colums']" in text
     assert "'budgets' is not a canonical table" in text
     assert len(found) == 8

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ from pmovalue.data.mapping import (
     TableMapping,
     apply_mapping,
     header_names,
+    is_blank,
     read_mapping,
 )
 from pmovalue.data.schemas import (
@@ -72,6 +73,20 @@ class BlankedCount:
     examples: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class SkippedCount(BlankedCount):
+    """Rows left out of a table by `on_invalid: skip`, per column whose cell was invalid."""
+
+
+@dataclass
+class LoadedTable:
+    frame: pd.DataFrame  # the rows kept (with `_row`)
+    problems: list[Problem]
+    blanked: list[BlankedCount] = field(default_factory=list)
+    skipped: list[SkippedCount] = field(default_factory=list)
+    left_out: pd.DataFrame = field(default_factory=pd.DataFrame)  # the rows skipped
+
+
 @dataclass
 class Dataset:
     """The validated canonical tables of one data folder."""
@@ -82,6 +97,7 @@ class Dataset:
     units: dict[str, str]  # unit id (slug) -> display name, in data order
     warnings: list[Problem] = field(default_factory=list)
     blanked: list[BlankedCount] = field(default_factory=list)
+    skipped: list[SkippedCount] = field(default_factory=list)
     _rows: dict[str, dict[str, np.ndarray]] | None = field(default=None, repr=False)
 
     @property
@@ -154,33 +170,160 @@ def find_table_file(data_dir: Path, table: str) -> Path | None:
 
 
 def read_file(path: Path, sheet: str | int | None = None) -> pd.DataFrame:
-    """Read a file as text cells (types are decided by the table spec, not by the reader)."""
+    """Read a file as text cells (types are decided by the table spec, not by the reader).
+
+    A file that cannot be read is one problem naming it and what to do, never a reader's
+    traceback: its real format is recognised from its first bytes, whatever its extension."""
     suffix = path.suffix.lower()
+    if suffix not in EXTENSIONS:
+        _unreadable(path, f"unsupported file type {suffix}; use .csv, .xlsx or .parquet")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        _unreadable(path, f"cannot be opened ({exc.strerror}); check the path and permissions")
+    real = _real_format(head, path)
+    if real == "empty":
+        _unreadable(path, "the file is empty; export the table again, with its header row")
+    if real == "xls" and suffix in (".xlsx", ".csv"):
+        _unreadable(path, _OLE_ADVICE[_ole_kind(path)])
+    if real != suffix and not (real == "text" and suffix == ".csv"):
+        _unreadable(path, _wrong_extension(path, real))
     try:
         if suffix == ".csv":
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        if suffix == ".xlsx":
-            return pd.read_excel(path, dtype=str, keep_default_na=False, sheet_name=sheet or 0)
-        if suffix == ".parquet":
-            return pd.read_parquet(path).astype("object")
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
-        raise ValidationFailed([Problem(str(path), f"cannot be read: {exc}")]) from None
-    raise ValidationFailed(
-        [
-            Problem(
-                str(path),
-                f"unsupported file type {suffix}; use .csv, .xlsx or .parquet",
-            )
-        ]
+            frame = _read_csv(path, head)
+        elif suffix == ".xlsx":
+            frame = _read_xlsx(path, sheet)
+        else:
+            frame = pd.read_parquet(path).astype("object")
+    except ValidationFailed:
+        raise
+    except Exception as exc:  # any reader's failure is a problem with this file
+        _unreadable(path, _reader_failure(suffix, exc))
+    if len(frame.columns) == 0:
+        _unreadable(path, "has no header row (nothing to read); export the table with its headers")
+    return frame
+
+
+_FORMAT_NAMES = {
+    ".xlsx": "an Excel workbook (.xlsx)",
+    ".parquet": "a Parquet file",
+    "text": "text (CSV?)",
+    "binary": "neither CSV text, an Excel workbook nor Parquet",
+}
+# Compound-document files: encrypted OOXML workbooks and pre-2007 workbooks share this format.
+_OLE_ADVICE = {
+    "encrypted": "is a password-protected workbook; open it in Excel, remove the password "
+    "(File > Info > Protect Workbook) and save it again as .xlsx",
+    "xls": "is an old Excel 97-2003 workbook (.xls); open it in Excel and save it as .xlsx "
+    "(or as CSV UTF-8)",
+}
+
+
+def _real_format(head: bytes, path: Path) -> str:
+    if not head:
+        return "empty"
+    if head.startswith(b"PK\x03\x04"):
+        return ".xlsx"
+    if head.startswith(b"PAR1"):
+        return ".parquet"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "xls"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
+        return "text"
+    with path.open("rb") as fh:
+        sample = fh.read(4096)
+    if b"\0" in sample:  # no text file holds NUL bytes (UTF-16 without its mark aside)
+        return "binary"
+    return "text"
+
+
+def _ole_kind(path: Path) -> str:
+    # An encrypted workbook holds a stream named EncryptionInfo (names are UTF-16 in the file).
+    with path.open("rb") as fh:
+        data = fh.read(1 << 20)
+    return "encrypted" if "EncryptionInfo".encode("utf-16-le") in data else "xls"
+
+
+def _wrong_extension(path: Path, real: str) -> str:
+    what = _FORMAT_NAMES.get(real, real)
+    if real == "binary":
+        return (
+            f"is {what} (it may be damaged, or UTF-16 text without its byte-order mark); "
+            "export it again as CSV UTF-8, .xlsx or .parquet"
+        )
+    if real == "xls":
+        return _OLE_ADVICE[_ole_kind(path)]
+    name = path.stem + (".csv" if real == "text" else real)
+    return (
+        f"is really {what}, not what its extension {path.suffix} says; rename it to {name} "
+        "(and in mapping.yml, if it names the file)"
     )
 
 
-def _is_blank(series: pd.Series) -> pd.Series:
-    return series.isna() | series.astype(str).str.strip().str.lower().isin(BLANKS)
+def _read_csv(path: Path, head: bytes) -> pd.DataFrame:
+    """UTF-8 (with or without its mark) and UTF-16 with its byte-order mark, as Excel's
+    "Unicode" exports are. Any other encoding is refused rather than guessed: Latin-1,
+    Windows-1252 and other code pages cannot be told apart from the bytes, and a wrong guess
+    would silently change names (and so unit ids)."""
+    encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+    except UnicodeDecodeError:
+        data = path.read_bytes()
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            byte = data[exc.start]
+            raise ValidationFailed(
+                [
+                    Problem(
+                        str(path),
+                        f"is not UTF-8 text (byte 0x{byte:02x} on line {line}: the file is "
+                        "probably in Latin-1 / Windows-1252); save it as CSV UTF-8 (Excel: "
+                        "File > Save As > CSV UTF-8) and run again",
+                        row=line,
+                    )
+                ]
+            ) from None
+        raise
+
+
+def _read_xlsx(path: Path, sheet: str | int | None) -> pd.DataFrame:
+    with pd.ExcelFile(path, engine="openpyxl") as book:
+        names = [str(n) for n in book.sheet_names]
+        if sheet is not None and not (
+            str(sheet) in names or (isinstance(sheet, int) and 0 <= sheet < len(names))
+        ):
+            _unreadable(
+                path,
+                f"has no sheet {sheet!r} (mapping.yml sheet:); its sheets are "
+                f"{', '.join(repr(n) for n in names)}: give one of those",
+            )
+        chosen = str(sheet) if str(sheet) in names else (sheet or 0)
+        return pd.read_excel(book, sheet_name=chosen, dtype=str, keep_default_na=False)
+
+
+def _reader_failure(suffix: str, exc: Exception) -> str:
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    if suffix == ".csv":
+        return f"cannot be read as CSV ({reason}); check the quoting and commas there"
+    if suffix == ".xlsx":
+        return (
+            f"cannot be read as an Excel workbook ({reason}); it may be damaged: open it in "
+            "Excel and save it again as .xlsx"
+        )
+    return f"cannot be read as Parquet ({reason}); it may be damaged or cut short: export it again"
+
+
+def _unreadable(path: Path, message: str) -> NoReturn:
+    raise ValidationFailed([Problem(str(path), message)])
 
 
 class _Coercer:
-    """Turns one text column into its canonical type, collecting a problem per bad cell."""
+    """Turns one text column into its canonical type, collecting a problem per bad cell, or,
+    under mapping.yml's `on_invalid`, the cells set blank and the rows to leave out."""
 
     def __init__(
         self,
@@ -197,6 +340,7 @@ class _Coercer:
         self.scale = scale or {}
         self.problems: list[Problem] = []
         self.blanked: dict[str, list[str]] = {}
+        self.skipped: dict[str, pd.Series] = {}  # column -> rows to leave out (bool mask)
 
     def column_label(self, col: str) -> str:
         src = self.headers.get(col)
@@ -205,7 +349,13 @@ class _Coercer:
     def coerce(self, spec: ColumnSpec, raw: pd.Series) -> pd.Series:
         # Vectorised string methods: a per-cell Python function is too slow for 400k rows.
         text = raw.astype("string").str.strip()
-        blank = text.isna() | text.str.lower().isin(BLANKS)
+        low = text.str.lower()
+        blank = text.isna() | low.isin(BLANKS)
+        not_finite = pd.Series(False, index=raw.index)
+        if spec.kind in ("float", "int"):
+            # "NaN" written in a number column is a value that is not a number, not a blank.
+            not_finite = low.eq("nan").fillna(False).astype(bool)
+            blank &= ~not_finite
         text = text.mask(blank)
         if spec.kind in ("str", "period"):
             out = text
@@ -217,18 +367,20 @@ class _Coercer:
         elif spec.kind in ("float", "int"):
             out = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
             out = out.astype("float64")
-            bad = out.isna() & ~blank
+            not_finite |= np.isinf(out)  # inf, -inf, 1e400: no metric can use them
+            bad = (out.isna() & ~blank) | not_finite
             if spec.kind == "int":
                 bad |= out.notna() & (out % 1 != 0)
                 out = out.where(~bad).astype("Int64")
-            elif spec.name in self.scale:  # mapping.yml `scale`, e.g. $ millions -> $
-                out = out * self.scale[spec.name]
+            else:
+                out = out.where(~bad)
+                if spec.name in self.scale:  # mapping.yml `scale`, e.g. $ millions -> $
+                    out = out * self.scale[spec.name]
         elif spec.kind == "date":
             out = pd.to_datetime(text, errors="coerce", format="mixed", utc=True)
             out = out.dt.tz_localize(None).astype("datetime64[ns]")
             bad = out.isna() & ~blank
         elif spec.kind == "bool":
-            low = text.str.lower()
             out = pd.Series(pd.NA, index=raw.index, dtype="boolean")
             out[low.isin(_TRUE).fillna(False)] = True
             out[low.isin(_FALSE).fillna(False)] = False
@@ -236,33 +388,53 @@ class _Coercer:
         else:  # pragma: no cover - specs are ours
             raise ValueError(spec.kind)
         bad = bad.fillna(False).astype(bool)
-        if bad.any():
-            self._report(spec, raw, bad)
-        if self.policy.get(spec.name) == "blank":
-            # on_invalid: blank also covers values of the right type that break the rules.
-            broken = _breaks_rules(spec, out)
-            if broken.any():
-                self.blanked.setdefault(spec.name, []).extend(str(v) for v in raw[broken])
-                out = out.mask(broken)
+        policy = self.policy.get(spec.name, "error")
+        if policy == "error":
+            if bad.any():
+                self._report(spec, raw, bad, not_finite)
+        else:
+            # on_invalid also covers values of the right type that break the rules, and for
+            # `skip`, a blank in a required column.
+            invalid = bad | _breaks_rules(spec, out)
+            if policy == "skip" and spec.required:
+                invalid |= blank.fillna(False).astype(bool)
+            if invalid.any():
+                if policy == "blank":
+                    self.blanked.setdefault(spec.name, []).extend(str(v) for v in raw[invalid])
+                    out = out.mask(invalid)
+                else:
+                    self.skipped[spec.name] = invalid
         if spec.default is not None:
             out = out.fillna(spec.default)
         return out
 
-    def _report(self, spec: ColumnSpec, raw: pd.Series, bad: pd.Series) -> None:
+    def skip_mask(self) -> pd.Series:
+        """Rows left out of the table by `on_invalid: skip` in any column."""
+        mask = pd.Series(False, index=self.rows.index)
+        for invalid in self.skipped.values():
+            mask |= invalid
+        return mask
+
+    def _report(
+        self, spec: ColumnSpec, raw: pd.Series, bad: pd.Series, not_finite: pd.Series
+    ) -> None:
         what = {
             "float": "a number (plain digits, e.g. 125000.50)",
             "int": "a whole number",
             "date": "a date (e.g. 2026-03-31)",
             "bool": "true or false",
         }[spec.kind]
-        if self.policy.get(spec.name) == "blank":
-            self.blanked.setdefault(spec.name, []).extend(str(v) for v in raw[bad])
-            return
         for idx in raw.index[bad]:
+            message = (
+                f"{raw[idx]!r} is not a finite number; write plain digits (e.g. 125000.50) "
+                "or leave the cell blank"
+                if not_finite[idx]
+                else f"{raw[idx]!r} is not {what}"
+            )
             self.problems.append(
                 Problem(
                     self.file,
-                    f"{raw[idx]!r} is not {what}",
+                    message,
                     row=int(self.rows[idx]),
                     column=self.column_label(spec.name),
                 )
@@ -299,9 +471,10 @@ def _check_message(check: str, spec: ColumnSpec, value: object) -> str:
 
 def load_table(
     spec: TableSpec, path: Path, mapping: TableMapping | None, result: Fetched | None = None
-) -> tuple[pd.DataFrame, list[Problem], list[BlankedCount]]:
-    """Read, map, coerce and check one table (from `path`, or the `result` of its query).
-    Returns the frame (with `_row`) and problems."""
+) -> LoadedTable:
+    """Read, map, coerce and check one table (from `path`, or the `result` of its query): the
+    frame (with `_row`), its problems, and what mapping.yml's `on_invalid` set blank or left
+    out."""
     file = result.source.where if result else str(path)
     raw = result.frame() if result else read_file(path, mapping.sheet if mapping else None)
     problems: list[Problem] = []
@@ -330,7 +503,7 @@ def load_table(
                 )
             )
     if any(p.severity == "error" for p in problems):
-        return pd.DataFrame(), problems, []
+        return LoadedTable(pd.DataFrame(), problems)
     coercer = _Coercer(
         file,
         rows,
@@ -345,6 +518,22 @@ def load_table(
         )
         frame[c.name] = coercer.coerce(c, column)
     problems += coercer.problems
+    skip = coercer.skip_mask()
+    left_out = frame[skip]
+    if skip.any():
+        frame, rows = frame[~skip], rows[~skip]
+    skipped = [
+        SkippedCount(
+            spec.name,
+            col,
+            headers.get(col, col),
+            int(mask.sum()),
+            tuple(dict.fromkeys(_shown(v) for v in raw.loc[mask, col]))[:5]
+            if col in present
+            else (),
+        )
+        for col, mask in coercer.skipped.items()
+    ]
     try:
         pandera_schema(spec).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -372,7 +561,12 @@ def load_table(
         )
         for col, vals in coercer.blanked.items()
     ]
-    return frame, problems, blanked
+    return LoadedTable(frame, problems, blanked, skipped, left_out)
+
+
+def _shown(value: object) -> str:
+    """A source cell as the data-quality page lists it."""
+    return "(blank)" if is_blank(value) else str(value)
 
 
 def _reported(problems: list[Problem], row: int, col: str) -> bool:
@@ -436,6 +630,8 @@ def _load(data_dir: Path) -> tuple[Dataset | None, list[Problem]]:
     tables: dict[str, pd.DataFrame] = {}
     sources: dict[str, SourceFile] = {}
     blanked: list[BlankedCount] = []
+    skipped: list[SkippedCount] = []
+    skipped_projects: set[str] = set()
     for name in TABLE_ORDER:
         spec = TABLES[name]
         mapping = mappings.get(name)
@@ -443,7 +639,11 @@ def _load(data_dir: Path) -> tuple[Dataset | None, list[Problem]]:
         if path is None or not path.exists():
             if mapping is not None:
                 problems.append(
-                    Problem(str(path), f"file for table {name} (mapping.yml) not found")
+                    Problem(
+                        str(path),
+                        f"file for table {name} (mapping.yml) not found; check its file: "
+                        "(a relative path starts from the data folder)",
+                    )
                 )
             elif spec.required:
                 problems.append(
@@ -459,20 +659,25 @@ def _load(data_dir: Path) -> tuple[Dataset | None, list[Problem]]:
             problems += notes
             if any(n.severity == "error" for n in notes):
                 continue  # no projects: nothing to check the other tables against
-            frame, found, blanks = load_table(spec, path, mapping, result)
-            source = SourceFile(name, path, result.sha256, len(frame), result.provenance)
+            loaded = load_table(spec, path, mapping, result)
+            source = SourceFile(name, path, result.sha256, len(loaded.frame), result.provenance)
         else:
-            frame, found, blanks = load_table(spec, path, mapping)
-            source = SourceFile(name, path, file_sha256(path), len(frame))
-        problems += found
-        blanked += blanks
-        if not frame.empty or not any(p.severity == "error" for p in found):
+            loaded = load_table(spec, path, mapping)
+            source = SourceFile(name, path, file_sha256(path), len(loaded.frame))
+        problems += loaded.problems
+        blanked += loaded.blanked
+        skipped += loaded.skipped
+        if name == "projects" and "project_id" in loaded.left_out:
+            skipped_projects = set(loaded.left_out["project_id"].dropna().astype(str))
+        frame = loaded.frame
+        if not frame.empty or not any(p.severity == "error" for p in loaded.problems):
             tables[name] = frame
             sources[name] = source
     if "projects" not in tables:
         return None, _in_results(problems, mappings)
     # Cross-table checks run even after cell errors: the user sees every problem in one pass.
     units = _units(tables, sources, problems)
+    skipped += _leave_out_projects(tables, sources, skipped_projects)
     problems += _cross_checks(tables, sources)
     problems = _in_results(problems, mappings)
     if any(p.severity == "error" for p in problems):
@@ -485,6 +690,7 @@ def _load(data_dir: Path) -> tuple[Dataset | None, list[Problem]]:
         units,
         [p for p in problems if p.severity != "error"],
         blanked,
+        skipped,
     ), problems
 
 
@@ -560,6 +766,33 @@ def _per_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
         out[known] = np.asarray([fn(u) for u in uniques], dtype=object)[codes[known]]
     out[~known] = [fn(v) for v in values[~known]]
     return pd.Series(out, index=values.index, dtype=values.dtype)
+
+
+def _leave_out_projects(
+    tables: dict[str, pd.DataFrame], sources: dict[str, SourceFile], left_out: set[str]
+) -> list[SkippedCount]:
+    """Rows of the project tables whose project was left out of projects (`on_invalid: skip`)
+    are left out too: they describe a project the report does not have."""
+    if not left_out:
+        return []
+    counts = []
+    known = set(tables["projects"]["project_id"].dropna().astype(str))
+    gone = left_out - known
+    for name in ("evm", "benefits", "cashflows", "alignment"):
+        if name not in tables:
+            continue
+        frame = tables[name]
+        drop = frame["project_id"].astype(object).isin(gone).to_numpy(dtype=bool)
+        if drop.any():
+            examples = tuple(dict.fromkeys(frame.loc[drop, "project_id"].astype(str)))[:5]
+            tables[name] = frame[~drop]
+            counts.append(
+                SkippedCount(
+                    name, "project_id", "project left out of projects", int(drop.sum()), examples
+                )
+            )
+            sources[name] = replace(sources[name], rows=len(tables[name]))
+    return counts
 
 
 def _cross_checks(tables: dict[str, pd.DataFrame], sources: dict[str, SourceFile]) -> list[Problem]:

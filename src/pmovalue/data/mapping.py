@@ -18,8 +18,9 @@
         status: active
       scale:                        # multiply a number column after it is read
         budget_at_completion: 1000000   # the export is in $ millions
-      on_invalid:                   # error (default) | blank, per column
+      on_invalid:                   # error (default) | blank | skip, per column
         rating: blank
+        budget_at_completion: skip  # a row with "N/A" or text here is left out
 
 Rules:
 
@@ -36,8 +37,13 @@ Rules:
   number and before its rules (e.g. money >= 0) are checked; constants in that column are in the
   file's unit and are scaled too.
 * `on_invalid: blank` sets a cell that is not of the column's type or breaks its rules (choices,
-  range, period format) to blank instead of failing; such cells are counted per column and
-  listed, with examples, on the data-quality page. Required columns cannot be blanked.
+  range, period format, a number that is not finite) to blank instead of failing; such cells
+  are counted per column and listed, with examples, on the data-quality page. Required columns
+  cannot be blanked.
+* `on_invalid: skip` leaves the whole row out of that table instead, also for required columns
+  (where a blank cell is invalid too). Rows of evm, benefits, cashflows and alignment whose
+  project was left out of projects are left out with it. Skipped rows are counted per table and
+  column and listed, with examples, on the data-quality page next to the blanked values.
 * Messages name the source file, its row (as in a spreadsheet, header = row 1) and the header.
 * Instead of `file`, a table may name a database: `source` (a SQLAlchemy URL) with `query` or
   `table`; the result's column names play the part of headers (see `pmovalue.data.sql`).
@@ -96,7 +102,8 @@ def _key_spellings(key: object) -> list[str]:
     return [_norm(key)]
 
 
-def _is_blank(value: object) -> bool:
+def is_blank(value: object) -> bool:
+    """A source cell that means "no value"."""
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):
@@ -175,10 +182,13 @@ def read_mapping(data_dir: Path) -> dict[str, TableMapping]:
         for col, policy in maps["on_invalid"].items():
             if col not in by_name:
                 continue
-            if policy not in ("error", "blank"):
-                bad(f"{table}.on_invalid.{col}: use 'error' or 'blank', not {policy!r}")
+            if policy not in ("error", "blank", "skip"):
+                bad(f"{table}.on_invalid.{col}: use 'error', 'blank' or 'skip', not {policy!r}")
             elif policy == "blank" and by_name[col].required:
-                bad(f"{table}.on_invalid.{col}: {col} is required, so it cannot be set blank")
+                bad(
+                    f"{table}.on_invalid.{col}: {col} is required, so it cannot be set blank; "
+                    "use 'skip' to leave such rows out"
+                )
             else:
                 on_invalid[col] = policy
         scale: dict[str, float] = {}
@@ -196,6 +206,12 @@ def read_mapping(data_dir: Path) -> dict[str, TableMapping]:
                 bad(f"{table}.scale.{col}: must be a positive number (e.g. 1000000), not {factor}")
             else:
                 scale[col] = float(factor)
+        sheet = spec.get("sheet")
+        if sheet is not None and (isinstance(sheet, bool) or not isinstance(sheet, (str, int))):
+            bad(f"{table}.sheet: give the sheet's name (or its number from 0), not {sheet!r}")
+        if "file" in spec and (not isinstance(spec["file"], str) or not spec["file"].strip()):
+            bad(f"{table}.file: give the source file's name, not {spec['file']!r}")
+            continue
         file = Path(str(spec.get("file", MAPPING_FILE))).expanduser()
         out[table] = TableMapping(
             table=table,
@@ -204,7 +220,7 @@ def read_mapping(data_dir: Path) -> dict[str, TableMapping]:
             values=values,
             constants={k: v for k, v in maps["constants"].items() if k in by_name},
             on_invalid=on_invalid,
-            sheet=spec.get("sheet"),
+            sheet=sheet,
             scale=scale,
         )
     if problems:
@@ -228,7 +244,7 @@ def _map_values(series: pd.Series, table: dict[Any, Any]) -> pd.Series:
     exact_str = {str(k): v for k, v in table.items() if not isinstance(k, bool)}
 
     def one(value: object) -> object:
-        if _is_blank(value):
+        if is_blank(value):
             return value
         try:
             if value in table and not isinstance(value, bool):
@@ -271,13 +287,13 @@ def apply_mapping(
         # A list of headers means "the first non-empty of these".
         value = source[headers[0]].astype("object")
         for h in headers[1:]:
-            value = value.where(~value.map(_is_blank).astype(bool), source[h].astype("object"))
+            value = value.where(~value.map(is_blank).astype(bool), source[h].astype("object"))
         if col in mapping.values:
             value = _map_values(value, mapping.values[col])
         out[col] = value
     for col, constant in mapping.constants.items():
         if col in out.columns:
-            out[col] = out[col].where(~out[col].map(_is_blank).astype(bool), constant)
+            out[col] = out[col].where(~out[col].map(is_blank).astype(bool), constant)
         else:
             out[col] = pd.Series([constant] * len(out), index=out.index, dtype="object")
     return out, problems
