@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
 import gc
 import json
 import os
 import sys
+import traceback
 from pathlib import Path
 
 from pmovalue import __version__
@@ -45,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
         "usage. The user guide is docs/guide.md.",
     )
     p.add_argument("--version", action="version", version=f"pmovalue {__version__}")
+    p.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # Every command and option has help text, and docs/guide.md mentions each (a test checks).
 
@@ -168,6 +171,10 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("b", metavar="B", help="the later version, e.g. 2026-Q3")
     d.add_argument("--out", type=Path, default=Path("site"), metavar="DIR", help=OUT_HELP)
     d.add_argument("--json", action="store_true", help=JSON_HELP)
+    for command in sub.choices.values():  # also after the command: `pmovalue build --debug`
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP
+        )
     return p
 
 
@@ -177,13 +184,21 @@ def entry() -> None:
     it wrote is closed by then; the exit handlers (stopping the kernel zygote) still run."""
     code = main()
     atexit._run_exitfuncs()
-    sys.stdout.flush()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = _reader_gone()
     sys.stderr.flush()
     os._exit(code)
 
 
+DEBUG_HELP = "show the traceback of an unexpected error (or set PMOVALUE_DEBUG=1)"
+SIGPIPE_EXIT = 141  # 128 + SIGPIPE: what a shell reports for a Unix tool whose reader left
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    debug = args.debug or os.environ.get("PMOVALUE_DEBUG", "") not in ("", "0")
     try:
         return _run(args)
     except PmoValueError as exc:
@@ -192,6 +207,27 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing was published", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `pmovalue diff A B | head`: the reader has what it wanted
+        return _reader_gone()
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        what = " ".join(str(exc).split())[:300]
+        print(
+            f"error: unexpected {type(exc).__name__}{': ' + what if what else ''}. This is a "
+            "bug in pmovalue, not in your input: run again with --debug (or PMOVALUE_DEBUG=1) "
+            "to see where, and report it",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _reader_gone() -> int:
+    """Our standard output's reader closed it: end quietly, as Unix tools do. What is still
+    buffered goes nowhere (else the interpreter's last flush would fail again)."""
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return SIGPIPE_EXIT
 
 
 def _run(args: argparse.Namespace) -> int:

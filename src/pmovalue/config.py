@@ -111,20 +111,35 @@ class Alignment(_Strict):
 
 
 class Maturity(_Strict):
-    targets: dict[str, int] = Field(default_factory=lambda: dict.fromkeys(MATURITY_DIMENSIONS, 3))
+    # Any number from 1 to 4 (3.5 is a common target). int | float keeps a whole number as
+    # written, so existing parameter files keep their digests (and their cached jobs).
+    targets: dict[str, int | float] = Field(
+        default_factory=lambda: dict.fromkeys(MATURITY_DIMENSIONS, 3)
+    )
     min_coverage: float = Field(0.8, ge=0, le=1)
+
+    @field_validator("targets", mode="before")
+    @classmethod
+    def _no_booleans(cls, v: object) -> object:
+        if isinstance(v, dict):
+            for dim, level in v.items():
+                if isinstance(level, bool):
+                    raise ValueError(f"target for {dim} must be a number from 1 to 4, not {level}")
+        return v
 
     @field_validator("targets")
     @classmethod
-    def _targets(cls, v: dict[str, int]) -> dict[str, int]:
+    def _targets(cls, v: dict[str, int | float]) -> dict[str, int | float]:
         unknown = set(v) - set(MATURITY_DIMENSIONS)
         if unknown:
             raise ValueError(
                 f"unknown dimension(s) {sorted(unknown)}; use {', '.join(MATURITY_DIMENSIONS)}"
             )
         for dim, level in v.items():
-            if not 1 <= level <= 4:
-                raise ValueError(f"target for {dim} must be a level from 1 to 4, not {level}")
+            if not 1 <= level <= 4:  # NaN fails too
+                raise ValueError(
+                    f"target for {dim} must be a number from 1 to 4 (e.g. 3 or 3.5), not {level}"
+                )
         return v
 
 
@@ -189,6 +204,12 @@ def load_params(
     overrides: list[str] | tuple[str, ...] = (),
 ) -> Params:
     """Merge the layers for one job (unit_id None = the portfolio) and validate them."""
+    if not params_dir.is_dir():
+        raise ParamsError(
+            "no such parameter folder; give --params the folder that holds defaults.yml "
+            "(or create it with `pmovalue init`)",
+            source=str(params_dir),
+        )
     layered = layer_params(params_dir, unit_id, scenario, overrides)
     return validate_params(layered)
 

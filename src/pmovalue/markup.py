@@ -24,7 +24,7 @@ from pmovalue import charts
 from pmovalue.config import Params
 from pmovalue.metrics import catalog
 from pmovalue.metrics.catalog import METRICS
-from pmovalue.outputs import FORMULA_START, neutralise
+from pmovalue.outputs import spreadsheet_safe
 
 BLANK = "–"  # an empty table cell (en dash): nothing to show, as opposed to a zero
 _chart_ids = itertools.count(1)
@@ -131,6 +131,8 @@ def target_text(metric_id: str, params: Params, currency: str = "") -> str:
     target = params.targets.get(metric_id)
     if target is None or info.direction is None:
         return BLANK
+    if metric_id == "maturity_level":  # a level is whole, a target may be 3.5
+        return f"≥\u00a0{target:g}"
     value = fmt(metric_id, target, currency)
     if info.direction == "higher":
         return f"≥\u00a0{value}"
@@ -161,24 +163,8 @@ def show_missing(what: str) -> None:
 # ---- tables and charts as HTML ----------------------------------------------------------------
 
 
-def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that a spreadsheet would run as a formula get a leading quote, as in the
-    version's data files (the frame itself is returned when no cell needs one)."""
-    out = frame
-    for col in frame.columns:
-        column = frame[col]
-        if column.dtype != object and not pd.api.types.is_string_dtype(column):
-            continue
-        values = column.to_numpy(dtype=object)
-        if any(isinstance(v, str) and v.startswith(FORMULA_START) for v in values):
-            if out is frame:
-                out = frame.copy()
-            out[col] = column.map(neutralise)
-    return out
-
-
 def csv_link(frame: pd.DataFrame, csv_name: str, text: str = "Download CSV") -> str:
-    data = urllib.parse.quote(_csv_safe(frame).to_csv(index=False))
+    data = urllib.parse.quote(spreadsheet_safe(frame).to_csv(index=False))
     return (
         f'<a class="download" download="{html.escape(csv_name)}" '
         f'href="data:text/csv;charset=utf-8,{data}">{html.escape(text)}</a>'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import http.server
 import mimetypes
@@ -38,7 +39,22 @@ def make_server(out: Path, port: int, host: str = "127.0.0.1") -> http.server.Th
     for ext, kind in EXTRA_TYPES.items():
         mimetypes.add_type(kind, ext)
     handler = functools.partial(SiteHandler, directory=str(out))
-    return http.server.ThreadingHTTPServer((host, port), handler)
+    try:
+        return http.server.ThreadingHTTPServer((host, port), handler)
+    except OverflowError:
+        raise UsageError(f"--port {port}: a port is a number from 0 to 65535") from None
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            reason = f"port {port} is already in use (another `pmovalue serve`?)"
+        elif exc.errno == errno.EACCES:
+            reason = f"port {port} needs administrator rights (ports below 1024 do)"
+        else:
+            reason = f"cannot listen on {host}:{port} ({exc.strerror})"
+        other = port + 1 if 0 < port < 65535 else 8001
+        raise UsageError(
+            f"{reason}; choose another with --port, e.g. --port {other}, or --port 0 for any "
+            "free port"
+        ) from None
 
 
 def serve(out: Path, port: int) -> None:

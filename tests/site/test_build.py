@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import io
 import json
 import re
 import shutil
+import urllib.parse
 from pathlib import Path
 
 import nbformat
@@ -157,7 +160,9 @@ HOSTILE_UNIT = '=<img src=x onerror="alert(1)">Ops'
 HOSTILE_PROJECT = '=HYPERLINK("x","</script><script>alert(2)</script>")'
 
 
-def test_hostile_names_are_escaped_everywhere(tmp_path: Path, repo: Path) -> None:
+def test_hostile_names_are_escaped_everywhere_and_no_download_runs_a_formula(
+    tmp_path: Path, repo: Path
+) -> None:
     data = tmp_path / "data"
     shutil.copytree(repo / "data" / "sample", data)
     projects = pd.read_csv(data / "projects.csv", dtype=str, keep_default_na=False)
@@ -178,12 +183,59 @@ def test_hostile_names_are_escaped_everywhere(tmp_path: Path, repo: Path) -> Non
         "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;Ops" in unit_page.read_text()
         or "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;Ops" in unit_page.read_text()
     )
+    assert_spreadsheet_safe(result.path)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def assert_spreadsheet_safe(version: Path) -> None:
+    """Every CSV and workbook of a version: no text cell a spreadsheet would run as a formula,
+    the hostile names still there (neutralised), numbers still numbers."""
     from openpyxl import load_workbook
 
-    sheet = load_workbook(result.path / "data" / "metrics.xlsx")["metrics"]
-    names = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
-    assert "'" + HOSTILE_UNIT in names  # neutralised: shown as text, never run
-    assert not any(n.startswith("=") for n in names)
+    def number(text: str) -> bool:
+        try:
+            float(text)
+        except ValueError:
+            return False
+        return True
+
+    def text_cells(frame: pd.DataFrame) -> list[str]:
+        """Cells a spreadsheet reads as text: a CSV's "-4.5" is a number to it."""
+        return [v for c in frame.columns for v in frame[c] if isinstance(v, str) and not number(v)]
+
+    downloads = {}
+    for page in version.rglob("*.html"):
+        for n, link in enumerate(
+            re.findall(r'href="data:text/csv;charset=utf-8,([^"]+)"', page.read_text())
+        ):
+            text = urllib.parse.unquote(html.unescape(link))
+            downloads[f"{page.relative_to(version)}#{n}"] = pd.read_csv(
+                io.StringIO(text), dtype=object, keep_default_na=False
+            )
+    assert len(downloads) > 20  # every table on every page has one
+    files = {
+        name: pd.read_csv(version / "data" / name, dtype=object, keep_default_na=False)
+        for name in ("metrics.csv", "projects.csv")
+    }
+    sheet = load_workbook(version / "data" / "metrics.xlsx")["metrics"]
+    cells = [c for row in sheet.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]  # no formula at all
+    workbook = [c.value for c in cells if isinstance(c.value, str)]
+    for where, values in [
+        *((k, text_cells(f)) for k, f in {**files, **downloads}.items()),
+        ("metrics.xlsx", workbook),
+    ]:
+        assert not [v for v in values if v.startswith(FORMULA_START)], where
+    assert "'" + HOSTILE_UNIT in workbook  # neutralised: shown as text, never run
+    assert "'" + HOSTILE_UNIT in text_cells(files["metrics.csv"])
+    assert "'" + HOSTILE_PROJECT in text_cells(files["projects.csv"])
+    assert any("'" + HOSTILE_PROJECT in text_cells(f) for f in downloads.values())
+    # A negative amount is a number, not text to neutralise: in the workbook and in the CSV.
+    assert any(isinstance(c.value, float) and c.value < 0 for c in cells)
+    values = pd.to_numeric(files["metrics.csv"]["value"].replace("", None))
+    assert (values < 0).any()
 
 
 def test_manifest(sample_site: Path) -> None:

@@ -14,6 +14,7 @@ import pytest
 from pmovalue import markup
 from pmovalue import report as r
 from pmovalue.config import Params
+from pmovalue.outputs import spreadsheet_safe
 from pmovalue.report import attention, compare, findings, headline
 from pmovalue.report import unit as unit_page
 
@@ -361,7 +362,7 @@ def test_csv_download_neutralises_formulas() -> None:
     assert csv.loc[0, "value"] == -1.5  # numbers stay numbers
     assert frame.loc[0, "name"] == '=HYPERLINK("x")'  # the page's own table is untouched
     clean = pd.DataFrame({"name": ["plain", None], "value": [1.0, 2.0]})
-    assert markup._csv_safe(clean) is clean  # nothing to neutralise: no copy made
+    assert spreadsheet_safe(clean) is clean  # nothing to neutralise: no copy made
 
 
 def test_previous_value_is_the_latest_earlier_non_blank_one() -> None:

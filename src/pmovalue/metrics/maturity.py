@@ -151,14 +151,14 @@ def gap(score: Result, target: float | None, dimension: str) -> Result:
 
 
 def maturity_metrics(
-    maturity: pd.DataFrame, period: str, targets: dict[str, int], min_coverage: float
+    maturity: pd.DataFrame, period: str, targets: dict[str, float], min_coverage: float
 ) -> dict[str, Result]:
     """Every maturity_* metric of the catalog."""
     return Assessments.from_table(maturity).metrics(period, targets, min_coverage)
 
 
 def _metrics(
-    rows: pd.DataFrame, scores: dict[str, Result], period: str, targets: dict[str, int]
+    rows: pd.DataFrame, scores: dict[str, Result], period: str, targets: dict[str, float]
 ) -> dict[str, Result]:
     """The maturity_* metrics from the latest assessment rows and their dimension scores."""
     assessed = sorted(set(rows["period"]))
@@ -263,7 +263,7 @@ class Assessments:
         return known & (unit_end | ~np.append(known[1:], False))
 
     def metrics(
-        self, period: str, targets: dict[str, int], min_coverage: float
+        self, period: str, targets: dict[str, float], min_coverage: float
     ) -> dict[str, Result]:
         """Every maturity_* metric at `period`."""
         chosen = self.latest_blocks(period)

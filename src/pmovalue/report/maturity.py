@@ -108,7 +108,7 @@ def maturity_findings(view: PortfolioView) -> list[str]:
         names = listed([str(u) for u in reach["unit"]])
         out.append(
             f"{len(reach)} of {len(levels)} assessed units "
-            f"{'reaches' if len(reach) == 1 else 'reach'} the target level {target:.0f}"
+            f"{'reaches' if len(reach) == 1 else 'reach'} the target level {target:g}"
             + (f": {names}." if len(reach) else ".")
         )
     weakest = levels["weakest_dimension"][levels["weakest_dimension"] != ""].value_counts()
