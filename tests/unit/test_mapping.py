@@ -252,7 +252,8 @@ budgets:
 def test_missing_source_file(tmp_path: Path) -> None:
     write(tmp_path, MAPPING.replace("export.csv", "nowhere.csv"))
     assert errors(tmp_path) == [
-        f"{tmp_path / 'nowhere.csv'}: file for table projects (mapping.yml) not found"
+        f"{tmp_path / 'nowhere.csv'}: file for table projects (mapping.yml) not found; "
+        "check its file: (a relative path starts from the data folder)"
     ]
 
 
@@ -290,3 +291,73 @@ benefits:
     assert list(b["category"]) == ["financial"] * 3
     assert ds.periods == ["2026-Q2"]
     assert list(ds.tables["projects"]["budget_at_completion"]) == [100.0, 200.0, 300.0]
+
+
+def test_on_invalid_skip_leaves_rows_out_counts_and_lists_them(tmp_path: Path) -> None:
+    """Real annual-report exports put "N/A" or text in required money columns."""
+    export = (
+        "Proj #,Title,Dept,Budget ($ K),RAG Status\n"
+        "A-1,Alpha,Ops,12,Red\n"
+        "A-2,Beta,Ops,N/A,Green\n"  # an optional column: "N/A" is a blank, kept
+        "A-3,Gamma,Ops,TBC,Purple\n"  # invalid in two columns: counted in both
+        "A-4,Delta,Ops,inf,Amber\n"  # not a finite number
+        "A-5,Epsilon,Ops,7,Mauve\n"
+    )
+    evm = (
+        "project_id,period,planned_value,earned_value,actual_cost\n"
+        "A-1,2026-Q1,5,4,4\n"
+        "A-2,2026-Q1,5,4,4\n"
+        "A-3,2026-Q1,5,4,4\n"  # about a project left out: left out with it
+    )
+    mapping = """\
+projects:
+  file: export.csv
+  columns:
+    project_id: "Proj #"
+    project_name: Title
+    unit_id: Dept
+    budget_at_completion: Budget ($ K)
+    rating: RAG Status
+  on_invalid: {budget_at_completion: skip, rating: skip}
+evm:
+  file: evm.csv
+  columns: {project_id: project_id, period: period, planned_value: planned_value,
+            earned_value: earned_value, actual_cost: actual_cost}
+"""
+    ds = load_dataset(write(tmp_path, mapping, {"export.csv": export, "evm.csv": evm}))
+    assert ds.tables["projects"]["project_id"].tolist() == ["A-1", "A-2"]
+    assert ds.tables["evm"]["project_id"].tolist() == ["A-1", "A-2"]
+    assert ds.sources["projects"].rows == 2 and ds.sources["evm"].rows == 2
+    got = {(s.table, s.column): s for s in ds.skipped}
+    assert got[("projects", "budget_at_completion")].count == 2  # TBC, inf
+    assert set(got[("projects", "budget_at_completion")].examples) == {"TBC", "inf"}
+    assert got[("projects", "rating")].count == 2  # Purple, Mauve
+    assert got[("projects", "rating")].source == "RAG Status"
+    assert got[("evm", "project_id")].count == 1
+    assert got[("evm", "project_id")].examples == ("A-3",)
+    html = data_quality_html(ds)
+    assert "Rows skipped by mapping.yml" in html
+    for s in ds.skipped:
+        row = next(r for r in re.findall(r"<tr>.*?</tr>", html, re.S) if s.source in r)
+        assert re.search(rf"<td[^>]*>{s.count}</td>", row), row
+    # Nothing was set blank: skipping is not blanking.
+    assert ds.blanked == []
+
+
+def test_on_invalid_skip_on_a_required_column_skips_blanks_and_text(tmp_path: Path) -> None:
+    export = "id,name,unit,score\nP1,One,Ops,\n"
+    alignment = "Project,Criterion,Score\nP1,fit,4\nP1,value,N/A\nP1,risk,high\nP1,cost,\n"
+    mapping = """\
+projects:
+  file: export.csv
+  columns: {project_id: id, project_name: name, unit_id: unit}
+alignment:
+  file: alignment.csv
+  columns: {project_id: Project, criterion: Criterion, score: Score}
+  on_invalid: {score: skip}
+"""
+    ds = load_dataset(write(tmp_path, mapping, {"export.csv": export, "alignment.csv": alignment}))
+    assert ds.tables["alignment"]["criterion"].tolist() == ["fit"]
+    (skipped,) = ds.skipped
+    assert (skipped.table, skipped.column, skipped.count) == ("alignment", "score", 3)
+    assert set(skipped.examples) == {"(blank)", "N/A", "high"}

@@ -565,8 +565,10 @@ def load_table(
 
 
 def _shown(value: object) -> str:
-    """A source cell as the data-quality page lists it."""
-    return "(blank)" if is_blank(value) else str(value)
+    """A source cell as the data-quality page lists it: as written ("N/A"), or (blank)."""
+    if is_blank(value) and (pd.isna(value) or not str(value).strip()):  # type: ignore[arg-type]
+        return "(blank)"
+    return str(value)
 
 
 def _reported(problems: list[Problem], row: int, col: str) -> bool:

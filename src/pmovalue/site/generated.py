@@ -31,7 +31,8 @@ def _source_row(source: SourceFile) -> dict[str, object]:
 
 
 def data_quality_html(dataset: Dataset) -> str:
-    """Provenance of every table, warnings, values blanked by the mapping, completeness."""
+    """Provenance of every table, warnings, values blanked and rows skipped by the mapping,
+    completeness."""
     parts = ["<h2>Sources</h2>"]
     src = pd.DataFrame([_source_row(s) for s in dataset.sources.values()])
     parts.append(table_html(src, csv_name="sources.csv"))
@@ -71,6 +72,31 @@ def data_quality_html(dataset: Dataset) -> str:
         parts.append(table_html(blank, csv_name="blanked-values.csv"))
     else:
         parts.append(_p("No value was set blank."))
+    parts.append("<h2>Rows skipped by mapping.yml</h2>")
+    if dataset.skipped:
+        skipped = pd.DataFrame(
+            [
+                {
+                    "table": s.table,
+                    "column": s.column,
+                    "source header": s.source,
+                    "rows skipped": s.count,
+                    "examples": ", ".join(s.examples),
+                }
+                for s in dataset.skipped
+            ]
+        )
+        parts.append(
+            _p(
+                "Rows with an invalid value in a column set to on_invalid: skip were left out "
+                "of their table, counted here by the column that was invalid (a row invalid in "
+                "two columns counts in both); rows of other tables about a skipped project were "
+                "left out with it. None of them is counted in any metric."
+            )
+        )
+        parts.append(table_html(skipped, csv_name="skipped-rows.csv"))
+    else:
+        parts.append(_p("No row was skipped."))
     parts.append("<h2>Validation warnings</h2>")
     if dataset.warnings:
         warn = pd.DataFrame(

@@ -127,3 +127,19 @@ def test_every_dimension_is_reported(tb, params, row) -> None:
     assert row(m, "maturity_people")["value"] == 2.0
     for d in MATURITY_DIMENSIONS[1:]:
         assert row(m, f"maturity_{d}")["note"] == f"no {d} items assessed"
+
+
+def test_a_target_between_levels(tb, row) -> None:
+    """3.5 is a common target: gaps, status and labels take it as it is, never rounded."""
+    from pmovalue.markup import target_text
+
+    p = tb.params(maturity={"targets": {"people": 3.5}}, targets={"maturity_level": 2.5})
+    assert p.maturity.targets["people"] == 3.5
+    m = compute(tb, p, full())  # people 3.0; the weakest, process, 2.5: level 2
+    assert row(m, "maturity_gap_people")["value"] == 0.5
+    assert row(m, "maturity_level")["value"] == 2.0
+    # Short of 2.5 by more than the amber band (10% of 2.5): red, where a target rounded to
+    # 2 would have been met.
+    assert row(m, "maturity_level")["status"] == "red"
+    assert target_text("maturity_people", p) == "≥\u00a03.5"
+    assert target_text("maturity_level", p) == "≥\u00a02.5"
