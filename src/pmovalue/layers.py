@@ -82,11 +82,18 @@ def read_yaml(path: Path) -> dict[str, Any]:
     """Read one parameter file; an empty file is an empty mapping."""
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+    except UnicodeDecodeError:
+        raise ParamsError("is not UTF-8 text; save it as UTF-8", source=str(path)) from None
+    except OSError as exc:
+        raise ParamsError(f"cannot be read ({exc.strerror})", source=str(path)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or exc.__class__.__name__
         raise ParamsError(
-            f"not valid YAML ({exc.__class__.__name__})", source=f"{path}{line}"
+            f"not valid YAML ({problem}); fix the syntax there (indentation, a colon "
+            "after each key, quotes around text with : or #)",
+            source=f"{path}{line}",
         ) from None
     if data is None:
         return {}
