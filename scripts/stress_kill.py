@@ -1,6 +1,6 @@
 """Kill builds at random moments and count the processes they leave behind.
 
-    .venv/bin/python scripts/stress_kill.py --kills 100
+    .venv/bin/python scripts/stress_kill.py --kills 100 [--subreaper]
 
 Each round starts `pmovalue build --no-cache` into an empty site folder, sends `kill -9` to the
 build's main process after a random delay (uniform over the length of one whole build, measured
@@ -15,6 +15,7 @@ killed, survivors.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -86,6 +87,12 @@ def main() -> int:
     p.add_argument("--data", type=Path, default=REPO / "data" / "sample")
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument(
+        "--subreaper",
+        action="store_true",
+        help="adopt the orphans (as systemd, tini -s or a container's init do): their parent "
+        "is then neither the killed one nor 1",
+    )
+    p.add_argument(
         "--span",
         type=float,
         default=None,
@@ -95,6 +102,10 @@ def main() -> int:
     args = p.parse_args()
     seed = args.seed if args.seed is not None else time.time_ns() % 2**32
     rng = random.Random(seed)
+    if args.subreaper:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
     tmp = Path(tempfile.mkdtemp(prefix="pmovalue-stress-"))
     rounds: list[dict[str, object]] = []
     try:
@@ -119,6 +130,9 @@ def main() -> int:
             build.wait()
             time.sleep(args.grace)
             survivors = marked(mark)
+            with contextlib.suppress(ChildProcessError):  # the adopted orphans that ended
+                while os.waitpid(-1, os.WNOHANG)[0]:
+                    pass
             what = [command_line(pid) for pid in survivors]
             for pid in survivors:
                 os.kill(pid, signal.SIGKILL)
@@ -143,6 +157,7 @@ def main() -> int:
     bins = Counter(f"{int(m)}-{int(m) + 1} s" for m in moments)
     summary = {
         "seed": seed,
+        "subreaper": args.subreaper,
         "grace_seconds": args.grace,
         "span_seconds": round(span, 2),
         "builds_killed": len(rounds),

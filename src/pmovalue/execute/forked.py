@@ -17,13 +17,22 @@ from jupyter_client.utils import ensure_async
 
 from pmovalue.execute.processes import alive
 
+# The upstream function PromptClient restates: its version, and a hash of its source, which a
+# test compares with the installed one (tests/unit/test_prompt_client.py).
+UPSTREAM = "jupyter_client 8.10.0, jupyter_client/client.py: KernelClient._async_wait_for_ready"
+UPSTREAM_SHA256 = "0d732ad86fea311502a6bfc53d8b1be6055f3813ec4f13ef717f8adbbd37ec56"
+
 
 class PromptClient(AsyncKernelClient):
     """jupyter_client's client, minus a fixed 0.2 s wait in every kernel start.
 
     `wait_for_ready` ends by draining IOPub until nothing arrives for 0.2 s. Here IOPub is
     drained of what it already holds and no more: later stray messages are harmless, as
-    nbclient matches every message to its request."""
+    nbclient matches every message to its request.
+
+    A copy of UPSTREAM with two changes: that last drain, and no heartbeat wait first (upstream
+    skips it too when the client's parent is a kernel manager, as ours always is). Nothing
+    else would do: the same 0.2 s timeout also checks that IOPub is connected, which stays."""
 
     async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (timeout if timeout is not None else float("inf"))
