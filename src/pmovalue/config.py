@@ -221,7 +221,7 @@ def validate_params(layered: Layered) -> Params:
         first = exc.errors()[0]
         loc = tuple(str(x) for x in first["loc"])
         key = ".".join(loc) or "(top level)"
-        msg = first["msg"]
+        msg = first["msg"].removeprefix("Value error, ")  # pydantic's prefix for our own checks
         if first["type"] == "extra_forbidden":
             msg = "unknown key; check the spelling against params/defaults.yml"
         more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""

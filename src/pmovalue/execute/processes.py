@@ -80,6 +80,7 @@ def run_in_child(work: Callable[[], None], kind: str) -> int:
     for stream in (sys.stdout, sys.stderr):
         stream.flush()  # or the child would write our buffered output a second time
     parent = os.getpid()
+    _prctl()  # loaded here, once, rather than in every child
     pid = os.fork()
     if pid == 0:
         code = 1
