@@ -6,7 +6,7 @@ import html
 
 import pandas as pd
 
-from pmovalue.data.loading import Dataset, SourceFile
+from pmovalue.data.loading import BlankedCount, Dataset, SourceFile
 from pmovalue.markup import fmt, table_html
 from pmovalue.metrics.catalog import METRICS
 
@@ -30,6 +30,22 @@ def _source_row(source: SourceFile) -> dict[str, object]:
     return row
 
 
+def _counts(counts: list[BlankedCount], what: str) -> pd.DataFrame:
+    """Blanked values or skipped rows per table column, with the source header and examples."""
+    return pd.DataFrame(
+        [
+            {
+                "table": c.table,
+                "column": c.column,
+                "source header": c.source,
+                what: c.count,
+                "examples": ", ".join(c.examples),
+            }
+            for c in counts
+        ]
+    )
+
+
 def data_quality_html(dataset: Dataset) -> str:
     """Provenance of every table, warnings, values blanked and rows skipped by the mapping,
     completeness."""
@@ -50,18 +66,7 @@ def data_quality_html(dataset: Dataset) -> str:
         )
     parts.append("<h2>Values set blank by mapping.yml</h2>")
     if dataset.blanked:
-        blank = pd.DataFrame(
-            [
-                {
-                    "table": b.table,
-                    "column": b.column,
-                    "source header": b.source,
-                    "values blanked": b.count,
-                    "examples": ", ".join(b.examples),
-                }
-                for b in dataset.blanked
-            ]
-        )
+        blank = _counts(dataset.blanked, "values blanked")
         total = int(blank["values blanked"].sum())
         parts.append(
             _p(
@@ -74,18 +79,6 @@ def data_quality_html(dataset: Dataset) -> str:
         parts.append(_p("No value was set blank."))
     parts.append("<h2>Rows skipped by mapping.yml</h2>")
     if dataset.skipped:
-        skipped = pd.DataFrame(
-            [
-                {
-                    "table": s.table,
-                    "column": s.column,
-                    "source header": s.source,
-                    "rows skipped": s.count,
-                    "examples": ", ".join(s.examples),
-                }
-                for s in dataset.skipped
-            ]
-        )
         parts.append(
             _p(
                 "Rows with an invalid value in a column set to on_invalid: skip were left out "
@@ -94,6 +87,7 @@ def data_quality_html(dataset: Dataset) -> str:
                 "left out with it. None of them is counted in any metric."
             )
         )
+        skipped = _counts(dataset.skipped, "rows skipped")
         parts.append(table_html(skipped, csv_name="skipped-rows.csv"))
     else:
         parts.append(_p("No row was skipped."))
