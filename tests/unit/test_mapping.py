@@ -361,3 +361,22 @@ alignment:
     (skipped,) = ds.skipped
     assert (skipped.table, skipped.column, skipped.count) == ("alignment", "score", 3)
     assert set(skipped.examples) == {"(blank)", "N/A", "high"}
+
+
+def test_numbers_that_are_not_finite_are_blanked_under_on_invalid_blank(tmp_path: Path) -> None:
+    export = (
+        "id,name,unit,cost\nP1,One,Ops,inf\nP2,Two,Ops,-inf\nP3,Three,Ops,1e400\n"
+        "P4,Four,Ops,NaN\nP5,Five,Ops,12\nP6,Six,Ops,N/A\n"
+    )
+    mapping = """\
+projects:
+  file: export.csv
+  columns: {project_id: id, project_name: name, unit_id: unit, actual_cost: cost}
+  on_invalid: {actual_cost: blank}
+"""
+    ds = load_dataset(write(tmp_path, mapping, {"export.csv": export}))
+    cost = ds.tables["projects"]["actual_cost"]
+    assert cost.isna().tolist() == [True, True, True, True, False, True]
+    (blanked,) = ds.blanked
+    assert blanked.count == 4  # "N/A" is a blank, not an invalid value
+    assert set(blanked.examples) == {"inf", "-inf", "1e400", "NaN"}
