@@ -77,6 +77,7 @@ def test_a_child_held_at_its_fork_ends_when_the_build_was_killed_meanwhile(
 
 
 def _kill_while_held(out: Path, tmp_path: Path, kind: str) -> None:
+    ours_before = set(descendants(os.getpid()))  # e.g. the session's own kernel zygote
     os.environ[HOLD_AFTER_FORK] = kind  # inherited by the build started below
     try:
         proc = cli_build(out, tmp_path, "--period", "2026-Q2", "--no-cache")
@@ -88,19 +89,29 @@ def _kill_while_held(out: Path, tmp_path: Path, kind: str) -> None:
             return [p for p in descendants(proc.pid) if state(p) == "T"]
 
         wait_until(lambda: held() or proc.poll() is not None, 300, f"a {kind} child held")
-        stopped = held()
-        assert stopped, f"the build ended without forking a {kind} child"
-        parents = {p: parent_of(p) for p in stopped}
+        assert held(), f"the build ended without forking a {kind} child"
         everything = descendants(proc.pid)
     finally:
         proc.send_signal(signal.SIGKILL)  # the main process only, as `kill -9 PID` would
         proc.wait()
-    # Its parent (the build, or the zygote that dies with the build) is gone: re-parented.
-    wait_until(lambda: all(parent_of(p) != parents[p] for p in stopped), 2, "re-parenting")
+    # Everything but the held children ends with the build (the zygote, other kernels), and
+    # re-parents them to this process (the subreaper). A held child forked just before the
+    # kill may still be on its way to its stop: wait until it is there.
+
+    def orphans() -> list[int]:
+        return [p for p in descendants(os.getpid()) if p not in ours_before]
+
+    def settled() -> bool:
+        return all(state(p) in ("T", "Z", "gone") for p in {*everything, *orphans()})
+
+    wait_until(settled, 2, f"the build's running processes to end: {everything}")
+    stopped = [p for p in orphans() if state(p) == "T"]
+    assert stopped and all(parent_of(p) == os.getpid() for p in stopped)
     released = time.monotonic()
     for pid in stopped:
         os.kill(pid, signal.SIGCONT)
-    wait_until(lambda: not alive(everything), 2, f"the build's processes to end: {everything}")
+    left = sorted({*everything, *orphans()})
+    wait_until(lambda: not alive(left), 2, f"to end: {[(p, state(p)) for p in alive(left)]}")
     assert time.monotonic() - released < 2
 
 
