@@ -509,7 +509,10 @@ CASES = [
     Case(
         "mapping-no-file",
         mapped("projects:\n  columns: {project_id: project_id}\n"),
-        ("data/mapping.yml", "projects: needs a 'file' and a 'columns' map"),
+        (
+            "data/mapping.yml",
+            "projects: needs a 'file' (or a database 'source') and a 'columns' map",
+        ),
     ),
     Case(
         "mapping-file-missing",
