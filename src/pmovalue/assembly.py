@@ -35,6 +35,7 @@ from pmovalue.quick import data_fingerprint, fingerprint
 from pmovalue.results import ResultFiles
 from pmovalue.site.engines import Engine
 from pmovalue.site.model import NavLink, Page, SiteContext
+from pmovalue.site.pages import copy_page_resources
 from pmovalue.site.project import read_project
 
 
@@ -132,6 +133,7 @@ def assemble(
             body_html=ahead.data_quality_html(),
         )
     )
+    pages += inputs.pages
 
     project = read_project(opts.project_dir)
     scenario_changes = {}
@@ -153,6 +155,7 @@ def assemble(
         pmovalue_version=__version__,
         engine=engine_name,
         units=[NavLink(name, f"units/{uid}.html") for uid, name in inputs.units.items()],
+        pages=[NavLink(p.title, p.path) for p in inputs.pages],
         extra_links=project.links,
         footer=project.footer,
         colours=project.colours,
@@ -160,8 +163,10 @@ def assemble(
         failed_units=[j.unit_name or j.id for j in jobs if j.id in failed],
     )
     ahead.join()  # it may still be writing the engine's assets into the stage
+    copy_page_resources(opts.project_dir, stage)
     engine.assemble(pages, ctx, stage)
-    with SearchIndex(stage):  # Pagefind indexes the pages while the data files are written
+    # Pagefind indexes the pages while the data files are written.
+    with SearchIndex(stage) if engine.pagefind else contextlib.nullcontext():
         write_metrics(stage / "data", metrics, projects)
 
         nb_dir = stage / "notebooks"
@@ -234,7 +239,7 @@ class AssemblyAhead:
             from pmovalue.site.generated import data_quality_html
 
             self._data_quality = data_quality_html(self.inputs.dataset)
-            self._versions = _versions()
+            self._versions = {**_versions(), **self.engine.versions()}
             self.files.collect(units, "metrics")
             self.files.collect(units, "projects")
             self.engine.prepare(self.stage)
@@ -247,7 +252,9 @@ class AssemblyAhead:
     def versions(self) -> dict[str, str]:
         """The library versions for the manifest."""
         self.join()
-        return self._versions if self._versions is not None else _versions()
+        if self._versions is None:
+            self._versions = {**_versions(), **self.engine.versions()}
+        return self._versions
 
     def data_quality_html(self) -> str:
         self.join()

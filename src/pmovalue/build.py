@@ -70,10 +70,10 @@ def build(opts: BuildOptions, log: Log = _stderr) -> BuildResult:
 def _build(
     opts: BuildOptions, log: Log, executor: Executor, started: float, started_at: str
 ) -> BuildResult:
-    inputs = prepare(opts, log)
     engine = resolve_engine(opts.engine, opts.project_dir)
+    inputs = prepare(opts, log, engine.name)
     site = Site(opts.out)
-    if site.is_up_to_date(inputs.version, inputs.inputs_hash, opts.replace):
+    if site.is_up_to_date(inputs.version, inputs.inputs_hash, opts.replace, inputs.hashes):
         log(f"{inputs.version} is up to date in {opts.out}: nothing to do")
         return BuildResult(
             inputs.version, "up-to-date", opts.out / inputs.version, time.perf_counter() - started
@@ -85,7 +85,7 @@ def _build(
         ahead = AssemblyAhead(inputs, files, engine, stage)
         try:
             results, failures, jobs = _execute(
-                opts, inputs, work, log, executor, files, ahead.start
+                opts, inputs, work, log, executor, files, ahead.start, engine.uses_page_bodies
             )
             if failures and not opts.allow_partial:
                 saved = _keep_failed(opts, inputs.version, jobs, work, failures)
@@ -132,6 +132,7 @@ def _execute(
     executor: Executor,
     files: ResultFiles,
     lane_free_in_stage_2: Callable[[list[Job]], None] = lambda units: None,
+    render_bodies: bool = True,
 ) -> tuple[list[JobResult], list[JobFailure], list[Job]]:
     jobs = plan_jobs(
         opts.notebooks_dir.resolve(),
@@ -183,6 +184,7 @@ def _execute(
                 str(job_dir),
                 str(job_dir / job.output_name),
                 job.parameters,
+                with_body=render_bodies,
             )
         if stage == 1:
             # Asked for once every unit job is submitted, so written while the units run.

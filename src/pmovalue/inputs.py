@@ -1,6 +1,7 @@
 """The inputs of one build, validated before any notebook starts: the data (every problem
 found at once), the parameters of the portfolio and of each unit, the period, the units, and
-the hashes of all of them that decide whether a published version is up to date.
+the project's own pages, and the hashes of all of them (and of what the site is made with:
+the engine, `_quarto.yml`, `pages/`) that decide whether a published version is up to date.
 
 `docs/data.md` describes the tables and their rules; `docs/guide.md` the parameters.
 """
@@ -20,6 +21,10 @@ from pmovalue.errors import UsageError
 from pmovalue.execute.plan import MATURITY, NOTEBOOKS, PORTFOLIO, UNIT
 from pmovalue.options import BuildOptions
 from pmovalue.publish import version_name
+from pmovalue.quick import site_hashes
+from pmovalue.site.engines import engine_name
+from pmovalue.site.model import Page
+from pmovalue.site.pages import own_pages
 
 Log = Callable[[str], None]
 
@@ -36,10 +41,15 @@ class Inputs:
     portfolio_params: Params
     hashes: dict[str, object]
     inputs_hash: str
+    engine: str  # the engine resolved from --engine
+    pages: list[Page]  # the project's own pages that engine publishes
 
 
-def prepare(opts: BuildOptions, log: Log) -> Inputs:
-    """Validate data and parameters, choose the period and units, hash every input."""
+def prepare(opts: BuildOptions, log: Log, engine: str | None = None) -> Inputs:
+    """Validate data and parameters, choose the period and units, hash every input (`engine`:
+    the engine resolved from --engine, which renders the pages; the project's own pages are
+    those it publishes)."""
+    engine = engine or engine_name(opts.engine)
     if opts.scenario is not None and (not opts.scenario or slugify(opts.scenario) != opts.scenario):
         raise UsageError(
             f"scenario name {opts.scenario!r} must be lowercase letters, digits and dashes, "
@@ -77,6 +87,12 @@ def prepare(opts: BuildOptions, log: Log) -> Inputs:
                 "create the project with `pmovalue init`"
             )
         notebooks[nb.name] = hashlib.sha256(nb.read_bytes()).hexdigest()
+    pages, skipped = own_pages(opts.project_dir, engine)
+    for source in skipped:
+        log(
+            f"warning: {source}: a .qmd page needs the quarto engine; the {engine} engine "
+            "leaves it out (name it .md to publish it with either engine)"
+        )
     hashes: dict[str, object] = {
         "params": {
             PORTFOLIO_ID: portfolio.digest(),
@@ -87,6 +103,7 @@ def prepare(opts: BuildOptions, log: Log) -> Inputs:
         "pmovalue": __version__,
         "period": period,
         "units": list(units),
+        "site": site_hashes(opts, engine),
     }
     inputs_hash = hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest()
     return Inputs(
@@ -98,6 +115,8 @@ def prepare(opts: BuildOptions, log: Log) -> Inputs:
         portfolio,
         hashes,
         inputs_hash,
+        engine,
+        pages,
     )
 
 

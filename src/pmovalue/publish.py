@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pmovalue.errors import LockHeld, VersionConflict
-from pmovalue.site.engines import templates
+from pmovalue.site.assets import templates
 
 VERSIONS_JSON = "versions.json"
 VERSIONS_JS = "versions.js"
@@ -88,19 +88,24 @@ class Site:
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         return data
 
-    def is_up_to_date(self, version: str, inputs_hash: str, replace: bool) -> bool:
-        """True: identical inputs already published (a no-op). Raises if other inputs are."""
+    def is_up_to_date(
+        self, version: str, inputs_hash: str, replace: bool, hashes: dict[str, Any] | None = None
+    ) -> bool:
+        """True: identical inputs already published (a no-op). Raises if other inputs are,
+        naming the inputs that differ when `hashes` (those of `inputs_hash`) are given."""
         manifest = self.manifest(version)
         if manifest is None:
             return False
         if manifest.get("inputs_hash") == inputs_hash:
             return True
         if not replace:
+            differ = _differences(manifest.get("hashes"), hashes) if hashes else []
+            what = f": {', '.join(differ)} differ" if differ else ""
             raise VersionConflict(
-                f"version {version} is already published in {self.out} with other inputs "
-                f"(published {manifest.get('finished_at', '?')}); a published version is never "
-                "changed. Use --replace to archive it and publish again, or --scenario NAME for "
-                "a what-if version."
+                f"version {version} is already published in {self.out} with other inputs"
+                f"{what} (published {manifest.get('finished_at', '?')}); a published version "
+                "is never changed. Use --replace to archive it and publish again, or "
+                "--scenario NAME for a what-if version."
             )
         return False
 
@@ -297,6 +302,22 @@ class Site:
         os.rename(fresh, current)
         if journal is None:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _differences(old: Any, new: dict[str, Any]) -> list[str]:
+    """The inputs whose hashes differ, two levels deep (`data.evm`, `site.engine`)."""
+    if not isinstance(old, dict):
+        return []
+    out = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += [f"{key}.{k}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+        else:
+            out.append(key)
+    return out
 
 
 def sort_versions(entries: list[VersionEntry]) -> list[VersionEntry]:

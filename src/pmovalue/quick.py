@@ -1,7 +1,8 @@
 """The no-op check of a rebuild, before anything heavy is imported (goal: well under a second).
 
 A fingerprint of the raw inputs (file bytes, merged-but-unvalidated parameters, notebooks,
-_quarto.yml, options) is stored in each version's manifest. If the same fingerprint is already
+_quarto.yml, the project's own pages, options, the engine `--engine` resolves to) is stored in
+each version's manifest. If the same fingerprint is already
 published, the build has nothing to do; otherwise the full build validates everything and
 decides (publish, or refuse other inputs without --replace).
 
@@ -22,6 +23,9 @@ from pmovalue.errors import SourceUnreadable
 from pmovalue.hashing import file_sha256
 from pmovalue.layers import layer_params, read_yaml, unit_param_files
 from pmovalue.options import BuildOptions
+from pmovalue.site.engines import engine_name
+from pmovalue.site.pages import page_hashes
+from pmovalue.site.project import QUARTO_FILE
 
 # The canonical tables (pmovalue.data.schemas.TABLE_ORDER; a test keeps the two equal).
 TABLE_NAMES = ("projects", "evm", "benefits", "cashflows", "alignment", "survey", "maturity")
@@ -59,6 +63,17 @@ def data_fingerprint(data_dir: Path, results: dict[str, str] | None = None) -> s
     return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
 
 
+def site_hashes(opts: BuildOptions, engine: str) -> dict[str, object]:
+    """What the pages are made with besides data, parameters and notebooks: the engine (as
+    resolved: `auto` builds another site once Quarto is installed), `_quarto.yml`, pages/."""
+    project = opts.project_dir / QUARTO_FILE
+    return {
+        "engine": engine,
+        QUARTO_FILE: file_sha256(project) if project.is_file() else None,
+        "pages": page_hashes(opts.project_dir, engine),
+    }
+
+
 def fingerprint(opts: BuildOptions, period: str, data_fp: str) -> str:
     params: dict[str, Any] = {
         "_portfolio": layer_params(opts.params_dir, None, opts.scenario, opts.overrides).values
@@ -69,17 +84,15 @@ def fingerprint(opts: BuildOptions, period: str, data_fp: str) -> str:
     for name in NOTEBOOK_FILES:
         path = opts.notebooks_dir / name
         notebooks[name] = file_sha256(path) if path.is_file() else None
-    project = opts.project_dir / "_quarto.yml"
     raw = {
         "pmovalue": __version__,
         "data": data_fp,
         "params": params,
         "notebooks": notebooks,
-        "project": file_sha256(project) if project.is_file() else None,
+        "site": site_hashes(opts, engine_name(opts.engine)),
         "period": period,
         "scenario": opts.scenario,
         "units": opts.units,
-        "engine": opts.engine,
     }
     return hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
 

@@ -1,6 +1,6 @@
 """`pmovalue init DIR`: a new reporting project that builds out of the box.
 
-The templates are this repository's own notebooks, params, _quarto.yml and sample data,
+The templates are this repository's own notebooks, params, pages, _quarto.yml and sample data,
 reached through `pmovalue/skeleton/` (symbolic links in the source tree, copied into wheels).
 """
 
@@ -26,7 +26,7 @@ the keys a unit changes, and what-if scenarios in `params/scenarios/<name>.yml`.
 """
 
 GITIGNORE = "/site/\n/.site.work/\n/.site.lock\n/.pmovalue/\n.ipynb_checkpoints/\n"
-ITEMS = ("notebooks", "params", "_quarto.yml", "data/sample")
+ITEMS = ("notebooks", "params", "pages", "_quarto.yml", "data/sample")
 
 
 def init_project(dest: Path) -> None:

@@ -363,7 +363,7 @@ def test_assembly_work_done_ahead_is_what_the_assembly_would_do(
     from pmovalue.execute.plan import UNIT, Job
     from pmovalue.inputs import prepare
     from pmovalue.results import ResultFiles
-    from pmovalue.site.engines import BuiltinEngine
+    from pmovalue.site.builtin import BuiltinEngine
 
     inputs = prepare(options(tmp_path), lambda _: None)
     work = tmp_path / "work"

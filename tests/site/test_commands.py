@@ -23,6 +23,7 @@ def test_init_creates_a_project_that_builds(tmp_path: Path) -> None:
         "notebooks/unit_report.ipynb",
         "params/defaults.yml",
         "_quarto.yml",
+        "pages/about.md",  # an example of the project's own pages
         "data/sample/projects.csv",
         "README.md",
         ".gitignore",
@@ -32,6 +33,8 @@ def test_init_creates_a_project_that_builds(tmp_path: Path) -> None:
     built = run_cli("build", "--engine", "builtin", "--units", "Risk & Compliance", cwd=project)
     assert built.returncode == 0, built.stderr
     assert (project / "site" / "2026-Q3" / "units" / "risk-compliance.html").is_file()
+    about = (project / "site" / "2026-Q3" / "pages" / "about.html").read_text(encoding="utf-8")
+    assert "<h1>About this report" in about and "<table>" in about
     again = run_cli("build", "--engine", "builtin", "--units", "Risk & Compliance", cwd=project)
     assert again.returncode == 0 and "up to date" in again.stdout
 

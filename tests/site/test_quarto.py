@@ -1,13 +1,12 @@
-# ruff: noqa: E501 - QUARTO_PAGE reproduces lines of Quarto's HTML output as Quarto writes them
-"""The quarto engine without Quarto: the project it writes for a real executed sample, the
-offline post-processing of pages shaped like Quarto's output, and `--engine quarto` when Quarto
-is missing. With Quarto on PATH, the same engine also runs end to end (skipped otherwise)."""
+"""The quarto engine without Quarto: the project it writes for a real executed sample and for
+a project with its own pages and _quarto.yml, and `--engine quarto` when Quarto is missing.
+Making Quarto's output work offline: test_offline.py; against a real Quarto:
+test_quarto_real.py."""
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -16,27 +15,22 @@ import pytest
 import yaml
 
 from pmovalue.build import BuildResult
-from pmovalue.errors import AssemblyError, EngineUnavailable, UsageError
+from pmovalue.errors import AssemblyError, EngineUnavailable, ParamsError, UsageError
 from pmovalue.site import engines
-from pmovalue.site.engines import BuiltinEngine, resolve_engine
+from pmovalue.site.builtin import BuiltinEngine
+from pmovalue.site.engines import resolve_engine
 from pmovalue.site.model import NavLink, Page, SiteContext
+from pmovalue.site.pages import own_pages
 from pmovalue.site.quarto import (
     QuartoEngine,
     clean_notebook,
     component_rules,
-    external_references,
-    finish_site,
     markdown_text,
-    nav_text,
-    postprocess_page,
+    quarto_error,
     raw_html_block,
-    relativize_root_paths,
     render_command,
     run_quarto,
     source_name,
-    strip_cdn_scripts,
-    strip_css_imports,
-    strip_external_styles,
     top_fragment,
     write_project,
 )
@@ -167,13 +161,8 @@ def test_project_yaml_structure(project: Path, sample: tuple[list[Page], SiteCon
     assert config["website"]["navbar"]["foreground"] == "#ffffff"
     assert "page-footer" in config["website"]
     assert config["format"]["html"]["theme"] == "default"
-    assert set(config["project"]["resources"]) >= {
-        "_assets/plotly.min.js",
-        "_assets/pmovalue.js",
-        "_assets/pmovalue-quarto.css",
-    }
-    for resource in config["project"]["resources"]:
-        assert (project / resource).is_file()
+    # The engine writes _assets/ into the version folder itself: nothing for Quarto to copy.
+    assert set(config["project"]) == {"type", "output-dir", "render"}
 
 
 def test_every_page_rendered_and_in_navigation(
@@ -199,7 +188,7 @@ def test_every_page_rendered_and_in_navigation(
     assert [u["href"] for u in units_menu] == [
         link.href.replace(".html", ".ipynb") for link in site.units
     ]
-    assert [u["text"] for u in units_menu] == [nav_text(link.text) for link in site.units]
+    assert [u["text"] for u in units_menu] == [markdown_text(link.text) for link in site.units]
 
 
 def test_notebooks_are_copied_with_their_outputs_not_re_executed(
@@ -331,56 +320,125 @@ def test_scenario_banner_and_escaping(tmp_path: Path) -> None:
     assert "<script>alert" not in (project / "units" / "ops.qmd").read_text(encoding="utf-8")
 
 
-def test_user_quarto_config_and_own_qmd_pages(tmp_path: Path) -> None:
+def small_site(engine: str = "quarto") -> SiteContext:
+    return SiteContext(
+        "2026-Q3", "2026-Q3", "official", None, "Our PMO", "Org", "t", "a" * 64, "b" * 64,
+        "test", engine,
+    )  # fmt: skip
+
+
+def test_user_quarto_config_and_own_pages(tmp_path: Path) -> None:
     user = tmp_path / "user"
-    user.mkdir()
+    (user / "pages" / "img").mkdir(parents=True)
     (user / "_quarto.yml").write_text(
         yaml.safe_dump(
             {
                 "project": {"type": "website", "pre-render": "make-things.sh"},
                 "website": {
                     "title": "Our PMO",
+                    "favicon": "brand/icon.png",
                     "navbar": {
-                        "left": [{"text": "Old home", "href": "index.qmd"}, "about.qmd"],
-                        "right": [{"text": "Old unit", "href": "units/x.ipynb"}],
+                        "left": [
+                            {"text": "Old home", "href": "index.qmd"},
+                            {"text": "Method notes", "href": "pages/method.qmd"},
+                        ],
+                        "right": [
+                            {"text": "Old unit", "href": "units/x.ipynb"},
+                            {"text": "Intranet", "href": "https://intranet.example/pmo"},
+                        ],
                     },
+                    "page-footer": {"left": "PMO office", "right": "Internal"},
                 },
-                "format": {"html": {"toc": True}},
+                "format": {"html": {"toc": True, "theme": ["cosmo", "brand/custom.scss"]}},
                 "execute": {"echo": True},
             }
         ),
         encoding="utf-8",
     )
-    (user / "about.qmd").write_text("---\ntitle: About\n---\n\nHello.\n", encoding="utf-8")
-    (user / "method.qmd").write_text("---\ntitle: Method\n---\n\nHow.\n", encoding="utf-8")
-    site = SiteContext(
-        "2026-Q3",
-        "2026-Q3",
-        "official",
-        None,
-        "Our PMO",
-        "Org",
-        "t",
-        "a" * 64,
-        "b" * 64,
-        "test",
-        "quarto",
+    (user / "brand").mkdir()
+    (user / "brand" / "custom.scss").write_text("/*-- scss:defaults --*/\n", encoding="utf-8")
+    (user / "brand" / "icon.png").write_bytes(b"png")
+    (user / "pages" / "about.md").write_text(
+        "---\ntitle: About us\ninclude-in-header: _extra.html\n---\n\nHello.\n",
+        encoding="utf-8",
     )
+    (user / "pages" / "method.qmd").write_text("How, with no front matter.\n", encoding="utf-8")
+    (user / "pages" / "_extra.html").write_text("<meta name=x>", encoding="utf-8")
+    (user / "pages" / "_metadata.yml").write_text("toc: false\n", encoding="utf-8")
+    (user / "pages" / "img" / "logo.svg").write_text("<svg/>", encoding="utf-8")
+    (user / "pages" / ".DS_Store").write_bytes(b"x")
+    own, skipped = own_pages(user, "quarto")
+    assert skipped == [] and [p.path for p in own] == ["pages/about.html", "pages/method.html"]
+    assert [p.title for p in own] == ["About us", "Method"]
     pages = [Page("data-quality.html", "Data quality", "data-quality", body_html="<p>ok</p>")]
-    project = write_project(pages, site, tmp_path / "stage", user)
+    project = write_project(pages + own, small_site(), tmp_path / "stage", user)
     config = config_of(project)
     assert "pre-render" not in config["project"]  # the engine owns `project:`
-    assert config["project"]["render"] == ["data-quality.qmd", "about.qmd", "method.qmd"]
-    assert (project / "about.qmd").is_file() and (project / "method.qmd").is_file()
+    assert config["project"]["render"] == ["data-quality.qmd", "pages/about.md", "pages/method.qmd"]
     left = config["website"]["navbar"]["left"]
-    assert nav_hrefs(left) == ["data-quality.qmd", "about.qmd", "method.qmd"]
-    assert "right" not in config["website"]["navbar"]  # only a link to a generated page was there
+    # Our pages, the project's own not listed by the user, then the user's items.
+    assert nav_hrefs(left) == ["data-quality.qmd", "pages/about.md", "pages/method.qmd"]
+    assert [i["text"] for i in left] == ["Data quality", "About us", "Method notes"]
+    # Only the link to a generated page was dropped from the right.
+    assert config["website"]["navbar"]["right"] == [
+        {"text": "Intranet", "href": "https://intranet.example/pmo"}
+    ]
+    assert config["website"]["page-footer"] == {"left": "PMO office", "right": "Internal"}
     assert config["format"]["html"]["toc"] is True
     assert config["execute"] == {"echo": False, "enabled": False}
+    # The files _quarto.yml names are where it says, in the project rendered elsewhere.
+    assert (project / "brand" / "custom.scss").is_file() and (project / "brand" / "icon.png")
+    # pages/: the other files copied as they are, the pages rewritten, hidden files left out.
+    assert (project / "pages" / "_metadata.yml").read_text() == "toc: false\n"
+    assert (project / "pages" / "img" / "logo.svg").is_file()
+    assert (project / "pages" / "_extra.html").is_file()
+    assert not (project / "pages" / ".DS_Store").exists()
+    about = front_matter_of(project, "pages/about.md")
+    assert about["title"] == "About us"
+    assert about["include-in-header"] == [
+        {"file": "../_pmovalue/pages/about.include-in-header.html"},
+        "_extra.html",  # the page's own, after ours
+    ]
+    text = (project / "pages" / "about.md").read_text(encoding="utf-8")
+    assert '```{=html}\n<div class="pmovalue-bar">' in text and text.endswith("\nHello.\n")
+    method = front_matter_of(project, "pages/method.qmd")
+    assert method["title"] == "Method" and "subtitle" not in method
+    assert (
+        (project / "pages" / "method.qmd")
+        .read_text(encoding="utf-8")
+        .endswith("\nHow, with no front matter.\n")
+    )
 
-    (user / "index.qmd").write_text("---\ntitle: Home\n---\n", encoding="utf-8")
-    with pytest.raises(UsageError, match=r"index\.qmd is a page pmovalue generates"):
-        write_project(pages, site, tmp_path / "stage", user)
+
+def test_own_pages_names_titles_and_clashes(tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    assert own_pages(tmp_path, "builtin") == ([], [])
+    (pages / "Data Glossary.md").write_text("No title here.", encoding="utf-8")
+    (pages / "contacts.qmd").write_text("---\ntitle: Who to ask\n---\n", encoding="utf-8")
+    (pages / "_snippet.md").write_text("included elsewhere", encoding="utf-8")
+    (pages / "notes").mkdir()
+    (pages / "notes" / "draft.md").write_text("a resource, not a page", encoding="utf-8")
+    found, skipped = own_pages(tmp_path, "builtin")
+    assert [(p.path, p.title, p.kind) for p in found] == [
+        ("pages/data-glossary.html", "Data glossary", "page")
+    ]
+    assert skipped == [pages / "contacts.qmd"]  # Quarto Markdown needs Quarto
+    found, skipped = own_pages(tmp_path, "quarto")
+    assert [p.title for p in found] == ["Who to ask", "Data glossary"] and skipped == []  # by name
+    (pages / "data-glossary.qmd").write_text("Again.", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"Data Glossary\.md and .*data-glossary\.qmd would both"):
+        own_pages(tmp_path, "quarto")
+    (pages / "data-glossary.qmd").unlink()
+    (pages / "bad.md").write_text("---\ntitle: [unclosed\n---\nx", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"bad\.md: the front matter is not valid YAML"):
+        own_pages(tmp_path, "builtin")
+    (pages / "bad.md").write_text("---\n- a list\n---\nx", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"bad\.md: the front matter must be a mapping"):
+        own_pages(tmp_path, "builtin")
+    (pages / "bad.md").write_bytes("caf\u00e9".encode("latin-1"))
+    with pytest.raises(UsageError, match=r"bad\.md: not UTF-8"):
+        own_pages(tmp_path, "builtin")
 
 
 def test_rewriting_the_project_starts_clean(tmp_path: Path) -> None:
@@ -435,7 +493,6 @@ def test_raw_html_block_and_markdown_text() -> None:
     assert raw_html_block("<p>a</p>") == "```{=html}\n<p>a</p>\n```\n"
     assert raw_html_block("<pre>````</pre>").startswith("`````{=html}\n")
     assert markdown_text("R&D *pilot* [1]") == "R\\&D \\*pilot\\* \\[1\\]"
-    assert nav_text("Risk & Compliance <x>") == "Risk & Compliance &lt;x&gt;"
 
 
 def test_component_rules_leave_the_page_layout_to_quarto() -> None:
@@ -462,188 +519,6 @@ def test_component_rules_leave_the_page_layout_to_quarto() -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Post-processing pages shaped like Quarto's output
-# --------------------------------------------------------------------------------------------
-
-# The head of a unit page in a Quarto website, as Quarto writes it (quarto-cli
-# src/resources/formats/html/pandoc/template.html; site_libs lines as Quarto websites have
-# them), with what src/core/jupyter/widgets.ts adds for pages with text/html outputs: require.js
-# and jQuery from cdn.jsdelivr.net (data-relocate-top puts jQuery first), the define('jquery')
-# shim; the older cdnjs.cloudflare.com variant; a Bootswatch theme's Google Fonts; MathJax;
-# and our include-in-header given with a root-absolute path.
-QUARTO_PAGE = """<!DOCTYPE html>
-<html xmlns="http://www.w3.org/1999/xhtml" lang="en" xml:lang="en"><head>
-<script src="https://cdn.jsdelivr.net/npm/jquery@3.5.1/dist/jquery.min.js" integrity="sha384-ZvpUoO/+PpLXR1lu4jmpXWu80pZlYUAfxl5NsBMWOEPSjUn/6Z/hRTt8+pR6L4N2" crossorigin="anonymous" data-relocate-top="true"></script>
-<meta charset="utf-8">
-<meta name="generator" content="quarto-1.11.0">
-<meta name="viewport" content="width=device-width, initial-scale=1.0, user-scalable=yes">
-<title>Retail Banking – PMO value report</title>
-<style>
-code{white-space: pre-wrap;}
-span.smallcaps{font-variant: small-caps;}
-</style>
-<script src="../site_libs/quarto-nav/quarto-nav.js"></script>
-<script src="../site_libs/quarto-nav/headroom.min.js"></script>
-<script src="../site_libs/clipboard/clipboard.min.js"></script>
-<script src="../site_libs/quarto-search/autocomplete.umd.js"></script>
-<script src="../site_libs/quarto-search/fuse.min.js"></script>
-<script src="../site_libs/quarto-search/quarto-search.js"></script>
-<meta name="quarto:offset" content="../">
-<script src="../site_libs/quarto-html/quarto.js" type="module"></script>
-<script src="../site_libs/quarto-html/tabsets/tabsets.js" type="module"></script>
-<script src="../site_libs/quarto-html/popper.min.js"></script>
-<script src="../site_libs/quarto-html/tippy.umd.min.js"></script>
-<script src="../site_libs/quarto-html/anchor.min.js"></script>
-<link href="../site_libs/quarto-html/tippy.css" rel="stylesheet">
-<script src="../site_libs/bootstrap/bootstrap.min.js"></script>
-<link href="../site_libs/bootstrap/bootstrap-icons.css" rel="stylesheet">
-<link href="../site_libs/bootstrap/bootstrap-1596dba0f6ebd5d6ff9514dff97656d4.min.css" rel="stylesheet" append-hash="true" id="quarto-bootstrap" data-mode="light">
-<link rel="preconnect" href="https://fonts.gstatic.com" crossorigin>
-<link href="https://fonts.googleapis.com/css2?family=Source+Sans+Pro:wght@300;400;700&amp;display=swap" rel="stylesheet">
-<script src="https://cdn.jsdelivr.net/npm/requirejs@2.3.6/require.min.js" integrity="sha384-c9c+LnTbwQ3aujuU7ULEPVvgLs+Fn6fJUvIGTsuu1ZcCf11fiEubah0ttpca4ntM sha384-6V1/AdqZRWk1KAlWbKBlGhN7VG4iE/yAZcO6NZPMF8od0vukrvr0tg4qY6NSrItx" crossorigin="anonymous"></script>
-<script type="application/javascript">define('jquery', [],function() {return window.jQuery;})</script>
-<script src="https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.6/require.min.js" integrity="sha512-c3Nl8+7g4LMSTdrm621y7kf9v3SDPnhxLNhcjFJbKECVnmZHTdo+IRO05sNLTH/D3vA6u1X32ehoLC7WFVdheg==" crossorigin="anonymous"></script>
-<script src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml-full.js" type="text/javascript"></script>
-<style>@import url(https://fonts.googleapis.com/css2?family=Noto+Serif&display=swap);
-.gt_table { color: #333; }</style>
-<link rel="stylesheet" href="/_assets/pmovalue-quarto.css">
-<script src="/_assets/plotly.min.js"></script>
-<script src="../../versions.js"></script>
-<script src="../_assets/pmovalue.js" defer></script>
-</head>
-<body class="nav-fixed fullcontent">
-<div id="quarto-search-results"></div>
-<header id="quarto-header" class="headroom fixed-top">
-<nav class="navbar navbar-expand-lg " data-bs-theme="dark">
-<div class="navbar-container container-fluid">
-<a href="../index.html" class="navbar-brand navbar-brand-logo"><span class="navbar-title">PMO value report</span></a>
-<ul class="navbar-nav navbar-nav-scroll me-auto">
-<li class="nav-item"><a class="nav-link" href="../index.html"> <span class="menu-text">Portfolio</span></a></li>
-</ul>
-</div>
-</nav>
-</header>
-<div id="quarto-content" class="quarto-container page-columns page-rows-contents page-layout-article page-navbar">
-<main class="content" id="quarto-document-content">
-<header id="title-block-header" class="quarto-title-block default">
-<div class="quarto-title"><h1 class="title">Retail Banking</h1><p class="subtitle lead">2026-Q3</p></div>
-</header>
-<div id="cell-3" class="cell" data-execution_count="3">
-<div class="cell-output cell-output-display">
-<figure class="chart" aria-label="EVM"><div>                        <script type="text/javascript">                window.PLOTLYENV=window.PLOTLYENV || {};                                if (document.getElementById("chart-1")) {                    Plotly.newPlot(                        "chart-1",                        [],                        {},                        {"displaylogo": false, "responsive": true}                    )                };            </script>        </div></figure>
-</div>
-</div>
-<p>See <a href="https://quarto.org">Quarto</a> and <a href="/units/other.html">another unit</a>.</p>
-</main>
-</div>
-<footer class="footer"><div class="nav-footer"><div class="nav-footer-center">Internal report</div></div></footer>
-</body>
-</html>
-"""
-
-
-def test_strip_cdn_scripts_removes_requirejs_jquery_and_the_shim() -> None:
-    out = strip_cdn_scripts(QUARTO_PAGE)
-    for gone in ("cdn.jsdelivr.net", "cdnjs.cloudflare.com", "define('jquery'", "mathjax"):
-        assert gone not in out
-    # Quarto's own local scripts, the module one included, and the charts stay.
-    assert '<script src="../site_libs/quarto-html/quarto.js" type="module"></script>' in out
-    assert '<script src="../site_libs/bootstrap/bootstrap.min.js"></script>' in out
-    assert "Plotly.newPlot(" in out and "window.PLOTLYENV" in out
-    assert '<script src="../_assets/pmovalue.js" defer></script>' in out
-
-
-def test_the_jquery_shim_stays_when_a_local_requirejs_remains() -> None:
-    page = (
-        '<head><script src="../site_libs/require/require.min.js"></script>\n'
-        "<script type=\"application/javascript\">define('jquery', [],function() "
-        "{return window.jQuery;})</script></head>"
-    )
-    assert strip_cdn_scripts(page) == page
-
-
-def test_strip_external_styles_removes_google_fonts() -> None:
-    out = strip_external_styles(QUARTO_PAGE)
-    assert "fonts.googleapis.com" not in out and "fonts.gstatic.com" not in out
-    assert ".gt_table { color: #333; }" in out
-    assert 'id="quarto-bootstrap"' in out and "bootstrap-icons.css" in out
-    assert '<a href="https://quarto.org">Quarto</a>' in out  # links are not requests
-
-
-def test_strip_css_imports_in_quarto_bootswatch_css() -> None:
-    # dart-sass output of a Bootswatch theme compiled by Quarto: the web font first, in both
-    # the url() and the quoted forms, its URL holding semicolons.
-    css = (
-        "@import url(https://fonts.googleapis.com/css2?family=Source+Sans+Pro:wght@300;400;700"
-        "&display=swap);:root,[data-bs-theme=light]{--bs-blue: #2780e3;}\n"
-        '@import"https://fonts.googleapis.com/css2?family=Lato:ital,wght@0,400;0,700&display=swap";'
-        "\n@import url('//fonts.googleapis.com/css?family=Roboto') screen;\n"
-        '@import url("local-theme.css");\n.navbar{color:#fff}'
-    )
-    out = strip_css_imports(css)
-    assert "googleapis" not in out
-    assert ":root,[data-bs-theme=light]{--bs-blue: #2780e3;}" in out
-    assert '@import url("local-theme.css");' in out and ".navbar{color:#fff}" in out
-    assert external_references(out, css=True) == []
-
-
-def test_relativize_root_paths() -> None:
-    page = '<script src="/_assets/plotly.min.js"></script><a href="//host/x">x</a><a href="/">h</a>'
-    assert relativize_root_paths(page, "../") == (
-        '<script src="../_assets/plotly.min.js"></script><a href="//host/x">x</a>'
-        '<a href="../">h</a>'
-    )
-    assert relativize_root_paths(page, "").startswith('<script src="./_assets/plotly.min.js">')
-
-
-def test_postprocess_page_leaves_nothing_to_fetch_from_another_host() -> None:
-    assert external_references(QUARTO_PAGE)  # the input does fetch from CDNs
-    out = postprocess_page(QUARTO_PAGE, "../")
-    assert external_references(out) == []
-    assert '<script src="../_assets/plotly.min.js"></script>' in out
-    assert '<link rel="stylesheet" href="../_assets/pmovalue-quarto.css">' in out
-    assert '<a href="../units/other.html">' in out
-    assert 'xmlns="http://www.w3.org/1999/xhtml"' in out  # a namespace, not a request
-    # plotly.js comes before the charts' inline scripts that call window.Plotly.
-    assert out.index("_assets/plotly.min.js") < out.index("Plotly.newPlot(")
-    assert "require" not in out.split("</head>")[0]
-    assert postprocess_page(out, "../") == out  # idempotent
-
-
-def test_finish_site_checks_pages_assets_and_leftovers(tmp_path: Path) -> None:
-    project = tmp_path / "quarto-project"
-    (project / "_assets").mkdir(parents=True)
-    (project / "_assets" / "plotly.min.js").write_text("/* plotly */", encoding="utf-8")
-    stage = tmp_path / "stage"
-    (stage / "units").mkdir(parents=True)
-    pages = [
-        Page("index.html", "Portfolio overview", "portfolio", body_html=""),
-        Page("units/a.html", "A", "unit", body_html=""),
-    ]
-    (stage / "index.html").write_text(QUARTO_PAGE, encoding="utf-8")
-    with pytest.raises(AssemblyError, match=r"did not produce: units/a\.html"):
-        finish_site(pages, stage, project)
-    (stage / "units" / "a.html").write_text(QUARTO_PAGE, encoding="utf-8")
-    (stage / "site_libs" / "bootstrap").mkdir(parents=True)
-    (stage / "site_libs" / "bootstrap" / "b.min.css").write_text(
-        "@import url(https://fonts.googleapis.com/css2?family=X:wght@3;4&display=swap);a{b:c}",
-        encoding="utf-8",
-    )
-    finish_site(pages, stage, project)
-    assert (stage / "_assets" / "plotly.min.js").is_file()
-    assert (stage / "site_libs" / "bootstrap" / "b.min.css").read_text() == "a{b:c}"
-    unit = (stage / "units" / "a.html").read_text(encoding="utf-8")
-    assert external_references(unit) == [] and 'src="../_assets/plotly.min.js"' in unit
-    index = (stage / "index.html").read_text(encoding="utf-8")
-    assert 'src="./_assets/plotly.min.js"' in index
-
-    # A user's page showing an image from another host: the build says so and fails.
-    (stage / "about.html").write_text('<img src="https://example.org/logo.png">', encoding="utf-8")
-    with pytest.raises(AssemblyError, match=re.escape("about.html: https://example.org/logo.png")):
-        finish_site(pages, stage, project)
-
-
-# --------------------------------------------------------------------------------------------
 # quarto render, and --engine quarto without Quarto
 # --------------------------------------------------------------------------------------------
 
@@ -666,8 +541,24 @@ def test_a_failing_render_raises_assembly_error_with_stderr_tail(tmp_path: Path)
     with pytest.raises(AssemblyError) as err:
         run_quarto(sys.executable, tmp_path)
     assert "quarto render failed (exit 2)" in str(err.value)
-    assert "render" in str(err.value).splitlines()[-1]
+    assert "can't open file" in str(err.value) and "render" in str(err.value)
     assert err.value.exit_code == 1
+
+
+def test_quarto_error_keeps_the_message_without_colours_and_stack_trace() -> None:
+    # Quarto 1.11's output for an invalid _quarto.yml, colours and stack trace included.
+    output = (
+        "\x1b[91mERROR: Project /w/quarto-project/_quarto.yml validation failed.\n\n"
+        'In file _quarto.yml\n(line 4, columns 10--12) Field "\x1b[34mtoc\x1b[91m" has value '
+        "\x1b[34m12\x1b[91m, which must instead be `true` or `false`\n\n"
+        "Stack trace:\n    at readAndValidateYamlFromFile (file:///q/validated-yaml.ts:51:11)\n"
+        "    at async quarto (file:///q/quarto.ts:198:5)\x1b[39m\n"
+    )
+    assert quarto_error(output) == (
+        "ERROR: Project /w/quarto-project/_quarto.yml validation failed.\n\n"
+        'In file _quarto.yml\n(line 4, columns 10--12) Field "toc" has value 12, which must '
+        "instead be `true` or `false`"
+    )
 
 
 def test_engine_quarto_without_quarto_exits_2_with_an_install_hint(
@@ -688,31 +579,3 @@ def test_engine_quarto_with_quarto_on_path_is_this_engine(monkeypatch: pytest.Mo
         engine = resolve_engine(name)
         assert isinstance(engine, QuartoEngine) and engine.name == "quarto"
         assert engine.quarto == "/opt/quarto/bin/quarto"
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(shutil.which("quarto") is None, reason="Quarto is not installed here")
-def test_assemble_with_real_quarto_gives_the_builtin_pages(
-    sample_build: BuildResult, tmp_path: Path
-) -> None:
-    builtin = sample_build.path
-    pages, site = sample_pages(builtin)
-    stage = tmp_path / "stage"
-    (stage / "data").mkdir(parents=True)
-    (stage / "data" / "metrics.csv").write_text("written before the engine\n", encoding="utf-8")
-    QuartoEngine(shutil.which("quarto") or "quarto", project_dir=REPO).assemble(pages, site, stage)
-
-    def page_paths(root: Path) -> set[str]:
-        return {p.path for p in pages if (root / p.path).is_file()}
-
-    assert page_paths(stage) == page_paths(builtin) == {p.path for p in pages}
-    assert (stage / "data" / "metrics.csv").read_text() == "written before the engine\n"
-    assert (stage / "_assets" / "plotly.min.js").is_file()
-    for page in pages:
-        text = (stage / page.path).read_text(encoding="utf-8")
-        assert external_references(text) == [], page.path
-        assert f'src="{page.root}_assets/plotly.min.js"' in text
-        assert "Unable to display output" not in text
-        assert "version-switcher" in text and site.version in text
-    for css in stage.rglob("*.css"):
-        assert external_references(css.read_text(encoding="utf-8"), css=True) == []

@@ -101,7 +101,6 @@ RENDERING = (
     "pygments.lexers",
     "nbconvert",  # its package imports all of it: the longest step, ~0.15 s
     "pmovalue.site.body",
-    "pmovalue.site.engines",
 )
 
 

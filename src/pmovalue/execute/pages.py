@@ -27,7 +27,7 @@ def render_body(executed: str) -> None:
     """Write the body of `executed`'s page beside it. One exporter per process, used by one
     thread at a time."""
     global _exporter
-    from pmovalue.site.engines import body_exporter, notebook_body
+    from pmovalue.site.body import body_exporter, notebook_body
 
     out = Path(executed)
     with _render_lock:

@@ -27,6 +27,7 @@ class JobRun:
     parameters: dict[str, Any] = field(default_factory=dict)
     kernel: str = KERNEL
     timeout: int = 900
+    with_body: bool = True  # render the page body too (the builtin engine shows it)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ def run_job(run: JobRun) -> JobResult:
     finally:
         if km is not None:
             km.kill()  # no graceful shutdown wait: the kernel is never reused
+    if not run.with_body:
+        return JobResult(run.job_id, True, time.perf_counter() - started)
     try:
         if factory is not None:
             factory.render(run.output)  # in a child of the zygote: in parallel, warmed up

@@ -17,8 +17,10 @@ is no longer that one, and says what to re-check.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.exporters.templateexporter import TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
@@ -73,3 +75,14 @@ OPTIONS = {
 
 def body_exporter() -> BodyExporter:
     return BodyExporter(**OPTIONS)
+
+
+def notebook_body(notebook: Path, exporter: HTMLExporter) -> str:
+    """The outputs and prose of an executed notebook as an HTML fragment (code hidden)."""
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            # Warnings on stderr are for the analyst's log, not for the reader.
+            cell.outputs = [o for o in cell.get("outputs", []) if o.get("name") != "stderr"]
+    body, _ = exporter.from_notebook_node(nb)
+    return body

@@ -16,9 +16,10 @@ class NavLink:
 class Page:
     path: str  # inside the version, e.g. units/retail-banking.html
     title: str
-    kind: str  # portfolio | unit | maturity | changes | data-quality
-    notebook: Path | None = None  # the executed notebook (None: body_html is given)
+    kind: str  # portfolio | unit | maturity | changes | data-quality | page (the project's own)
+    notebook: Path | None = None  # the executed notebook (None: body_html or source is given)
     body_html: str | None = None
+    source: Path | None = None  # a page of the project's own: its pages/*.md or *.qmd file
     failed: bool = False  # --allow-partial: the page says the unit failed
 
     @property
@@ -43,6 +44,7 @@ class SiteContext:
     pmovalue_version: str
     engine: str
     units: list[NavLink] = field(default_factory=list)
+    pages: list[NavLink] = field(default_factory=list)  # the project's own pages
     extra_links: list[NavLink] = field(default_factory=list)
     footer: str = ""
     colours: dict[str, str] = field(default_factory=dict)

@@ -11,6 +11,7 @@ import yaml
 
 from pmovalue.errors import ParamsError
 from pmovalue.site.model import NavLink
+from pmovalue.site.pages import PAGES_DIR
 
 QUARTO_FILE = "_quarto.yml"
 
@@ -39,8 +40,13 @@ def read_project(project_dir: Path) -> ProjectSettings:
         for item in navbar.get(side) or []:
             if isinstance(item, dict) and item.get("href") and item.get("text"):
                 href = str(item["href"])
-                # Our own pages are generated; only the user's extra links are kept.
-                if href.endswith(".ipynb") or href in {"index.html", "index.qmd"}:
+                # Our own pages are generated, the project's own pages (pages/) listed by their
+                # titles: only the user's extra links are kept.
+                if (
+                    href.endswith(".ipynb")
+                    or href in {"index.html", "index.qmd"}
+                    or (href.startswith(f"{PAGES_DIR}/") and href.endswith((".md", ".qmd")))
+                ):
                     continue
                 links.append(NavLink(str(item["text"]), href))
     footer = website.get("page-footer") or ""

@@ -7,32 +7,18 @@ Three steps, each usable on its own:
    generated navigation, the executed notebooks copied as pages at the same paths as the builtin
    engine's (`index.ipynb`, `units/<id>.ipynb`, `maturity.ipynb`), the pages given as HTML
    (`changes`, `data-quality`, failed units) as `.qmd` files holding a raw HTML block, the
-   user's own `.qmd` pages, our `_assets/` and, per page, the include files that carry the
-   version switcher, the banners and the provenance footer. Nothing here needs Quarto.
+   project's own pages (`pages/`), and, per page, the include files that carry the version
+   switcher, the banners and the provenance footer. Nothing here needs Quarto.
 2. `run_quarto` runs `quarto render` on it; Quarto renders the executed notebooks from their
    stored outputs and never re-runs them.
-3. `finish_site` post-processes what Quarto wrote so every page works offline. The functions it
-   uses (`strip_cdn_scripts`, `strip_external_styles`, `strip_css_imports`,
-   `relativize_root_paths`, `external_references`) are pure: text in, text out.
+3. `pmovalue.site.offline.finish_site` makes what Quarto wrote work offline and from file://.
 
 Every Quarto option written here is taken from Quarto's documentation; the page is cited next
-to the code that writes it. What real Quarto 1.11 was seen doing, and the answer to each:
-
-- A plotly figure stored only as `application/vnd.plotly.v1+json` renders as "Unable to display
-  output for mime type(s): ..." (quarto-cli src/core/jupyter/jupyter.ts, mdOutputDisplayData).
-  Our notebooks emit charts as text/html (`pmovalue.markup.chart_html`); `clean_notebook` still
-  drops that mime type, and any output left with nothing Quarto can show, from the copies.
-- A page with text/html or application/javascript outputs gets require.js and jQuery from a CDN
-  in its head (quarto-cli src/core/jupyter/widgets.ts, `includesForJupyterWidgetDependencies`,
-  no option to turn it off). With require.js loaded, plotly.js registers as an AMD module and
-  `window.Plotly` stays undefined, so the charts break too: `strip_cdn_scripts` removes them.
-- Bootswatch themes import Google Fonts (`$web-font-path` in quarto-cli
-  src/resources/formats/html/bootstrap/themes/*.scss): `strip_css_imports` and
-  `strip_external_styles` remove the import and any stylesheet link to another host.
-- Root-absolute paths (`/_assets/...`) in includes are not what a file share or a sub-path
-  needs: the includes use page-relative paths, and `relativize_root_paths` fixes any left.
-- From file://, Quarto's own `quarto.js` is an ES module and browsers refuse it (CORS), so the
-  navbar menus and search need the site served over HTTP (docs/quarto.md says so).
+to the code that writes it. A plotly figure stored only as `application/vnd.plotly.v1+json`
+renders as "Unable to display output for mime type(s): ..." (quarto-cli
+src/core/jupyter/jupyter.ts, mdOutputDisplayData): our notebooks emit charts as text/html
+(`pmovalue.markup.chart_html`), and `clean_notebook` drops that mime type, and any output left
+with nothing Quarto can show, from the copies.
 """
 
 from __future__ import annotations
@@ -43,26 +29,24 @@ import os
 import re
 import shutil
 import subprocess
-import sys
+from collections.abc import Collection
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import yaml
 
-from pmovalue.errors import AssemblyError, UsageError
-from pmovalue.site.engines import ASSETS, templates, write_assets
+from pmovalue.errors import AssemblyError
+from pmovalue.site.assets import static_text, templates, write_assets
 from pmovalue.site.model import Page, SiteContext
+from pmovalue.site.offline import find_esbuild, finish_site
+from pmovalue.site.pages import ENGINE_SUFFIXES, PAGES_DIR, front_matter, read_page
 from pmovalue.site.project import QUARTO_FILE, read_project
 
 PROJECT_FOLDER = "quarto-project"  # beside the stage folder, inside the build's work folder
 INCLUDES = "_pmovalue"  # per-page include files; Quarto neither renders nor copies `_` folders
 QUARTO_CSS = "pmovalue-quarto.css"  # our component styles, without the builtin page layout
-
-# The names our pages take; a user's own .qmd page may not use them.
-RESERVED_STEMS = {"index", "maturity", "changes", "data-quality"}
 
 # What Quarto can show in HTML (quarto-cli src/core/jupyter/display-data.ts,
 # `displayDataMimeType` with toHtml); any other output prints "Unable to display output".
@@ -89,7 +73,9 @@ _LAYOUT_PREFIXES = (".skip", ".site-header", ".brand", ".units-menu", ".tools", 
 _QUARTO_EXTRA_CSS = """
 .pmovalue-bar { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center;
   margin: 0 0 12px; font-size: .9em; color: var(--muted); }
-.pmovalue-bar select { font: inherit; padding: 2px 6px; }
+.pmovalue-bar select { font: inherit; padding: 2px 6px; color: var(--bs-body-color);
+  background-color: var(--bs-body-bg); border: 1px solid var(--bs-border-color);
+  border-radius: 4px; }
 .banner { margin: 8px 0 16px; max-width: none; }
 .provenance { max-width: none; margin: 32px 0 0; padding: 12px 0 0;
   border-top: 1px solid var(--line); }
@@ -114,7 +100,9 @@ def source_name(page: Page) -> str:
     if not page.path.endswith(".html"):
         raise AssemblyError(f"page path must end with .html: {page.path}")
     stem = page.path[: -len(".html")]
-    return f"{stem}.ipynb" if page.notebook is not None else f"{stem}.qmd"
+    if page.notebook is not None:
+        return f"{stem}.ipynb"
+    return stem + (page.source.suffix if page.source is not None else ".qmd")
 
 
 # --------------------------------------------------------------------------------------------
@@ -132,23 +120,21 @@ def write_project(
     """Write the Quarto website project for one version and return its folder.
 
     `stage` is the version folder the engine fills (Quarto's output-dir); `project_dir` holds
-    the root `_quarto.yml` and the user's own `.qmd` pages. Runs without Quarto.
+    the root `_quarto.yml` and the project's own pages. Runs without Quarto.
     """
     project = build_dir if build_dir is not None else stage.parent / PROJECT_FOLDER
     if project.exists():
         shutil.rmtree(project)
     project.mkdir(parents=True)
     settings = read_project(project_dir)
+    _copy_named_files(settings.raw, Path(project_dir), project)
+    _copy_pages_folder(Path(project_dir), project)
 
     entries = [ProjectPage(p, source_name(p)) for p in pages]
     for entry in entries:
         _write_page(project, entry, site)
-    user_pages = _copy_user_pages(project_dir, project, {e.source for e in entries})
 
-    write_assets(project)
-    (project / ASSETS / QUARTO_CSS).write_text(quarto_css(), encoding="utf-8")
-
-    config = project_config(settings.raw, entries, user_pages, site, project, stage)
+    config = project_config(settings.raw, entries, site, project, stage)
     # (No URL in the generated files: the project must not reference another host. The
     # documentation of each option is cited in `project_config`.)
     header = (
@@ -164,35 +150,33 @@ def write_project(
 def project_config(
     raw: dict[str, Any],
     entries: list[ProjectPage],
-    user_pages: list[str],
     site: SiteContext,
     project: Path,
     stage: Path,
 ) -> dict[str, Any]:
     """The user's `_quarto.yml` (parsed) with the keys the engine owns set or merged."""
     config = copy.deepcopy(raw) if isinstance(raw, dict) else {}
-    assets = sorted(f"{ASSETS}/{p.name}" for p in (project / ASSETS).iterdir() if p.is_file())
     # The engine owns `project:` (pre-render scripts or other files of the user's project
     # would not exist in this build folder). https://quarto.org/docs/reference/projects/options.html
     config["project"] = {
         "type": "website",  # Project type (default, website, book, or manuscript)
         # Output directory; Quarto resolves it against the project folder, so it is relative.
         "output-dir": os.path.relpath(stage.resolve(), project.resolve()).replace(os.sep, "/"),
-        "render": [e.source for e in entries] + user_pages,  # Files to render
-        "resources": assets,  # Additional file resources to be copied to output directory
+        "render": [e.source for e in entries],  # Files to render
     }
 
     # https://quarto.org/docs/websites/website-navigation.html: website title, navbar (left,
     # right, menu, background, foreground), page-footer; the user's keys are kept.
     website = dict(config.get("website") or {})
+    # Quarto writes the title into <title> as text, and into the navbar as Markdown: the
+    # navbar gets it escaped (its `title` option), so both show it as written.
     website["title"] = site.site_title
     navbar = dict(website.get("navbar") or {})
+    navbar.setdefault("title", markdown_text(site.site_title))
     listed: set[str] = set()
     user_left = _keep_user_items(navbar.get("left"), listed)
     user_right = _keep_user_items(navbar.get("right"), listed)
-    navbar["left"] = (
-        navigation(entries, site) + user_left + [p for p in user_pages if p not in listed]
-    )
+    navbar["left"] = navigation(entries, site, listed) + user_left
     if user_right:
         navbar["right"] = user_right
     else:
@@ -223,8 +207,11 @@ def project_config(
     return config
 
 
-def navigation(entries: list[ProjectPage], site: SiteContext) -> list[dict[str, Any]]:
-    """Portfolio, a Units menu with every unit page, Maturity, Changes, Data quality.
+def navigation(
+    entries: list[ProjectPage], site: SiteContext, listed: Collection[str] = ()
+) -> list[dict[str, Any]]:
+    """Portfolio, a Units menu with every unit page, Maturity, Changes, Data quality, then the
+    project's own pages (but those the user's navbar lists already, `listed`).
 
     Items are `text` + `href` pairs and a `menu` list, as in
     https://quarto.org/docs/websites/website-navigation.html#top-navigation.
@@ -238,11 +225,11 @@ def navigation(entries: list[ProjectPage], site: SiteContext) -> list[dict[str, 
     seen: set[str] = set()
     for link in site.units:
         if link.href in by_path:
-            units.append({"text": nav_text(link.text), "href": by_path[link.href].source})
+            units.append({"text": markdown_text(link.text), "href": by_path[link.href].source})
             seen.add(link.href)
     for entry in by_kind.get("unit", []):
         if entry.page.path not in seen:
-            units.append({"text": nav_text(entry.page.title), "href": entry.source})
+            units.append({"text": markdown_text(entry.page.title), "href": entry.source})
 
     items: list[dict[str, Any]] = []
     for kind, text in (("portfolio", "Portfolio"),):
@@ -257,16 +244,10 @@ def navigation(entries: list[ProjectPage], site: SiteContext) -> list[dict[str, 
     ):
         for entry in by_kind.get(kind, []):
             items.append({"text": text, "href": entry.source})
+    for entry in by_kind.get("page", []):
+        if entry.source not in listed:
+            items.append({"text": markdown_text(entry.page.title), "href": entry.source})
     return items
-
-
-def nav_text(text: str) -> str:
-    """Navbar text goes into Quarto's page template unescaped (quarto-cli
-    src/resources/projects/website/templates/navitem.ejs, `<%- item.text %>`): no markup may
-    get through. `&` is left alone: a bare `&` shows as itself in HTML, and were the text
-    escaped on the way after all, `&amp;` would show up literally in unit names like
-    "Risk & Compliance"."""
-    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _keep_user_items(items: Any, listed: set[str]) -> list[Any]:
@@ -282,18 +263,49 @@ def _keep_user_items(items: Any, listed: set[str]) -> list[Any]:
     return kept
 
 
-def _copy_user_pages(project_dir: Path, project: Path, taken: set[str]) -> list[str]:
-    """The user's own .qmd pages from the project root, rendered as static pages."""
-    names = []
-    for path in sorted(Path(project_dir).glob("*.qmd")):
-        if path.stem in RESERVED_STEMS or path.name in taken:
-            raise UsageError(
-                f"{path}: {path.name} is a page pmovalue generates; rename your page "
-                "(the quarto engine adds your own .qmd pages next to the generated ones)"
-            )
-        shutil.copy2(path, project / path.name)
-        names.append(path.name)
-    return names
+def _copy_pages_folder(project_dir: Path, project: Path) -> None:
+    """The files of pages/ that are not pages (images, `_metadata.yml`, include files), so
+    that the pages find them where they are in the project; the pages are written apart."""
+    source = project_dir / PAGES_DIR
+    if not source.is_dir():
+        return
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        at_top = Path(folder) == source
+        return {
+            n
+            for n in names
+            if n.startswith(".")
+            or (at_top and not n.startswith("_") and Path(n).suffix in ENGINE_SUFFIXES["quarto"])
+        }
+
+    shutil.copytree(source, project / PAGES_DIR, ignore=ignore)
+
+
+def _copy_named_files(raw: Any, project_dir: Path, project: Path) -> None:
+    """The files the user's `_quarto.yml` names under `format` and `website` (a theme's SCSS,
+    a stylesheet, a logo), copied to the same place in the project: it is rendered in another
+    folder."""
+    root = project_dir.resolve()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str) and value and not re.match(r"[a-z][a-z0-9+.-]*:|/", value):
+            path = (root / value).resolve()
+            if path.is_file() and path.is_relative_to(root):
+                rel = path.relative_to(root)
+                if rel.parts[0] != PAGES_DIR and path.suffix != ".ipynb":
+                    (project / rel).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(path, project / rel)
+
+    if isinstance(raw, dict):
+        walk(raw.get("format"))
+        walk(raw.get("website"))
 
 
 def _write_page(project: Path, entry: ProjectPage, site: SiteContext) -> None:
@@ -301,8 +313,16 @@ def _write_page(project: Path, entry: ProjectPage, site: SiteContext) -> None:
     target = project / entry.source
     target.parent.mkdir(parents=True, exist_ok=True)
     includes = _write_includes(project, entry, site)
-    front = front_matter(page, site, includes)
     top = top_fragment(page, site)
+    if page.source is not None:
+        text = read_page(page.source)
+        own, body = front_matter(text, page.source)
+        meta = {**own, **page_meta(page, site, includes, own)}
+        target.write_text(
+            yaml_block(meta) + "\n" + raw_html_block(top) + "\n" + body, encoding="utf-8"
+        )
+        return
+    front = yaml_block(page_meta(page, site, includes))
     if page.notebook is not None:
         try:
             nb = nbformat.read(page.notebook, as_version=4)
@@ -340,15 +360,27 @@ def _write_includes(project: Path, entry: ProjectPage, site: SiteContext) -> dic
     return paths
 
 
-def front_matter(page: Page, site: SiteContext, includes: dict[str, str]) -> str:
-    """YAML front matter: title (and the period as subtitle, like the builtin page heading),
-    the include files. https://quarto.org/docs/reference/formats/html.html (title, subtitle,
-    include-in-header, include-before-body, include-after-body)."""
-    meta: dict[str, Any] = {"title": markdown_text(page.title)}
+def page_meta(
+    page: Page, site: SiteContext, includes: dict[str, str], own: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A page's front matter: title (and the period as subtitle, like the builtin page
+    heading), the include files, ours before those of the page's own front matter (`own`).
+    https://quarto.org/docs/reference/formats/html.html (title, subtitle, include-in-header,
+    include-before-body, include-after-body)."""
+    own = own or {}
+    meta: dict[str, Any] = {}
+    if not isinstance(own.get("title"), str) or not own["title"].strip():
+        meta["title"] = markdown_text(page.title)
     if page.kind in ("portfolio", "unit"):
         meta["subtitle"] = markdown_text(site.period)
     for option, path in includes.items():
-        meta[option] = [{"file": path}]
+        theirs = own.get(option) or []
+        meta[option] = [{"file": path}, *(theirs if isinstance(theirs, list) else [theirs])]
+    return meta
+
+
+def yaml_block(meta: dict[str, Any]) -> str:
+    """YAML front matter (https://quarto.org/docs/authoring/front-matter.html)."""
     return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n"
 
 
@@ -356,7 +388,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#$@~^|&!])")
 
 
 def markdown_text(text: str) -> str:
-    """Quarto reads metadata strings as Markdown: escape so a title shows as written."""
+    """Quarto reads page titles and navbar texts as Markdown (real Quarto 1.11 turns `*x*` in
+    a menu item into <em>x</em>): escape, so that they show as written."""
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
@@ -497,10 +530,7 @@ def _script_json(value: Any) -> Any:
 
 def quarto_css() -> str:
     """pmovalue.css without the rules that lay out the builtin page, plus the version bar."""
-    source = (resources.files("pmovalue") / "site" / "static" / "pmovalue.css").read_text(
-        encoding="utf-8"
-    )
-    return component_rules(source) + _QUARTO_EXTRA_CSS
+    return component_rules(static_text("pmovalue.css")) + _QUARTO_EXTRA_CSS
 
 
 def component_rules(css: str) -> str:
@@ -555,151 +585,72 @@ def render_command(quarto: str, project: Path) -> list[str]:
     return [quarto, "render", str(project.resolve()), "--no-execute", "--no-clean"]
 
 
-def run_quarto(quarto: str, project: Path, tail_lines: int = 40) -> None:
-    env = dict(os.environ)
-    # The Python the jupyter engine uses (https://quarto.org/docs/advanced/environment-vars.html).
-    env.setdefault("QUARTO_PYTHON", sys.executable)
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def run_quarto(quarto: str, project: Path) -> None:
     try:
         res = subprocess.run(
             render_command(quarto, project),
             cwd=project,
             capture_output=True,
             text=True,
-            env=env,
+            env={**os.environ, "NO_COLOR": "1"},  # messages without terminal colours
             check=False,
         )
     except OSError as exc:
         raise AssemblyError(f"could not run {quarto}: {exc}") from exc
     if res.returncode != 0:
-        out = (res.stderr or res.stdout or "").strip().splitlines()
-        tail = "\n".join(out[-tail_lines:])
-        raise AssemblyError(f"quarto render failed (exit {res.returncode}):\n{tail}")
-
-
-# --------------------------------------------------------------------------------------------
-# 3. Offline post-processing (pure functions) and the finishing pass
-# --------------------------------------------------------------------------------------------
-
-_EXTERNAL = r"(?:https?:)?//"
-_SCRIPT_EXTERNAL = re.compile(
-    r"<script\b[^>]*?\bsrc\s*=\s*[\"']?" + _EXTERNAL + r"[^>]*>\s*</script>\s*", re.I | re.S
-)
-_REQUIREJS_LOCAL = re.compile(r"<script\b[^>]*?\bsrc\s*=\s*[\"']?[^\"'>]*require[^>]*>", re.I)
-_DEFINE_JQUERY = re.compile(
-    r"<script\b[^>]*>\s*define\(\s*['\"]jquery['\"][^<]*</script>\s*", re.I | re.S
-)
-_LINK_EXTERNAL = re.compile(
-    r"<link\b[^>]*?\bhref\s*=\s*[\"']?" + _EXTERNAL + r"[^>]*>\s*", re.I | re.S
-)
-_STYLE_BLOCK = re.compile(r"(<style\b[^>]*>)(.*?)(</style>)", re.I | re.S)
-_CSS_IMPORT_EXTERNAL = re.compile(
-    r"@import\s*(?:url\(\s*([\"']?)"
-    + _EXTERNAL
-    + r"[^)]*?\1\s*\)|([\"'])"
-    + _EXTERNAL
-    + r".*?\2)[^;]*;\s*",
-    re.I | re.S,
-)
-_ROOT_ABSOLUTE = re.compile(r"""(\b(?:src|href)\s*=\s*["'])/(?!/)""", re.I)
-_RESOURCE_TAG = re.compile(
-    r"<(script|link|img|iframe|source|video|audio|embed|object)\b[^>]*?"
-    r"\b(?:src|href|data)\s*=\s*[\"']?((?:https?:)?//[^\"'\s>]+)",
-    re.I | re.S,
-)
-_CSS_URL_EXTERNAL = re.compile(r"url\(\s*[\"']?((?:https?:)?//[^)\"']+)", re.I)
-
-
-def strip_cdn_scripts(html_text: str) -> str:
-    """Remove <script src> tags loading from another host (Quarto's require.js and jQuery for
-    pages with HTML outputs, MathJax, ...), and the `define('jquery')` shim that would throw
-    once require.js is gone."""
-    out = _SCRIPT_EXTERNAL.sub("", html_text)
-    if not _REQUIREJS_LOCAL.search(out):
-        out = _DEFINE_JQUERY.sub("", out)
-    return out
-
-
-def strip_css_imports(css: str) -> str:
-    """Remove `@import` rules that fetch from another host (Bootswatch's Google Fonts)."""
-    return _CSS_IMPORT_EXTERNAL.sub("", css)
-
-
-def strip_external_styles(html_text: str) -> str:
-    """Remove <link> tags pointing at another host (font stylesheets, preconnects) and
-    external @imports inside <style> blocks."""
-    out = _LINK_EXTERNAL.sub("", html_text)
-    return _STYLE_BLOCK.sub(lambda m: m.group(1) + strip_css_imports(m.group(2)) + m.group(3), out)
-
-
-def relativize_root_paths(html_text: str, root: str) -> str:
-    """Rewrite root-absolute src/href (`/_assets/x.js`) to page-relative (`../_assets/x.js`),
-    so pages work from a file share and under any sub-path."""
-    prefix = root or "./"
-    return _ROOT_ABSOLUTE.sub(lambda m: m.group(1) + prefix, html_text)
-
-
-def postprocess_page(html_text: str, root: str) -> str:
-    """Every offline fix for one rendered page; `root` is the page's path to the version root."""
-    return relativize_root_paths(strip_external_styles(strip_cdn_scripts(html_text)), root)
-
-
-def external_references(text: str, css: bool = False) -> list[str]:
-    """What a page (or, with css=True, a stylesheet) would still fetch from another host."""
-    if css:
-        return _CSS_URL_EXTERNAL.findall(text)
-    found = [m.group(2) for m in _RESOURCE_TAG.finditer(text)]
-    for block in _STYLE_BLOCK.finditer(text):
-        found += _CSS_URL_EXTERNAL.findall(block.group(2))
-    return found
-
-
-def finish_site(pages: list[Page], stage: Path, project: Path) -> None:
-    """Check every page was rendered, put our assets in place, make every page work offline."""
-    missing = [p.path for p in pages if not (stage / p.path).is_file()]
-    if missing:
-        raise AssemblyError(f"quarto render did not produce: {', '.join(missing)}")
-    # Quarto copies the declared resources; make sure of them whatever it did.
-    for asset in (project / ASSETS).iterdir():
-        target = stage / ASSETS / asset.name
-        if asset.is_file() and not target.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(asset, target)
-    problems = []
-    for path in sorted(stage.rglob("*.css")):
-        text = path.read_text(encoding="utf-8", errors="replace")
-        fixed = strip_css_imports(text)
-        if fixed != text:
-            path.write_text(fixed, encoding="utf-8")
-        problems += [f"{path.relative_to(stage)}: {u}" for u in external_references(fixed, True)]
-    for path in sorted(stage.rglob("*.html")):
-        rel = path.relative_to(stage).as_posix()
-        root = "../" * rel.count("/")
-        text = path.read_text(encoding="utf-8")
-        fixed = postprocess_page(text, root)
-        if fixed != text:
-            path.write_text(fixed, encoding="utf-8")
-        problems += [f"{rel}: {u}" for u in external_references(fixed)]
-    if problems:
         raise AssemblyError(
-            "these pages would still load something from another host (every page must work "
-            "offline):\n  " + "\n  ".join(problems)
+            f"quarto render failed (exit {res.returncode}):\n"
+            f"{quarto_error(res.stderr or res.stdout or '')}\n"
+            "(Quarto rendered a copy of your _quarto.yml and pages/, merged with the generated "
+            "pages: line numbers in _quarto.yml are those of the copy.)"
         )
+
+
+def quarto_error(output: str, tail_lines: int = 30) -> str:
+    """The end of Quarto's error output, without colour codes and Quarto's own stack trace."""
+    text = _ANSI.sub("", output).split("\nStack trace:")[0]
+    return "\n".join(text.strip().splitlines()[-tail_lines:])
+
+
+def quarto_version(quarto: str) -> str:
+    """`quarto --version`, for the manifest."""
+    try:
+        res = subprocess.run([quarto, "--version"], capture_output=True, text=True, check=False)
+    except OSError:
+        return "unknown"
+    return res.stdout.strip() or "unknown"
 
 
 class QuartoEngine:
     """`--engine quarto`: a Quarto website project rendered by the Quarto at `quarto`."""
 
     name = "quarto"
+    own_page_suffixes = ENGINE_SUFFIXES[name]
+    uses_page_bodies = False  # Quarto renders each page from its notebook: once
+    pagefind = False  # Quarto's own search (search.json) covers every page
 
     def __init__(self, quarto: str, project_dir: Path = Path(".")) -> None:
         self.quarto = quarto
         self.project_dir = Path(project_dir)
+        self._prepared: Path | None = None
+        self._esbuild: str | None = None
+
+    def versions(self) -> dict[str, str]:
+        return {"quarto": quarto_version(self.quarto)}
 
     def prepare(self, stage: Path) -> None:
-        """Nothing: Quarto writes the whole version folder when it renders."""
+        """Our assets into the version folder (Quarto leaves them: it renders with
+        --no-clean), and the esbuild that makes Quarto's page scripts classic ones."""
+        if self._prepared != stage:
+            self._esbuild = find_esbuild(self.quarto)
+            write_assets(stage, {QUARTO_CSS: quarto_css()})
+            self._prepared = stage
 
     def assemble(self, pages: list[Page], site: SiteContext, stage: Path) -> None:
-        stage.mkdir(parents=True, exist_ok=True)
+        self.prepare(stage)
         project = write_project(pages, site, stage, self.project_dir)
         run_quarto(self.quarto, project)
-        finish_site(pages, stage, project)
+        finish_site(pages, stage, self._esbuild)
