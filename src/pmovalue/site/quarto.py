@@ -24,6 +24,7 @@ with nothing Quarto can show, from the copies.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 import re
@@ -32,7 +33,7 @@ import subprocess
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 import yaml
@@ -43,6 +44,9 @@ from pmovalue.site.model import Page, SiteContext
 from pmovalue.site.offline import find_esbuild, finish_site
 from pmovalue.site.pages import ENGINE_SUFFIXES, PAGES_DIR, front_matter, read_page
 from pmovalue.site.project import QUARTO_FILE, read_project
+
+if TYPE_CHECKING:
+    import jinja2
 
 PROJECT_FOLDER = "quarto-project"  # beside the stage folder, inside the build's work folder
 INCLUDES = "_pmovalue"  # per-page include files; Quarto neither renders nor copies `_` folders
@@ -132,7 +136,7 @@ def write_project(
 
     entries = [ProjectPage(p, source_name(p)) for p in pages]
     for entry in entries:
-        _write_page(project, entry, site)
+        _write_page(project, entry, site, icon=not _has_favicon(settings.raw))
 
     config = project_config(settings.raw, entries, site, project, stage)
     # (No URL in the generated files: the project must not reference another host. The
@@ -308,11 +312,16 @@ def _copy_named_files(raw: Any, project_dir: Path, project: Path) -> None:
         walk(raw.get("website"))
 
 
-def _write_page(project: Path, entry: ProjectPage, site: SiteContext) -> None:
+def _has_favicon(raw: Any) -> bool:
+    website = raw.get("website") if isinstance(raw, dict) else None
+    return isinstance(website, dict) and bool(website.get("favicon"))
+
+
+def _write_page(project: Path, entry: ProjectPage, site: SiteContext, icon: bool = True) -> None:
     page = entry.page
     target = project / entry.source
     target.parent.mkdir(parents=True, exist_ok=True)
-    includes = _write_includes(project, entry, site)
+    includes = _write_includes(project, entry, site, icon)
     top = top_fragment(page, site)
     if page.source is not None:
         text = read_page(page.source)
@@ -341,12 +350,14 @@ def _write_page(project: Path, entry: ProjectPage, site: SiteContext) -> None:
         )
 
 
-def _write_includes(project: Path, entry: ProjectPage, site: SiteContext) -> dict[str, str]:
+def _write_includes(
+    project: Path, entry: ProjectPage, site: SiteContext, icon: bool = True
+) -> dict[str, str]:
     """The page's include files, and their paths relative to the page (where Pandoc runs)."""
     page = entry.page
     parts = {
         # https://quarto.org/docs/output-formats/html-basics.html#includes
-        "include-in-header": head_fragment(page, site),
+        "include-in-header": head_fragment(page, site, icon),
         "include-before-body": before_body_fragment(page, site),
         "include-after-body": after_body_fragment(page, site),
     }
@@ -438,6 +449,9 @@ def _is_plotly_loader(html_data: Any) -> bool:
 # --------------------------------------------------------------------------------------------
 
 _HEAD = """\
+{%- if icon %}
+<link rel="icon" href="data:,">
+{%- endif %}
 <link rel="stylesheet" href="{{ root }}_assets/{{ css }}">
 <script src="{{ root }}_assets/plotly.min.js"></script>
 <script src="{{ root }}../versions.js"></script>
@@ -491,15 +505,21 @@ _AFTER_BODY = """\
 """
 
 
+@functools.cache
+def _template(source: str) -> jinja2.Template:
+    return templates().from_string(source)  # compiled once, not once per page
+
+
 def _render(source: str, **context: Any) -> str:
-    return templates().from_string(source).render(**context)
+    return _template(source).render(**context)
 
 
-def head_fragment(page: Page, site: SiteContext) -> str:
+def head_fragment(page: Page, site: SiteContext, icon: bool = True) -> str:
     """include-in-header: our stylesheet, plotly.js (one local copy per version, loaded before
-    the charts' inline scripts call window.Plotly), the versions list, the switcher script.
-    (The navbar colours are Quarto's own `website.navbar` options.)"""
-    return _render(_HEAD, page=page, site=site, root=page.root, css=QUARTO_CSS)
+    the charts' inline scripts call window.Plotly), the versions list, the switcher script;
+    with `icon`, an empty icon (like the builtin pages: otherwise browsers ask the server
+    for /favicon.ico). (The navbar colours are Quarto's own `website.navbar` options.)"""
+    return _render(_HEAD, page=page, site=site, root=page.root, css=QUARTO_CSS, icon=icon)
 
 
 def before_body_fragment(page: Page, site: SiteContext) -> str:
