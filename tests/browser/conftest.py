@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import shutil
 import threading
 import urllib.parse
@@ -139,6 +140,21 @@ def served_sub_path(sample_site: Path) -> Iterator[Served]:
     """The same sample site, reachable only under /reports/pmo/."""
     with serve_site(sample_site, SUB_PATH) as s:
         yield s
+
+
+def with_a_scenario(site: Path, folder: Path, version: str = "2026-Q3") -> Path:
+    """`site` plus a (symlinked) scenario version `<version>--stress` listed in versions.js."""
+    root = folder / "site"
+    root.mkdir()
+    for name in ("index.html", "versions.json", "latest", version):
+        (root / name).symlink_to(site / name)
+    scenario = f"{version}--stress"
+    (root / scenario).symlink_to(site / version)
+    listed = json.loads((site / "versions.json").read_text(encoding="utf-8"))
+    extra = dict(listed[0], version=scenario, kind="scenario", aliases=[], path=f"{scenario}/")
+    text = json.dumps([*listed, extra], indent=2)
+    (root / "versions.js").write_text(f"window.PMOVALUE_VERSIONS = {text};\n", encoding="utf-8")
+    return root
 
 
 # ---- opening pages ----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from .conftest import (
     file_url,
     serve_site,
     wait_for_charts,
+    with_a_scenario,
 )
 
 VERSION = "2026-Q3"
@@ -133,18 +134,7 @@ def test_switcher_over_http(open_page, served: Served) -> None:
 
 @pytest.fixture(scope="module")
 def two_version_site(sample_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample site plus a (symlinked) scenario version listed in versions.js."""
-    root = tmp_path_factory.mktemp("two-versions") / "site"
-    root.mkdir()
-    for name in ("index.html", "versions.json", "latest", VERSION):
-        (root / name).symlink_to(sample_site / name)
-    scenario = f"{VERSION}--stress"
-    (root / scenario).symlink_to(sample_site / VERSION)
-    listed = json.loads((sample_site / "versions.json").read_text(encoding="utf-8"))
-    extra = dict(listed[0], version=scenario, kind="scenario", aliases=[], path=f"{scenario}/")
-    text = json.dumps([*listed, extra], indent=2)
-    (root / "versions.js").write_text(f"window.PMOVALUE_VERSIONS = {text};\n", encoding="utf-8")
-    return root
+    return with_a_scenario(sample_site, tmp_path_factory.mktemp("two-versions"))
 
 
 def test_switcher_goes_to_the_same_page_in_the_other_version(

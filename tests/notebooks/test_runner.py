@@ -220,6 +220,19 @@ def test_page_body_rendered_by_the_zygote_equals_rendering_here(tmp_path: Path) 
         factory.render(str(tmp_path / "missing.ipynb"))
 
 
+def test_no_page_body_when_the_engine_renders_the_notebook_itself(tmp_path: Path) -> None:
+    """Under the quarto engine each page is rendered once, by Quarto: not also by nbconvert."""
+    from dataclasses import replace
+
+    from pmovalue.execute.runner import body_name
+
+    nb = notebook(tmp_path / "page.ipynb", "from IPython.display import HTML\nHTML('<b>x</b>')")
+    run = replace(job(tmp_path, nb, "zeta"), with_body=False)
+    assert run_job(run).ok
+    assert Path(run.output).is_file()
+    assert not Path(run.output).with_name(body_name("out.ipynb")).exists()
+
+
 def test_a_forked_kernel_that_died_is_reported_while_starting(tmp_path: Path) -> None:
     import signal
 
