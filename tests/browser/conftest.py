@@ -41,6 +41,7 @@ CHROMIUM_ARGS = [
 ]
 UNIT = "digital-channels"
 UNIT_PAGE = f"2026-Q3/units/{UNIT}.html"
+UNIT_CHARTS = 6  # a unit page draws at least this many charts
 SUB_PATH = "/reports/pmo/"
 TIMEOUT_MS = 20_000
 
@@ -155,6 +156,29 @@ def with_a_scenario(site: Path, folder: Path, version: str = "2026-Q3") -> Path:
     text = json.dumps([*listed, extra], indent=2)
     (root / "versions.js").write_text(f"window.PMOVALUE_VERSIONS = {text};\n", encoding="utf-8")
     return root
+
+
+def switcher_options(page: Page) -> list[list[object]]:
+    return page.eval_on_selector_all(
+        "#version-switcher option",
+        "opts => opts.map(o => [o.value, o.textContent.trim(), o.selected])",
+    )
+
+
+def switch_to_the_scenario_from_file(
+    open_page: Callable[..., Visit], site: Path, version: str = "2026-Q3"
+) -> Visit:
+    """On a unit page of `latest/` of a site `with_a_scenario`, opened from file://, the
+    switcher lists both versions and opens the same page in the scenario."""
+    visit = open_page(file_url(site, f"latest/units/{UNIT}.html"))
+    page = visit.page
+    labels = [o[1] for o in switcher_options(page)]
+    assert labels == [f"{version} (latest)", f"{version}--stress (scenario)"]
+    with page.expect_navigation():
+        page.select_option("#version-switcher", f"{version}--stress/")
+    assert page.url == file_url(site, f"{version}--stress/units/{UNIT}.html")
+    wait_for_charts(page, UNIT_CHARTS)
+    return visit
 
 
 # ---- opening pages ----------------------------------------------------------------------------

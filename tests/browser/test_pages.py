@@ -9,23 +9,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
 
 from .conftest import (
     SUB_PATH,
     UNIT,
+    UNIT_CHARTS,
     UNIT_PAGE,
     Served,
     Visit,
     file_prefix,
     file_url,
     serve_site,
+    switch_to_the_scenario_from_file,
+    switcher_options,
     wait_for_charts,
     with_a_scenario,
 )
 
 VERSION = "2026-Q3"
-UNIT_CHARTS = 6  # a unit page draws at least this many charts
 
 
 def assert_clean(visit: Visit, allowed_prefix: str) -> None:
@@ -79,7 +80,7 @@ def test_version_pages_draw_their_charts(open_page, served: Served, page: str, c
     assert_clean(visit, served.base)
 
 
-@pytest.mark.parametrize("page", ["changes.html", "data-quality.html"])
+@pytest.mark.parametrize("page", ["changes.html", "data-quality.html", "pages/about.html"])
 def test_pages_without_charts_load_cleanly(open_page, served: Served, page: str) -> None:
     visit = open_page(served.url(f"{VERSION}/{page}"))
     visit.page.wait_for_load_state("load")
@@ -111,13 +112,6 @@ def test_every_chart_has_a_data_table(open_page, sample_site: Path, page: str) -
 # ---- version switcher, redirect, latest ---------------------------------------------------------
 
 
-def switcher_options(page: Page) -> list[list[object]]:
-    return page.eval_on_selector_all(
-        "#version-switcher option",
-        "opts => opts.map(o => [o.value, o.textContent.trim(), o.selected])",
-    )
-
-
 def test_switcher_lists_versions_from_file(open_page, sample_site: Path) -> None:
     visit = open_page(file_url(sample_site, UNIT_PAGE))
     options = switcher_options(visit.page)
@@ -140,14 +134,7 @@ def two_version_site(sample_site: Path, tmp_path_factory: pytest.TempPathFactory
 def test_switcher_goes_to_the_same_page_in_the_other_version(
     open_page, two_version_site: Path
 ) -> None:
-    visit = open_page(file_url(two_version_site, f"latest/units/{UNIT}.html"))
-    page = visit.page
-    labels = [o[1] for o in switcher_options(page)]
-    assert labels == [f"{VERSION} (latest)", f"{VERSION}--stress (scenario)"]
-    with page.expect_navigation():
-        page.select_option("#version-switcher", f"{VERSION}--stress/")
-    assert page.url == file_url(two_version_site, f"{VERSION}--stress/units/{UNIT}.html")
-    wait_for_charts(page, UNIT_CHARTS)
+    switch_to_the_scenario_from_file(open_page, two_version_site)
 
 
 @pytest.fixture(scope="module")

@@ -16,15 +16,17 @@ from tests.conftest import QUARTO_MISSING
 
 from .conftest import (
     UNIT,
+    UNIT_CHARTS,
     Served,
     Visit,
     file_prefix,
     file_url,
     serve_site,
+    switch_to_the_scenario_from_file,
     wait_for_charts,
     with_a_scenario,
 )
-from .test_pages import UNIT_CHARTS, VERSION, assert_clean, switcher_options
+from .test_pages import VERSION, assert_clean
 
 pytestmark = pytest.mark.skipif(shutil.which("quarto") is None, reason=QUARTO_MISSING)
 
@@ -122,14 +124,7 @@ def test_version_switcher_from_file(
     open_page, quarto_site: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     site = with_a_scenario(quarto_site, tmp_path_factory.mktemp("quarto-two-versions"))
-    visit = open_page(file_url(site, f"latest/units/{UNIT}.html"))
-    page = visit.page
-    labels = [o[1] for o in switcher_options(page)]
-    assert labels == [f"{VERSION} (latest)", f"{VERSION}--stress (scenario)"]
-    with page.expect_navigation():
-        page.select_option("#version-switcher", f"{VERSION}--stress/")
-    assert page.url == file_url(site, f"{VERSION}--stress/units/{UNIT}.html")
-    wait_for_charts(page, UNIT_CHARTS)
+    visit = switch_to_the_scenario_from_file(open_page, site)
     assert_clean(visit, file_prefix(site))
 
 
