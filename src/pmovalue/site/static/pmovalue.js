@@ -23,14 +23,33 @@
     });
   }
 
+  var NO_SEARCH = "Search needs the site served over HTTP";
+  var NO_SEARCH_TITLE = "Search works when the site is served (pmovalue serve or any web server)";
+
+  // Pages built by Quarto: its search reads search.json, which browsers refuse from file://.
+  // Runs (deferred) before Quarto's search sets itself up on DOMContentLoaded, which then
+  // finds no #quarto-search and leaves it alone.
+  function quartoSearchFromFile() {
+    var box = document.getElementById("quarto-search");
+    if (!box || location.protocol !== "file:") return;
+    var note = document.createElement("input");
+    note.type = "search";
+    note.disabled = true;
+    note.className = "pmovalue-no-search form-control form-control-sm";
+    note.placeholder = NO_SEARCH;
+    note.title = NO_SEARCH_TITLE;
+    note.setAttribute("aria-label", NO_SEARCH);
+    box.replaceWith(note);
+  }
+
   function search() {
     var input = document.getElementById("search-input");
     var out = document.getElementById("search-results");
     if (!input) return;
     if (location.protocol === "file:") {
       input.disabled = true;
-      input.placeholder = "Search needs the site served over HTTP";
-      input.title = "Search works when the site is served (pmovalue serve or any web server)";
+      input.placeholder = NO_SEARCH;
+      input.title = NO_SEARCH_TITLE;
       return;
     }
     var bundle = document.getElementById("search").dataset.bundle;
@@ -61,4 +80,5 @@
 
   switcher();
   search();
+  quartoSearchFromFile();
 })();
