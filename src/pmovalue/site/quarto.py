@@ -81,7 +81,8 @@ _QUARTO_EXTRA_CSS = """
   background-color: var(--bs-body-bg); border: 1px solid var(--bs-border-color);
   border-radius: 4px; }
 .banner { margin: 8px 0 16px; max-width: none; }
-.pmovalue-no-search { width: 19em; max-width: 40vw; }
+/* from file://, where Quarto puts its search */
+.pmovalue-no-search { order: 999; margin-left: .5rem; width: 20em; max-width: 40vw; }
 .provenance { max-width: none; margin: 32px 0 0; padding: 12px 0 0;
   border-top: 1px solid var(--line); }
 """
