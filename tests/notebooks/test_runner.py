@@ -224,7 +224,7 @@ def test_no_page_body_when_the_engine_renders_the_notebook_itself(tmp_path: Path
     """Under the quarto engine each page is rendered once, by Quarto: not also by nbconvert."""
     from dataclasses import replace
 
-    from pmovalue.execute.runner import body_name
+    from pmovalue.execute.pages import body_name
 
     nb = notebook(tmp_path / "page.ipynb", "from IPython.display import HTML\nHTML('<b>x</b>')")
     run = replace(job(tmp_path, nb, "zeta"), with_body=False)
