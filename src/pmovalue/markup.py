@@ -27,6 +27,9 @@ from pmovalue.metrics.catalog import METRICS
 from pmovalue.outputs import spreadsheet_safe
 
 BLANK = "–"  # an empty table cell (en dash): nothing to show, as opposed to a zero
+# Marks a block of a unit page that the board pack shows (pmovalue.pack.compose condenses a
+# unit page to its marked blocks): headline tiles, findings, attention list, key charts.
+BOARD = "data-board"
 _chart_ids = itertools.count(1)
 
 
@@ -196,11 +199,13 @@ def table_html(
     html_columns: Iterable[str] = (),
     numeric_columns: Iterable[str] | None = None,
     note: str = "",
+    board: bool = False,
 ) -> str:
     """An HTML table with every cell escaped (except `html_columns`, which hold markup this
     module made, e.g. RAG badges). Numeric columns are right-aligned; raw floats are formatted
     (2 decimals, or whole numbers with separators when the column's values reach 1,000).
-    With csv_name, a link downloads `csv` (default: the frame itself) as CSV, offline."""
+    With csv_name, a link downloads `csv` (default: the frame itself) as CSV, offline.
+    With board, the table is one of the blocks of a unit page that its board pack shows."""
     raw_html = set(html_columns)
     if numeric_columns is None:
         numeric = {c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])}
@@ -227,8 +232,9 @@ def table_html(
     link = csv_link(csv if csv is not None else frame, csv_name) if csv_name else ""
     extra = f'<p class="table-note">{html.escape(note)}</p>' if note else ""
     tools = f'<div class="table-tools">{cap}{link}</div>' if cap or link else ""
+    mark = f" {BOARD}" if board else ""
     return (
-        f'<div class="table-wrap">{tools}<table class="data"><thead><tr>{head}</tr></thead>'
+        f'<div class="table-wrap"{mark}>{tools}<table class="data"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>{extra}</div>"
     )
 
@@ -273,11 +279,14 @@ def chart_html(
     fig: charts.Figure,
     table: pd.DataFrame | None = None,
     csv_name: str | None = None,
+    *,
+    board: bool = False,
     **kw: Any,
 ) -> str:
     """A chart as an HTML fragment using the page's plotly.js, with its data as a table (a
     screen-reader alternative, also downloadable as CSV). `fig` is a figure of
-    `pmovalue.charts`, serialised as it is: the charts' tests validate it (see there)."""
+    `pmovalue.charts`, serialised as it is: the charts' tests validate it (see there).
+    With board, one of the key charts a unit's board pack section shows."""
     div_id = f"chart-{next(_chart_ids)}"
     layout = fig["layout"]
     meta = layout.get("meta")
@@ -298,13 +307,16 @@ def chart_html(
             f'<details class="chart-data"><summary>Data table: {title}</summary>'
             f"{table_html(table, csv_name=csv_name, **kw)}</details>"
         )
-    return f'<figure class="chart" aria-label="{title}">{plot}{alt}</figure>'
+    mark = f" {BOARD}" if board else ""
+    return f'<figure class="chart" aria-label="{title}"{mark}>{plot}{alt}</figure>'
 
 
 def show_chart(
     fig: charts.Figure,
     table: pd.DataFrame | None = None,
     csv_name: str | None = None,
+    *,
+    board: bool = False,
     **kw: Any,
 ) -> None:
-    show_html(chart_html(fig, table, csv_name, **kw))
+    show_html(chart_html(fig, table, csv_name, board=board, **kw))

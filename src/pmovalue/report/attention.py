@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from pmovalue.markup import BLANK, fmt_cell, is_blank, show_html, table_html
+from pmovalue.markup import BLANK, BOARD, fmt_cell, is_blank, show_html, table_html
 from pmovalue.report.views import UnitView
 
 OPEN_STATUSES = ("active", "on_hold", "")  # projects that can still be steered
@@ -114,7 +114,7 @@ def attention_html(view: UnitView, limit: int = ATTENTION_SHOWN) -> str:
     """The attention list: the worst `limit` projects shown, all of them in the CSV."""
     rows = attention_projects(view)
     if rows.empty:
-        return "<p>No project is red on cost or schedule or rated red this quarter.</p>"
+        return f"<p {BOARD}>No project is red on cost or schedule or rated red this quarter.</p>"
     cur = view.params.report.currency
     shown = attention_display(rows.head(limit), cur)
     more = len(rows) - len(shown)
@@ -133,6 +133,7 @@ def attention_html(view: UnitView, limit: int = ATTENTION_SHOWN) -> str:
         numeric_columns=[*numeric, f"EAC ({cur})"],
         html_columns=["Project", "Why listed"],
         note=note,
+        board=True,
     )
 
 

@@ -14,15 +14,15 @@ import numpy as np
 import pandas as pd
 
 from pmovalue.config import Params
-from pmovalue.markup import is_blank, money_compact, show_html
+from pmovalue.markup import BOARD, is_blank, money_compact, show_html
 from pmovalue.report.views import metric_value
 
 
 def findings_html(sentences: list[str]) -> str:
     if not sentences:
-        return '<p class="findings">No findings.</p>'
+        return f'<p class="findings" {BOARD}>No findings.</p>'
     items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences)
-    return f'<ul class="findings">{items}</ul>'
+    return f'<ul class="findings" {BOARD}>{items}</ul>'
 
 
 def show_findings(sentences: list[str]) -> None:

@@ -8,7 +8,7 @@ import re
 
 import pandas as pd
 
-from pmovalue.markup import fmt, is_blank, money, money_compact, rag_badge, show_html
+from pmovalue.markup import BOARD, fmt, is_blank, money, money_compact, rag_badge, show_html
 from pmovalue.metrics.catalog import METRICS
 from pmovalue.report.findings import previous_value
 from pmovalue.report.views import PortfolioView, UnitView
@@ -89,7 +89,7 @@ def headline_html(
             f'<span class="value"{title}>{inner}</span>'
             f"{rag_badge(str(row['status']))}{delta}{note_html}</div>"
         )
-    return f'<div class="headline">{"".join(cards)}</div>'
+    return f'<div class="headline" {BOARD}>{"".join(cards)}</div>'
 
 
 def show_headline(view: UnitView | PortfolioView) -> None:

@@ -100,7 +100,7 @@ def show_evm_curves(view: UnitView) -> None:
             "actual_cost": f"Actual cost AC ({cur})",
         }
     )
-    show_chart(charts.evm_curves(evm, cur), table, f"{view.unit_id}-evm.csv")
+    show_chart(charts.evm_curves(evm, cur), table, f"{view.unit_id}-evm.csv", board=True)
 
 
 def show_quadrant(view: UnitView) -> None:
@@ -125,6 +125,7 @@ def show_quadrant(view: UnitView) -> None:
         charts.cpi_spi_quadrant(data, t.index_green_min, t.index_amber_min),
         table,
         f"{view.unit_id}-cpi-spi.csv",
+        board=True,
     )
 
 
@@ -251,7 +252,7 @@ def show_maturity(view: UnitView) -> None:
 
 
 def show_trends(view: UnitView) -> None:
-    show_trend_chart(view.history, f"{view.unit_id}-trends.csv")
+    show_trend_chart(view.history, f"{view.unit_id}-trends.csv", board=True)
 
 
 def show_peers(view: UnitView) -> None:
