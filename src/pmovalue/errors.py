@@ -98,6 +98,10 @@ class EngineUnavailable(InputError):
     """The requested engine (Quarto) is not installed."""
 
 
+class BrowserUnavailable(InputError):
+    """The board pack needs Chromium (and the `pdf` extra), and it is not installed."""
+
+
 class RunError(PmoValueError):
     """Something failed while running: a notebook, the assembly or the publication (exit 1)."""
 

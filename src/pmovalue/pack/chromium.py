@@ -1,0 +1,266 @@
+"""Headless Chromium, driven by Playwright's Python API, prints the board pack's documents.
+
+Chromium is found as `PMOVALUE_CHROMIUM`, then `chromium` or `google-chrome` on PATH, then the
+browser Playwright installs itself (`python -m playwright install chromium`). The version is
+opened from its folder over file://: every request is routed, and one outside that folder is
+refused and reported (nothing is fetched from elsewhere). The charts are drawn by the version's
+own plotly.js at exactly the printed column's width, and a document is printed only once every
+chart has drawn.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from html import escape as html_escape
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pmovalue.errors import AssemblyError, BrowserUnavailable
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, Playwright, Route
+
+from pmovalue.pack.paper import Paper
+
+ENV_VAR = "PMOVALUE_CHROMIUM"
+ON_PATH = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+NO_CHROMIUM = (
+    "the board pack needs Chromium and none was found: install it (Debian/Ubuntu: "
+    "`apt-get install chromium`; elsewhere: `python -m playwright install chromium`) "
+    f"or set {ENV_VAR} to a Chromium or Chrome executable"
+)
+NO_EXTRA = "the board pack needs the pdf extra: pip install 'pmovalue[pdf]'"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+CHART_TIMEOUT_MS = 60_000
+
+# The page the documents are written into: the version's plotly.js, loaded once.
+SHELL = """<!doctype html>
+<html><head><meta charset="utf-8"><base href="{base}">
+<script src="_assets/plotly.min.js"></script></head><body></body></html>
+"""
+# Puts a document into the page, keeping plotly.js and what it added to the page (its styles,
+# its text-measuring element): the previous document's parts go, the new head's stylesheets
+# load before its body goes in, and the body goes in one top-level element at a time, so that
+# each section's charts are drawn (and renamed) before the next section's scripts run. Scripts
+# are made anew: the parser's copies would not run.
+WRITE_DOCUMENT = """async html => {
+  const doc = new DOMParser().parseFromString(html, 'text/html');
+  const fresh = old => {
+    const s = document.createElement('script');
+    for (const a of old.attributes) s.setAttribute(a.name, a.value);
+    s.textContent = old.textContent;
+    return s;
+  };
+  const adopt = node => {
+    const copy = document.importNode(node, true);
+    if (copy.nodeType !== Node.ELEMENT_NODE) return copy;
+    if (copy.tagName === 'SCRIPT') return fresh(copy);
+    copy.querySelectorAll('script').forEach(s => s.replaceWith(fresh(s)));
+    return copy;
+  };
+  document.documentElement.className = doc.documentElement.className;
+  document.title = doc.title;
+  document.querySelectorAll('head > [data-pack]').forEach(e => e.remove());
+  const loading = [];
+  for (const el of [...doc.head.children]) {
+    if (['BASE', 'META', 'TITLE'].includes(el.tagName)) continue;
+    const node = adopt(el);
+    node.setAttribute('data-pack', '');
+    if (node.tagName === 'LINK') {
+      loading.push(new Promise(r => { node.onload = node.onerror = r; }));
+    }
+    document.head.appendChild(node);
+  }
+  await Promise.all(loading);
+  (window.packNodes || []).forEach(n => n.remove());
+  window.packNodes = [...doc.body.childNodes].map(n => document.body.appendChild(adopt(n)));
+}"""
+# Fonts loaded, and two frames for what plotly draws (and the pages' narrow-layout updates) a
+# frame after the chart itself.
+READY = """() => document.fonts.ready.then(() => new Promise(r =>
+  requestAnimationFrame(() => requestAnimationFrame(r))))"""
+
+# True once every chart container of the document holds plotly's drawing.
+ALL_CHARTS_DRAWN = """() => [...document.querySelectorAll('.plotly-graph-div')]
+  .every(d => d._fullLayout && d.querySelector('.main-svg'))"""
+UNDRAWN_CHARTS = """() => [...document.querySelectorAll('.plotly-graph-div')]
+  .filter(d => !(d._fullLayout && d.querySelector('.main-svg')))
+  .map(d => (d.closest('figure') || d).getAttribute('aria-label') || d.id)"""
+
+
+def find_chromium(environ: Mapping[str, str] | None = None) -> str | None:
+    """The Chromium to use: PMOVALUE_CHROMIUM, else one on PATH; None leaves it to
+    Playwright's own browser (`playwright_chromium`)."""
+    env = os.environ if environ is None else environ
+    wanted = env.get(ENV_VAR, "").strip()
+    if wanted:
+        found = shutil.which(wanted, path=env.get("PATH"))
+        if found is None:
+            raise BrowserUnavailable(
+                f"{ENV_VAR}={wanted}: no such executable; point it at a Chromium or Chrome "
+                "binary, or unset it to use `chromium` on PATH"
+            )
+        return found
+    for name in ON_PATH:
+        found = shutil.which(name, path=env.get("PATH"))
+        if found is not None:
+            return found
+    return None
+
+
+def playwright_chromium() -> str:
+    """The browser Playwright installed itself, if it did."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        executable = pw.chromium.executable_path
+    if not Path(executable).is_file():
+        raise BrowserUnavailable(NO_CHROMIUM)
+    return executable
+
+
+def require_extra() -> None:
+    """Playwright, pypdf and BeautifulSoup are the `pdf` extra; say how to get them."""
+    try:
+        import bs4  # noqa: F401
+        import playwright.sync_api  # noqa: F401
+        import pypdf  # noqa: F401
+    except ImportError:
+        raise BrowserUnavailable(NO_EXTRA) from None
+
+
+@dataclass
+class Printed:
+    pdf: bytes
+    blocked: list[str] = field(default_factory=list)  # requests refused: outside the allowed
+
+
+class Printer:
+    """One headless Chromium in a thread of its own (Playwright's objects belong to the thread
+    that made them), with one page open on the version's folder that has loaded its plotly.js.
+
+    `start` does that without waiting (a build starts it while its last notebooks run, the
+    pack command while it reads the pages: compiling plotly.js's 4.6 MB is a good part of
+    the pack's time). `pdf` then writes a document into that page (document.open keeps the
+    window, and so the compiled plotly.js) and prints it."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        require_extra()
+        # Found now, so that a missing one is said before any work (a build's notebooks).
+        self.executable = find_chromium(environ) or playwright_chromium()
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="pack-chromium")
+        self._started: Future[None] | None = None
+        self._folder: Path | None = None
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+        self._page: Page | None = None
+        self._shell: tempfile.TemporaryDirectory[str] | None = None
+        self._blocked: list[str] = []
+        self._errors: list[str] = []
+
+    def start(self, folder: Path, paper: Paper) -> None:
+        """Launch Chromium and open the version in `folder` (at once; waited for by `pdf`)."""
+        if self._started is None:
+            self._folder = folder.resolve()
+            self._started = self._thread.submit(self._launch, self._folder, paper)
+
+    def pdf(self, html: str, charts: bool) -> Printed:
+        """Print one document of the version given to `start`; with `charts`, once every
+        chart has drawn."""
+        assert self._started is not None, "start() first"
+        self._started.result()
+        return self._thread.submit(self._print, html, charts).result()
+
+    def close(self) -> None:
+        if self._started is not None:
+            self._thread.submit(self._quit).result()
+        self._thread.shutdown()
+
+    # ---- in the printer's thread -------------------------------------------------------------
+
+    def _launch(self, folder: Path, paper: Paper) -> None:
+        from playwright.sync_api import Error, sync_playwright
+
+        self._playwright = sync_playwright().start()
+        try:
+            self._browser = self._playwright.chromium.launch(
+                executable_path=self.executable, headless=True, args=CHROMIUM_ARGS
+            )
+        except Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else "no reason given"
+            raise BrowserUnavailable(
+                f"{self.executable}: Chromium did not start ({first})"
+            ) from None
+        self._shell = tempfile.TemporaryDirectory(prefix="pmovalue-pack-")
+        shell = Path(self._shell.name).resolve() / "shell.html"
+        shell.write_text(SHELL.format(base=html_escape(folder.as_uri() + "/")), encoding="utf-8")
+        allowed = (folder.as_uri() + "/", shell.as_uri())
+
+        def route(r: Route) -> None:
+            url = r.request.url
+            if url.startswith(allowed) or url.startswith("data:"):
+                r.continue_()
+            else:
+                self._blocked.append(url)
+                r.abort("blockedbyclient")
+
+        # The printed column's width: the charts size themselves to it once, as printed.
+        context = self._browser.new_context(
+            viewport={"width": paper.content_width_px, "height": 1000}
+        )
+        context.route("**/*", route)
+        self._page = context.new_page()
+        self._page.on("pageerror", lambda exc: self._errors.append(str(exc)))
+        self._page.emulate_media(media="print")
+        self._page.goto(shell.as_uri(), wait_until="load")
+
+    def _print(self, html: str, charts: bool) -> Printed:
+        page = self._page
+        assert page is not None
+        if charts and not page.evaluate("typeof window.Plotly === 'object'"):
+            # The version's plotly.js was not there yet when the page opened (a build whose
+            # engine writes its assets late): open it again.
+            page.reload(wait_until="load")
+        blocked_before = len(self._blocked)
+        self._errors.clear()
+        page.evaluate(WRITE_DOCUMENT, html)
+        if charts:
+            self._wait_for_charts(page)
+        page.evaluate(READY)
+        pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+        return Printed(pdf, self._blocked[blocked_before:])
+
+    def _wait_for_charts(self, page: Page) -> None:
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            page.wait_for_function(ALL_CHARTS_DRAWN, timeout=CHART_TIMEOUT_MS)
+        except PlaywrightTimeout:
+            missing = page.evaluate(UNDRAWN_CHARTS)
+            why = f"; page errors: {'; '.join(self._errors)}" if self._errors else ""
+            raise AssemblyError(
+                f"the board pack's charts did not draw within {CHART_TIMEOUT_MS // 1000} s: "
+                f"{', '.join(missing)}{why}"
+            ) from None
+
+    def _quit(self) -> None:
+        if self._browser is not None:
+            self._browser.close()
+            self._browser = None
+        if self._playwright is not None:
+            self._playwright.stop()
+            self._playwright = None
+        if self._shell is not None:
+            self._shell.cleanup()
+            self._shell = None
