@@ -143,6 +143,11 @@ def _parser() -> argparse.ArgumentParser:
         help="publish even if some unit notebooks failed (marked on the site)",
     )
     b.add_argument("--no-cache", action="store_true", help="re-execute every notebook")
+    b.add_argument(
+        "--pdf",
+        action="store_true",
+        help="add the board pack (board-pack.pdf) to the version; needs pmovalue[pdf] and Chromium",
+    )
 
     s = sub.add_parser(
         "serve",
@@ -161,6 +166,32 @@ def _parser() -> argparse.ArgumentParser:
     )
     v.add_argument("--out", type=Path, default=Path("site"), metavar="DIR", help=OUT_HELP)
     v.add_argument("--json", action="store_true", help=JSON_HELP)
+
+    pk = sub.add_parser(
+        "pack",
+        help="write the board pack (a PDF) of a published version; the site is not touched",
+        description="Print a published version (a scenario too) to one PDF for a board "
+        "meeting: cover, contents, portfolio, one section per unit, maturity, what changed. "
+        "Needs pmovalue[pdf] and Chromium (PMOVALUE_CHROMIUM, or chromium on PATH).",
+    )
+    pk.add_argument(
+        "version", metavar="VERSION", help="a published version, e.g. 2026-Q3 or 2026-Q3--high-rate"
+    )
+    pk.add_argument(
+        "file", type=Path, metavar="FILE", help="the PDF to write, anywhere outside the site"
+    )
+    pk.add_argument("--out", type=Path, default=Path("site"), metavar="DIR", help=OUT_HELP)
+    pk.add_argument(
+        "--units",
+        metavar="A,B",
+        help="only these units (comma-separated ids or names): a unit committee's pack, "
+        "without the portfolio-wide sections",
+    )
+    pk.add_argument(
+        "--paper",
+        metavar="A4|Letter",
+        help="paper size (default: from the locale: Letter where it is the norm, else A4)",
+    )
 
     d = sub.add_parser(
         "diff",
@@ -242,7 +273,7 @@ def _run(args: argparse.Namespace) -> int:
             params_dir=args.params,
             notebooks_dir=args.notebooks,
             period=args.period,
-            units=[u.strip() for u in args.units.split(",") if u.strip()] if args.units else None,
+            units=_names(args.units) if args.units else None,
             overrides=args.overrides,
             scenario=args.scenario,
             out=args.out,
@@ -253,6 +284,7 @@ def _run(args: argparse.Namespace) -> int:
             replace=args.replace,
             allow_partial=args.allow_partial,
             no_cache=args.no_cache,
+            pdf=args.pdf,
         )
         # The no-op check first, before pandas and friends are even imported.
         version = up_to_date(opts)
@@ -331,6 +363,24 @@ def _run(args: argparse.Namespace) -> int:
         else:
             print(changes.to_string(index=False) if len(changes) else "no metric changed")
         return 0
+    if args.command == "pack":
+        from pmovalue.pack import pack_version
+        from pmovalue.pack.paper import paper_named
+
+        result = pack_version(
+            args.out,
+            args.version,
+            args.file,
+            units=_names(args.units) if args.units is not None else None,
+            paper=paper_named(args.paper) if args.paper else None,
+        )
+        print(
+            f"wrote {args.file}: the board pack of {args.version}, {result.pages} pages "
+            f"({result.paper.name})"
+        )
+        for url in result.blocked:
+            print(f"warning: blocked a request outside the version: {url}", file=sys.stderr)
+        return 0
     if args.command == "serve":
         from pmovalue.serve import serve
 
@@ -343,6 +393,11 @@ def _run(args: argparse.Namespace) -> int:
         print(f"created a reporting project in {args.dir}; cd there and run `pmovalue build`")
         return 0
     raise AssertionError(args.command)  # pragma: no cover
+
+
+def _names(text: str) -> list[str]:
+    """A comma-separated list of names (`--units a,b`)."""
+    return [u.strip() for u in text.split(",") if u.strip()]
 
 
 def _validate(args: argparse.Namespace) -> int:
