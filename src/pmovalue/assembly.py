@@ -17,6 +17,7 @@ import shutil
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -37,6 +38,9 @@ from pmovalue.site.engines import Engine
 from pmovalue.site.model import NavLink, Page, SiteContext
 from pmovalue.site.pages import copy_page_resources
 from pmovalue.site.project import read_project
+
+if TYPE_CHECKING:
+    from pmovalue.pack import BoardPack
 
 
 def _previous_version(site: Site, inputs: Inputs, scenario: str | None) -> str | None:
@@ -161,6 +165,7 @@ def assemble(
         colours=project.colours,
         scenario_changes=scenario_changes,
         failed_units=[j.unit_name or j.id for j in jobs if j.id in failed],
+        board_pack=ahead.board_pack is not None,
     )
     ahead.join()  # it may still be writing the engine's assets into the stage
     copy_page_resources(opts.project_dir, stage)
@@ -197,10 +202,15 @@ def assemble(
             },
             "previous_version": previous,
             "quick": _quick(opts, inputs),
+            "title": ctx.site_title,
         }
+        if ahead.board_pack is not None:
+            manifest["board_pack"] = ahead.board_pack.manifest_entry()
         (stage / MANIFEST).write_text(
             json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8"
         )
+        if ahead.board_pack is not None:  # printed from the finished stage (pages, manifest)
+            ahead.board_pack.write(stage)
 
 
 class AssemblyAhead:
@@ -210,15 +220,24 @@ class AssemblyAhead:
     The portfolio-level jobs leave a core idle once the shorter one ends; the assembly after
     them is on the build's critical path. So a thread started then (not earlier: it would slow
     down the portfolio page) imports the page generators and XlsxWriter, writes the data
-    quality page, reads the units' results, and has the engine do its page-independent work
-    (the builtin engine: assets and compiled templates). If that thread failed, the assembly
-    does the work itself and meets the error there."""
+    quality page, reads the units' results, has the engine do its page-independent work
+    (the builtin engine: assets and compiled templates) and, with --pdf, launches Chromium for
+    the board pack. If that thread failed, the assembly does the work itself and meets the
+    error there."""
 
-    def __init__(self, inputs: Inputs, files: ResultFiles, engine: Engine, stage: Path) -> None:
+    def __init__(
+        self,
+        inputs: Inputs,
+        files: ResultFiles,
+        engine: Engine,
+        stage: Path,
+        board_pack: BoardPack | None = None,
+    ) -> None:
         self.inputs = inputs
         self.files = files
         self.engine = engine
         self.stage = stage
+        self.board_pack = board_pack
         self._thread: threading.Thread | None = None
         self._data_quality: str | None = None
         self._versions: dict[str, str] | None = None
@@ -243,6 +262,8 @@ class AssemblyAhead:
             self.files.collect(units, "metrics")
             self.files.collect(units, "projects")
             self.engine.prepare(self.stage)
+            if self.board_pack is not None:  # Chromium opens the stage, its plotly.js there
+                self.board_pack.start(self.stage)
 
     def join(self) -> None:
         """Wait for the thread, if it was started."""

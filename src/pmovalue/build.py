@@ -78,11 +78,16 @@ def _build(
         return BuildResult(
             inputs.version, "up-to-date", opts.out / inputs.version, time.perf_counter() - started
         )
+    board_pack = None
+    if opts.pdf:
+        from pmovalue.pack import BoardPack
+
+        board_pack = BoardPack()  # finds Chromium now: none stops the build before any job
     with site.lock():
         work = site.work_dir(inputs.version)
         files = ResultFiles(work)
         stage = work / "stage"
-        ahead = AssemblyAhead(inputs, files, engine, stage)
+        ahead = AssemblyAhead(inputs, files, engine, stage, board_pack)
         try:
             results, failures, jobs = _execute(
                 opts, inputs, work, log, executor, files, ahead.start, engine.uses_page_bodies
@@ -116,6 +121,8 @@ def _build(
             archived = site.publish(stage, entry, opts.replace)
         finally:
             ahead.join()  # not writing into the folder while it is removed
+            if board_pack is not None:
+                board_pack.close()
             shutil.rmtree(work, ignore_errors=True)
     seconds = time.perf_counter() - started
     log(f"published {inputs.version} to {opts.out / inputs.version} in {seconds:.1f} s")

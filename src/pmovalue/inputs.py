@@ -105,6 +105,8 @@ def prepare(opts: BuildOptions, log: Log, engine: str | None = None) -> Inputs:
         "units": list(units),
         "site": site_hashes(opts, engine),
     }
+    if opts.pdf:  # part of the inputs: a version published without it is never changed
+        hashes["board_pack"] = True
     inputs_hash = hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest()
     return Inputs(
         dataset,

@@ -25,5 +25,6 @@ class BuildOptions:
     replace: bool = False
     allow_partial: bool = False
     no_cache: bool = False
+    pdf: bool = False  # add the board pack (board-pack.pdf) to the version
     state_dir: Path = Path(".pmovalue")
     live_progress: bool | None = None  # None: a live line when stderr is a terminal

@@ -93,6 +93,8 @@ def fingerprint(opts: BuildOptions, period: str, data_fp: str) -> str:
         "period": period,
         "scenario": opts.scenario,
         "units": opts.units,
+        # Only when asked for: the fingerprints of versions built without it stay the same.
+        **({"board_pack": True} if opts.pdf else {}),
     }
     return hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
 

@@ -50,6 +50,7 @@ class SiteContext:
     colours: dict[str, str] = field(default_factory=dict)
     scenario_changes: dict[str, tuple[object, object]] = field(default_factory=dict)
     failed_units: list[str] = field(default_factory=list)
+    board_pack: bool = False  # the version has board-pack.pdf (build --pdf): pages link to it
 
 
 MAIN_NAV = [

@@ -502,7 +502,8 @@ _AFTER_BODY = """\
   · data <code title="{{ site.data_hash }}">{{ site.data_hash[:12] }}</code>
   · pmovalue {{ site.pmovalue_version }} ({{ site.engine }} engine)
   · <a href="{{ root }}manifest.json">manifest</a>
-  · <a href="{{ root }}data/metrics.csv">metrics.csv</a></p>
+  · <a href="{{ root }}data/metrics.csv">metrics.csv</a>
+  {%- if site.board_pack %} · <a href="{{ root }}board-pack.pdf">board pack (PDF)</a>{% endif %}</p>
 </footer>
 """
 
