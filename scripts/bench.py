@@ -17,10 +17,14 @@ What is measured, in one run (progress goes to stderr, the JSON to stdout):
 3. the same command again: a no-op rebuild.
 4. one unit's parameters changed (``targets.nps``), cache on, ``--replace``: which jobs ran again
    and which were reused from the cache.
-5. a large organisation (default 100 units, 50,000 projects, 8 quarters) generated from the
+5. the board pack (needs Chromium; ``--skip-pack`` leaves it out): ``pmovalue pack`` of the
+   sample's published version, ``--repeat`` times, the median counting (goal: at most 15 s);
+   and full builds with ``--pdf`` and without, in turns, ``--repeat`` of each, the ratio of
+   their medians (goal: at most 2x).
+6. a large organisation (default 100 units, 50,000 projects, 8 quarters) generated from the
    sample: full build, and the naive loop on its first unit jobs, extrapolated to all jobs
    (``--full-naive`` measures the whole naive loop instead).
-6. database sources (``sql``): the no-op rebuild of the example PPM database
+7. database sources (``sql``): the no-op rebuild of the example PPM database
    (examples/sqlite-ppm: the sample's projects and EVM rows) read from SQLite and from a
    throwaway PostgreSQL server (scripts/pgserver.py), and of the same rows as CSV files; and
    the large organisation's projects and EVM rows read from PostgreSQL against the same rows
@@ -29,8 +33,8 @@ What is measured, in one run (progress goes to stderr, the JSON to stdout):
 
 Usage (from the repository root)::
 
-    .venv/bin/python scripts/bench.py [--skip-large] [--full-naive] [--jobs N] [--repeat N]
-                                      [--keep DIR] [--sql-only]
+    .venv/bin/python scripts/bench.py [--skip-large] [--skip-pack] [--full-naive] [--jobs N]
+                                      [--repeat N] [--keep DIR] [--sql-only]
 """
 
 from __future__ import annotations
@@ -63,6 +67,8 @@ PARAMS = REPO / "params"
 GOAL_SPEEDUP = 8.0  # naive loop / pmovalue full build, on the sample
 GOAL_NOOP_SECONDS = 1.0
 GOAL_SQL_READ_RATIO = 1.5  # reading from PostgreSQL / reading the same rows from CSV
+GOAL_PACK_SECONDS = 15.0  # pmovalue pack of the sample
+GOAL_PDF_BUILD_RATIO = 2.0  # build --pdf / build, on the sample
 MIB = 1024 * 1024
 BUILD_TIMEOUT = 4 * 3600
 
@@ -840,6 +846,81 @@ def bench_sample(root: Path, jobs: int, repeat: int = 5) -> dict[str, Any]:
     return res
 
 
+def bench_pack(root: Path, jobs: int, repeat: int) -> dict[str, Any]:
+    """The board pack: `pmovalue pack` of the sample, and builds with --pdf against builds
+    without, taken in turns so that both meet the same machine."""
+    from pmovalue.errors import BrowserUnavailable
+    from pmovalue.pack.chromium import find_chromium
+
+    try:
+        if find_chromium() is None:
+            raise BrowserUnavailable("no chromium on PATH")
+    except BrowserUnavailable as exc:
+        return {"skipped": str(exc)}
+    res: dict[str, Any] = {}
+    proj = root / "pack-project"
+    proj.mkdir()
+    plain: list[Run] = []
+    with_pdf: list[Run] = []
+    published: list[tuple[Path, str]] = []  # (site, version) of the builds that published
+    for i in range(repeat):
+        for runs, extra in ((plain, ()), (with_pdf, ("--pdf",))):
+            label = "with --pdf" if extra else "without --pdf"
+            progress(f"pack: full build {label} ({i + 1} of {repeat})")
+            site = root / f"pack-site-{len(plain) + len(with_pdf)}"
+            argv = build_argv(SAMPLE, PARAMS, site, jobs, "--no-cache", *extra)
+            runs.append(run_watched(argv, proj, echo=False, memory=False))
+            if runs[-1].returncode == 0:
+                published.append((site, str(summarise_build(runs[-1])["version"])))
+    if not published:
+        return {"ok": False, "error": "no build published", "stderr": plain[-1].stderr[-800:]}
+    site, version = published[0]
+
+    packs: list[Run] = []
+    pages = None
+    for i in range(repeat):
+        progress(f"pack: pmovalue pack of the sample ({i + 1} of {repeat})")
+        target = root / f"board-pack-{i}.pdf"
+        argv = [sys.executable, "-m", "pmovalue", "pack", version, str(target)]
+        packs.append(run_watched([*argv, "--out", str(site)], proj, memory=False))
+        m = re.search(r"(\d+) pages", packs[-1].stdout)
+        pages = int(m.group(1)) if m else pages
+
+    def median(runs: list[Run]) -> float:
+        return sorted(r.seconds for r in runs)[(len(runs) - 1) // 2]
+
+    ok_builds = all(r.returncode == 0 for r in [*plain, *with_pdf])
+    ok_packs = all(r.returncode == 0 for r in packs)
+    res["build_without_pdf"] = {
+        "ok": ok_builds,
+        "runs_seconds": [round(r.seconds, 2) for r in plain],
+        "median_seconds": round(median(plain), 2),
+    }
+    res["build_with_pdf"] = {
+        "ok": ok_builds,
+        "runs_seconds": [round(r.seconds, 2) for r in with_pdf],
+        "median_seconds": round(median(with_pdf), 2),
+    }
+    res["pack"] = {
+        "ok": ok_packs,
+        "runs_seconds": [round(r.seconds, 2) for r in packs],
+        "median_seconds": round(median(packs), 2),
+        "pages": pages,
+        "errors": [r.stderr[-800:] for r in packs if r.returncode != 0],
+    }
+    pack_s = median(packs)
+    res["pack_seconds"] = goal(
+        round(pack_s, 2), f"<= {GOAL_PACK_SECONDS:g} s", ok_packs and pack_s <= GOAL_PACK_SECONDS
+    )
+    ratio = round(median(with_pdf) / median(plain), 2) if ok_builds else None
+    res["pdf_build_ratio"] = goal(
+        ratio,
+        f"<= {GOAL_PDF_BUILD_RATIO:g}x",
+        None if ratio is None else ratio <= GOAL_PDF_BUILD_RATIO,
+    )
+    return res
+
+
 def bench_large(
     root: Path, jobs: int, units: int, projects: int, naive_jobs: int, full_naive: bool
 ) -> dict[str, Any]:
@@ -1036,6 +1117,7 @@ def bench_sql(root: Path, jobs: int, repeat: int, large: Path | None) -> dict[st
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--skip-large", action="store_true", help="skip the large organisation")
+    ap.add_argument("--skip-pack", action="store_true", help="skip the board pack's figures")
     ap.add_argument(
         "--full-naive", action="store_true", help="run the whole naive loop on the large org"
     )
@@ -1077,6 +1159,7 @@ def main(argv: list[str] | None = None) -> int:
         "options": {
             "jobs": args.jobs,
             "skip_large": args.skip_large,
+            "skip_pack": args.skip_pack,
             "full_naive": args.full_naive,
             "repeat": args.repeat,
             "large_units": args.large_units,
@@ -1094,6 +1177,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not args.sql_only:
             report["sample"] = bench_sample(root, args.jobs, max(1, args.repeat))
+        if not args.skip_pack and not args.sql_only:
+            report["board_pack"] = bench_pack(root, args.jobs, max(1, args.repeat))
         if not args.skip_large and not args.sql_only:
             report["large"] = bench_large(
                 root,
@@ -1126,6 +1211,10 @@ def main(argv: list[str] | None = None) -> int:
                 "pass"
             ],
         }
+    pack = report.get("board_pack", {})
+    if "pack_seconds" in pack:
+        report["goals"]["sample_pack_le_15s"] = pack["pack_seconds"]["pass"]
+        report["goals"]["build_with_pdf_le_2x"] = pack["pdf_build_ratio"]["pass"]
     sql = report["sql"]
     for name in ("sample_sqlite", "sample_postgres"):
         if name in sql:
