@@ -368,3 +368,35 @@ def test_a_site_page_prints_without_its_navigation(open_page, sample_site: Path)
     for screen_only in ("Skip to content", "Search this version", "Download CSV", "Data table:"):
         assert screen_only not in text, screen_only
     assert "Projects that need attention" in text and "pmovalue" in text  # content, provenance
+
+
+# ---- a version assembled by Quarto ----------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="Quarto is not installed here")
+def test_a_version_assembled_by_quarto(sample_build, facts, tmp_path: Path) -> None:
+    """Quarto's pages (its own <main>, title block and sections) make the same pack."""
+    from pmovalue.site.quarto import QuartoEngine
+    from tests.conftest import REPO
+    from tests.site.test_quarto import sample_pages
+
+    chromium_path()
+    builtin = sample_build.path
+    pages, site = sample_pages(builtin)
+    stage = tmp_path / VERSION
+    (stage / "data").mkdir(parents=True)
+    QuartoEngine(shutil.which("quarto") or "quarto", project_dir=REPO).assemble(pages, site, stage)
+    for name in ("manifest.json", "data/metrics.csv"):
+        shutil.copy2(builtin / name, stage / name)
+    result = make_pack(stage, paper=PAPERS["A4"])
+    assert result.blocked == []
+    keys = [s.key for s in result.sections]
+    assert keys == ["portfolio", *(f"unit-{u}" for u in facts.units), "maturity", "changes"]
+    for section in result.sections:
+        assert "title-block-header" not in section.html
+    unit = next(s for s in result.sections if s.key == "unit-retail-banking")
+    assert unit.html.count("plotly-graph-div") == 3
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(result.pdf)).pages)
+    for name in facts.units.values():
+        assert name in text
