@@ -40,7 +40,7 @@ from pmovalue.site.pages import copy_page_resources
 from pmovalue.site.project import read_project
 
 if TYPE_CHECKING:
-    from pmovalue.pack import BoardPack
+    from pmovalue.pack import BoardPack, VersionFacts
 
 
 def _previous_version(site: Site, inputs: Inputs, scenario: str | None) -> str | None:
@@ -170,6 +170,8 @@ def assemble(
     ahead.join()  # it may still be writing the engine's assets into the stage
     copy_page_resources(opts.project_dir, stage)
     engine.assemble(pages, ctx, stage)
+    if ahead.board_pack is not None:  # printed from the pages while the data files are written
+        ahead.board_pack.begin(stage, _facts(ctx, inputs))
     # Pagefind indexes the pages while the data files are written.
     with SearchIndex(stage) if engine.pagefind else contextlib.nullcontext():
         write_metrics(stage / "data", metrics, projects)
@@ -209,8 +211,8 @@ def assemble(
         (stage / MANIFEST).write_text(
             json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8"
         )
-        if ahead.board_pack is not None:  # printed from the finished stage (pages, manifest)
-            ahead.board_pack.write(stage)
+        if ahead.board_pack is not None:
+            ahead.board_pack.finish(stage)
 
 
 class AssemblyAhead:
@@ -347,6 +349,27 @@ def _source_entry(source: SourceFile) -> dict[str, object]:
         "rows": source.rows,
         "read_seconds": source.sql.seconds,
     }
+
+
+def _facts(ctx: SiteContext, inputs: Inputs) -> VersionFacts:
+    """What the board pack says about the version being built."""
+    from pmovalue.pack import VersionFacts
+
+    return VersionFacts(
+        version=ctx.version,
+        period=ctx.period,
+        kind=ctx.kind,
+        scenario=ctx.scenario,
+        title=ctx.site_title,
+        organisation=ctx.organisation,
+        published_at=now_iso(),
+        generated_at=ctx.generated_at,
+        params_hash=ctx.params_hash,
+        data_hash=ctx.data_hash,
+        pmovalue_version=ctx.pmovalue_version,
+        engine=ctx.engine,
+        units=dict(inputs.units),
+    )
 
 
 def _quick(opts: BuildOptions, inputs: Inputs) -> dict[str, str | None]:

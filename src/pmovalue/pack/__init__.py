@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from pmovalue.pack import pdf
 from pmovalue.pack.chromium import Printer
 from pmovalue.pack.compose import Entry, Section, plan_sections, render_document, scenario_note
 from pmovalue.pack.paper import Paper, default_paper
-from pmovalue.pack.version import read_facts
+from pmovalue.pack.version import VersionFacts, read_facts
 
 BOARD_PACK_FILE = "board-pack.pdf"
 
@@ -45,11 +46,13 @@ def make_pack(
     units: list[str] | None = None,
     paper: Paper | None = None,
     printer: Printer | None = None,
+    facts: VersionFacts | None = None,
 ) -> PackResult:
     """The board pack of the version in `folder` (its published or staged folder); `printer`:
-    one already started on that folder (else one is started and closed here)."""
+    one already started on that folder (else one is started and closed here); `facts`: those
+    of the version (else read from its manifest)."""
     paper = paper or default_paper()
-    facts = read_facts(folder)
+    facts = facts or read_facts(folder)
     chromium = Printer() if printer is None else printer
     try:
         chromium.start(folder, paper)  # Chromium opens the version while its pages are read
@@ -183,28 +186,48 @@ def pack_version(
 
 
 class BoardPack:
-    """The board pack of a version being built: Chromium is found at once (a missing one
-    stops the build before any notebook runs), launched by `start` while the last notebooks
-    run, and the pack written into the staging folder by `write`."""
+    """The board pack of a version being built. Chromium is found at once (a missing one
+    stops the build before any notebook runs) and launched by `start` while the last notebooks
+    run; `begin` makes the pack in a thread of its own as soon as the pages are written (while
+    the build writes its data files), `finish` waits for it and puts it into the stage."""
 
     def __init__(self, paper: Paper | None = None) -> None:
         self.paper = paper or default_paper()
         self.printer = Printer()
+        self._thread: threading.Thread | None = None
+        self._outcome: PackResult | BaseException | None = None
 
     def start(self, stage: Path) -> None:
         """Launch Chromium on the staging folder (once the engine has written its assets)."""
         self.printer.start(stage, self.paper)
 
-    def write(self, stage: Path) -> PackResult:
-        result = make_pack(stage, None, self.paper, self.printer)
-        (stage / BOARD_PACK_FILE).write_bytes(result.pdf)
-        return result
+    def begin(self, stage: Path, facts: VersionFacts) -> None:
+        def run() -> None:
+            try:
+                self._outcome = make_pack(stage, None, self.paper, self.printer, facts)
+            except BaseException as exc:  # met again by finish(), in the build's thread
+                self._outcome = exc
+
+        self._thread = threading.Thread(target=run, name="board-pack", daemon=True)
+        self._thread.start()
+
+    def finish(self, stage: Path) -> PackResult:
+        assert self._thread is not None, "begin() first"
+        self._thread.join()
+        if isinstance(self._outcome, BaseException):
+            raise self._outcome
+        assert self._outcome is not None
+        (stage / BOARD_PACK_FILE).write_bytes(self._outcome.pdf)
+        return self._outcome
 
     def manifest_entry(self) -> dict[str, str]:
         """What the version's manifest says about its board pack."""
         return {"file": BOARD_PACK_FILE, "paper": self.paper.name}
 
     def close(self) -> None:
+        """After the build, whether it succeeded or not."""
+        if self._thread is not None:
+            self._thread.join()
         self.printer.close()
 
 
@@ -212,6 +235,7 @@ __all__ = [
     "BOARD_PACK_FILE",
     "BoardPack",
     "PackResult",
+    "VersionFacts",
     "make_pack",
     "pack_version",
 ]
