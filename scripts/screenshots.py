@@ -20,15 +20,9 @@ from pathlib import Path
 
 from playwright.sync_api import ConsoleMessage, Request, sync_playwright
 
+from pmovalue.pack.chromium import CHROMIUM_ARGS
 from pmovalue.serve import SiteHandler, make_server
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 VIEWPORTS = {
     "desktop": {"viewport": {"width": 1366, "height": 768}},
     "phone": {

@@ -29,16 +29,10 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from pmovalue.pack.chromium import CHROMIUM_ARGS
 from pmovalue.serve import SiteHandler, make_server
 
 HERE = Path(__file__).resolve().parent
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 UNIT = "digital-channels"
 UNIT_PAGE = f"2026-Q3/units/{UNIT}.html"
 UNIT_CHARTS = 6  # a unit page draws at least this many charts

@@ -35,6 +35,8 @@ NO_CHROMIUM = (
     f"or set {ENV_VAR} to a Chromium or Chrome executable"
 )
 NO_EXTRA = "the board pack needs the pdf extra: pip install 'pmovalue[pdf]'"
+# Headless Chromium as this project runs it everywhere (the pack, the browser tests, the
+# screenshots script): no sandbox (none in containers), no GPU, no calls home.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
