@@ -175,7 +175,7 @@ def test_a_unit_section_holds_what_a_board_reads(version: Path) -> None:
     facts = read_facts(version)
     section = next(s for s in plan_sections(version, facts) if s.key == "unit-retail-banking")
     html = section.html
-    assert html.count("plotly-graph-div") == 3  # earned value, cost vs schedule, trends
+    assert html.count("plotly-graph-div") == 2  # earned value, cost against schedule
     assert 'class="headline"' in html and 'class="findings"' in html
     assert "Projects that need attention" in html
     for gone in ("All delivery metrics", "Download CSV", "Data table:", "anchor-link"):

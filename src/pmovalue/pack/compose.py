@@ -95,7 +95,7 @@ def plan_sections(
 
     sections: list[Section] = []
     for path, key, default_title, group in present:
-        soup = soup_of((folder / path).read_text(encoding="utf-8"))
+        soup = soup_of(page_content((folder / path).read_text(encoding="utf-8")))
         main = soup.find("main") or soup.body or soup
         title = page_title(main) or default_title
         prepare(main, path, in_pack)
@@ -118,6 +118,19 @@ def scenario_note(folder: Path) -> str:
         return ""
     banner = soup_of(page.read_text(encoding="utf-8")).select_one(".banner.scenario")
     return banner.decode_contents() if banner is not None else ""
+
+
+# The charts' data tables, as pmovalue.markup writes them: dropped from the pack (see DROPPED)
+# before the page is parsed, which halves the parsing.
+CHART_DATA = re.compile(r'<details class="chart-data">.*?</details>', re.S)
+
+
+def page_content(text: str) -> str:
+    """The part of a page the pack reads: its <main>, without the charts' data tables."""
+    start, end = text.find("<main"), text.rfind("</main>")
+    if start >= 0 and end > start:
+        text = text[start : end + len("</main>")]
+    return CHART_DATA.sub("", text)
 
 
 def select_units(facts: VersionFacts, wanted: list[str] | None) -> dict[str, str]:

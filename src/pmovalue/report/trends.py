@@ -21,11 +21,9 @@ def trend_table(h: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def show_trend_chart(history: pd.DataFrame, csv_name: str, board: bool = False) -> None:
-    """The trend chart of a metric history; says so when it has no value to draw. With
-    board, one of the key charts of a unit's board pack section."""
+def show_trend_chart(history: pd.DataFrame, csv_name: str) -> None:
+    """The trend chart of a metric history; says so when it has no value to draw."""
     h = history[history["metric"].isin(TREND_METRICS)] if len(history) else history
     if h.empty or h["value"].isna().all():
         return show_missing("history")
-    table = trend_table(h).round(3)
-    show_chart(charts.metric_trends(h, TREND_METRICS), table, csv_name, board=board)
+    show_chart(charts.metric_trends(h, TREND_METRICS), trend_table(h).round(3), csv_name)

@@ -252,7 +252,7 @@ def show_maturity(view: UnitView) -> None:
 
 
 def show_trends(view: UnitView) -> None:
-    show_trend_chart(view.history, f"{view.unit_id}-trends.csv", board=True)
+    show_trend_chart(view.history, f"{view.unit_id}-trends.csv")
 
 
 def show_peers(view: UnitView) -> None:
