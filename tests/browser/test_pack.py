@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import io
-import os
 import re
 import shutil
 import subprocess
@@ -81,11 +80,7 @@ class Pack:
 def cli_pack(site: Path, out: Path, *extra: str) -> Pack:
     """`pmovalue pack` as a user runs it, finding Chromium through PMOVALUE_CHROMIUM (PATH holds
     only the virtual environment's scripts)."""
-    env = {
-        "PATH": str(Path(sys.executable).parent),
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "PMOVALUE_CHROMIUM": chromium_path(),
-    }
+    env = {"PATH": str(Path(sys.executable).parent), "PMOVALUE_CHROMIUM": chromium_path()}
     done = run_cli("pack", VERSION, str(out), "--out", str(site), *extra, env=env)
     assert done.returncode == 0, done.stderr
     assert f"wrote {out}" in done.stdout

@@ -3,7 +3,6 @@ nothing written (no PDF, no temporary file, no version)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +21,7 @@ def no_chromium_env(tmp_path: Path) -> dict[str, str]:
     empty.mkdir(exist_ok=True)
     return {
         "PATH": str(Path(sys.executable).parent),
-        "HOME": os.environ.get("HOME", str(tmp_path)),
+        "PMOVALUE_CHROMIUM": "",  # as if unset
         "PLAYWRIGHT_BROWSERS_PATH": str(empty),
     }
 
@@ -59,7 +58,7 @@ def test_a_chromium_that_does_not_start(sample_site: Path, tmp_path: Path) -> No
 
 
 def test_a_missing_chromium_named_by_the_environment(sample_site: Path, tmp_path: Path) -> None:
-    env = {**os.environ, "PMOVALUE_CHROMIUM": str(tmp_path / "chrome")}
+    env = {"PMOVALUE_CHROMIUM": str(tmp_path / "chrome")}
     done = run_cli("pack", VERSION, str(tmp_path / "pack.pdf"), "--out", str(sample_site), env=env)
     assert_refused(done, f"PMOVALUE_CHROMIUM={tmp_path / 'chrome'}: no such executable")
     assert list(tmp_path.iterdir()) == []
