@@ -311,7 +311,7 @@ def render_document(
     """One HTML document of the pack, printed by Chromium: the front matter (cover and
     contents) when `contents` is given, then the `sections`, then the `stamps` (one sheet per
     page of the pack, with its header and footer, laid over the pages by pmovalue.pack.pdf)."""
-    from pmovalue.site.engines import templates
+    from pmovalue.site.assets import templates
 
     return (
         templates()
