@@ -73,7 +73,7 @@ MIB = 1024 * 1024
 BUILD_TIMEOUT = 4 * 3600
 
 JOB_LINE = re.compile(r"^\[(\d+)/(\d+)\] (\S+): (ok|FAILED) \((.*)\)$")
-PUBLISHED_LINE = re.compile(r"^published (\S+) to .* in ([\d.]+) s$")
+PUBLISHED_LINE = re.compile(r"^published (\S+): .* \(([\d.]+) s\)$")  # the command's stdout
 
 
 def progress(msg: str) -> None:
@@ -341,7 +341,7 @@ def summarise_build(run: Run) -> dict[str, Any]:
     jobs = job_lines(run)
     executed = [j for j in jobs if not j["cached"]]
     reported = version = None
-    for _, line in run.lines:
+    for line in run.stdout.splitlines():
         m = PUBLISHED_LINE.match(line.strip())
         if m:
             version, reported = m.group(1), float(m.group(2))

@@ -56,8 +56,7 @@ def build(opts: BuildOptions, log: Log = _stderr) -> BuildResult:
     started = time.perf_counter()
     started_at = now_iso()
     version = up_to_date(opts)
-    if version is not None:
-        log(f"{version} is up to date in {opts.out}: nothing to do")
+    if version is not None:  # (the caller says so, as it says "published")
         return BuildResult(version, "up-to-date", opts.out / version, time.perf_counter() - started)
     executor = make_executor(opts.executor, opts.jobs, opts.scheduler)
     try:
@@ -74,7 +73,6 @@ def _build(
     inputs = prepare(opts, log, engine.name)
     site = Site(opts.out)
     if site.is_up_to_date(inputs.version, inputs.inputs_hash, opts.replace, inputs.hashes):
-        log(f"{inputs.version} is up to date in {opts.out}: nothing to do")
         return BuildResult(
             inputs.version, "up-to-date", opts.out / inputs.version, time.perf_counter() - started
         )
@@ -124,8 +122,8 @@ def _build(
             if board_pack is not None:
                 board_pack.close()
             shutil.rmtree(work, ignore_errors=True)
+    # (The caller says "published": the command prints it once, with where and how long.)
     seconds = time.perf_counter() - started
-    log(f"published {inputs.version} to {opts.out / inputs.version} in {seconds:.1f} s")
     return BuildResult(
         inputs.version, "published", opts.out / inputs.version, seconds, results, failures, archived
     )
@@ -147,6 +145,8 @@ def _execute(
         inputs.period,
         inputs.unit_params,
         inputs.portfolio_params,
+        inputs.official_params,
+        inputs.commentary,
     )
     cache = JobCache(opts.state_dir / "cache", enabled=not opts.no_cache)
     progress = Progress(len(jobs), opts.jobs, live=opts.live_progress)

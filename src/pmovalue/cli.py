@@ -322,7 +322,7 @@ def _run(args: argparse.Namespace) -> int:
         if result.status == "up-to-date":
             print(f"{result.version}: up to date")
             return 0
-        print(f"published {result.version}: {result.path / 'index.html'}")
+        print(f"published {result.version}: {result.path / 'index.html'} ({result.seconds:.1f} s)")
         if result.failures:  # --allow-partial: published, but the run did not fully succeed
             from pmovalue.errors import NotebookFailed
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from typing import TextIO
@@ -12,6 +13,18 @@ from pmovalue.execute.runner import JobResult
 def _clock(seconds: float) -> str:
     m, s = divmod(int(seconds), 60)
     return f"{m:d}:{s:02d}"
+
+
+def terminal_width() -> int:
+    """Columns of the terminal (80 when it cannot tell)."""
+    return shutil.get_terminal_size((80, 24)).columns
+
+
+def fit(line: str, width: int) -> str:
+    """`line` cut to leave the terminal's last column free: a line as wide as the terminal
+    wraps on many terminals, and `\r` then redraws only its second half, leaving a stack."""
+    room = max(10, width - 1)
+    return line if len(line) <= room else line[: room - 1] + "…"
 
 
 class Progress:
@@ -52,7 +65,7 @@ class Progress:
 
     def _draw(self) -> None:
         if self.live:
-            self.stream.write("\r\x1b[2K" + self.line()[:160])
+            self.stream.write("\r\x1b[2K" + fit(self.line(), terminal_width()))
             self.stream.flush()
 
     def _print(self, text: str) -> None:
