@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pmovalue.metrics.catalog import LEVELS, METRICS, MetricInfo
+from pmovalue.metrics.catalog import LEVELS, MATERIAL_CHANGE, METRICS, MetricInfo
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "metrics.md"
 BEGIN = (
@@ -23,6 +23,17 @@ BEGIN = (
     "scripts/metric_docs.py: edit the catalogue, then run the script. -->"
 )
 END = "<!-- End of the generated metric reference. -->"
+
+
+def material(m: MetricInfo) -> str:
+    """The default size of a material change from one quarter to the next, in words."""
+    threshold = MATERIAL_CHANGE.get(m.id)
+    if threshold is None:
+        return "only a change of RAG status"
+    if isinstance(threshold, str):
+        return f"{threshold} of the previous value, or a change of RAG status"
+    unit = " percentage points" if m.unit == "pct" else " days" if m.unit == "days" else ""
+    return f"{threshold:g}{unit}, or a change of RAG status"
 
 
 def metric_markdown(m: MetricInfo) -> str:
@@ -37,6 +48,7 @@ def metric_markdown(m: MetricInfo) -> str:
             f"- **Unit**: {m.unit_text}; **direction**: {m.direction_text}.",
             f"- **Computed from**: {sources}; **what counts**: {m.scope}.",
             f"- **Blank, caps, left out**: {m.edge_cases}",
+            f"- **Material change** (default of `changes.material`): {material(m)}.",
             f"- **Example**: {m.example}",
             "",
         ]

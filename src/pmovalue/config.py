@@ -32,7 +32,7 @@ from pmovalue.layers import (
     scenario_file,
     unit_param_files,
 )
-from pmovalue.metrics.catalog import MATURITY_DIMENSIONS, METRICS
+from pmovalue.metrics.catalog import MATERIAL_CHANGE, MATURITY_DIMENSIONS, METRICS
 
 __all__ = [
     "OVERRIDES_SOURCE",
@@ -161,6 +161,51 @@ class ValueIndex(_Strict):
         return _check_weights(v, "value_index")
 
 
+Threshold = float | str | None
+_RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+
+
+def _as_floats(thresholds: dict[str, Threshold]) -> dict[str, Threshold]:
+    """Numbers as floats (YAML gives 5 for 5.0), so the model holds one type per kind."""
+    return {k: float(v) if isinstance(v, int | float) else v for k, v in thresholds.items()}
+
+
+class Changes(_Strict):
+    """When a change from the previous quarter is material (see catalog.MATERIAL_CHANGE)."""
+
+    material: dict[str, Threshold] = Field(default_factory=lambda: _as_floats(MATERIAL_CHANGE))
+
+    @field_validator("material", mode="before")
+    @classmethod
+    def _material(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v  # pydantic says what type it wants
+        unknown = sorted(set(v) - set(METRICS))
+        if unknown:
+            raise ValueError(f"unknown metric id(s) {unknown}; see the metric ids in the docs")
+        for mid, t in v.items():
+            if t is None:
+                continue
+            if isinstance(t, bool) or not isinstance(t, int | float | str):
+                raise ValueError(f"{mid}: give a number, a percentage such as '5%', or null")
+            if isinstance(t, str) and not _RELATIVE.match(t):
+                raise ValueError(f"{mid}: {t!r} is neither a number nor a percentage like '5%'")
+            if not isinstance(t, str) and t < 0:
+                raise ValueError(f"{mid}: a threshold cannot be negative ({t})")
+        return _as_floats({**MATERIAL_CHANGE, **v})  # the metrics not listed keep their default
+
+    def threshold(self, metric_id: str, before: float) -> float | None:
+        """The size of a material change of `metric_id` from `before` (None: never by size)."""
+        t = self.material.get(metric_id)
+        if t is None:
+            return None
+        if isinstance(t, str):
+            match = _RELATIVE.match(t)
+            assert match is not None  # validated
+            return float(match.group(1)) / 100.0 * abs(before)
+        return float(t)
+
+
 class Params(_Strict):
     """The merged, validated parameters of one job (a unit, or the portfolio)."""
 
@@ -173,6 +218,7 @@ class Params(_Strict):
     maturity: Maturity = Maturity()
     value_index: ValueIndex = ValueIndex()
     targets: dict[str, float] = Field(default_factory=dict)
+    changes: Changes = Changes()
     # Per-unit facts (params/units/<unit_id>.yml only).
     name: str | None = None
     owner: str | None = None
@@ -233,6 +279,36 @@ def diff_params(base: Params, other: Params) -> dict[str, tuple[Any, Any]]:
     a = _flatten(json.loads(base.model_dump_json()))
     b = _flatten(json.loads(other.model_dump_json()))
     return {k: (a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)}
+
+
+PARAM_WORDS = {
+    "report": "Report",
+    "thresholds": "Thresholds",
+    "tolerances": "Tolerances",
+    "finance": "Finance",
+    "alignment": "Strategic alignment",
+    "maturity": "Maturity",
+    "value_index": "Value index",
+    "targets": "Target",
+    "changes": "Material change",
+}
+
+
+def param_label(key: str) -> str:
+    """A parameter key in words, for readers: `finance.discount_rate` -> `Finance: discount
+    rate`; `targets.nps` -> `Target: Net promoter score (NPS)`."""
+    parts = key.split(".")
+    words = []
+    for i, part in enumerate(parts):
+        if part in METRICS and i > 0:
+            words.append(METRICS[part].label)
+        elif i == 0 and part in PARAM_WORDS:
+            words.append(PARAM_WORDS[part])
+        elif part != "material":
+            words.append(part.replace("_", " "))
+    head, *rest = words or [key]
+    head = head[:1].upper() + head[1:]
+    return f"{head}: {', '.join(rest)}" if rest else head
 
 
 def _flatten(tree: Any, prefix: str = "") -> dict[str, Any]:

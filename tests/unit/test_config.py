@@ -98,3 +98,12 @@ def test_shipped_params_are_valid(repo: Path) -> None:
     load_params(repo / "params")
     for unit in (repo / "params" / "units").glob("*.yml"):
         load_params(repo / "params", unit.stem)
+
+
+def test_parameters_in_words_for_readers() -> None:
+    from pmovalue.config import param_label
+
+    assert param_label("finance.discount_rate") == "Finance: discount rate"
+    assert param_label("targets.nps") == "Target: Net promoter score (NPS)"
+    assert param_label("changes.material.cpi") == "Material change: Cost performance index (CPI)"
+    assert param_label("owner") == "Owner"

@@ -667,3 +667,48 @@ METRICS: dict[str, MetricInfo] = {
 }
 
 METRIC_IDS: tuple[str, ...] = tuple(METRICS)
+
+# How big a change from one quarter to the next must be to be material: a number is in the
+# metric's own unit (0.02 of CPI, 5 percentage points, 10 days); "N%" is N percent of the
+# previous value; None: never by its size (totals that grow every quarter by nature, counts
+# that are context, gaps that mirror a score). The defaults of `changes.material`
+# (params/defaults.yml lists them; a project may set any of them). A change of RAG status, or
+# a value that goes blank or comes back, is always material.
+MATERIAL_CHANGE: dict[str, float | str | None] = {
+    "project_count": "10%",
+    "active_project_count": "10%",
+    "bac_total": "5%",
+    "eac_total": "2%",
+    "cv_total": "25%",
+    "sv_total": "25%",
+    "cpi": 0.02,
+    "spi": 0.02,
+    "tcpi": 0.05,
+    "spi_t_median": 0.02,
+    "on_budget_pct": 5,
+    "on_time_pct": 5,
+    "schedule_slip_days_median": 10,
+    "rating_red_count": "10%",
+    "rating_amber_count": None,
+    "rating_green_count": None,
+    "rating_red_amber_pct": 5,
+    "period_budget_total": "10%",
+    "period_forecast_total": "10%",
+    "period_variance_pct": 2,
+    "benefits_baseline_total": None,
+    "benefits_realized_total": None,
+    "benefits_realization_pct": 5,
+    "npv_total": "5%",
+    "roi_pct": 5,
+    "bcr": 0.1,
+    "aligned_spend_pct": 5,
+    "alignment_score_mean": 0.2,
+    "nps": 5,
+    "csat_pct": 5,
+    "survey_responses": None,
+    **{f"maturity_{d}": 0.25 for d in MATURITY_DIMENSIONS},
+    "maturity_profile": 0.2,
+    "maturity_level": 1,
+    **{f"maturity_gap_{d}": None for d in MATURITY_DIMENSIONS},
+    "value_index": 2,
+}
