@@ -1,7 +1,8 @@
 """The inputs of one build, validated before any notebook starts: the data (every problem
 found at once), the parameters of the portfolio and of each unit, the period, the units, and
-the project's own pages, and the hashes of all of them (and of what the site is made with:
-the engine, `_quarto.yml`, `pages/`) that decide whether a published version is up to date.
+the project's own pages, the PMO commentary, and the hashes of all of them (and of what the
+site is made with: the engine, `_quarto.yml`, `pages/`) that decide whether a published version
+is up to date.
 
 `docs/data.md` describes the tables and their rules; `docs/guide.md` the parameters.
 """
@@ -11,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from pmovalue import __version__
+from pmovalue import __version__, commentary
+from pmovalue.commentary import Commentary
 from pmovalue.config import Params, load_params, unit_param_files
 from pmovalue.data.loading import Dataset, load_dataset
 from pmovalue.data.units import PORTFOLIO_ID, slugify
@@ -43,6 +45,14 @@ class Inputs:
     inputs_hash: str
     engine: str  # the engine resolved from --engine
     pages: list[Page]  # the project's own pages that engine publishes
+    # A scenario: the parameters of the official version (no scenario, no -p), by unit id and
+    # `_portfolio`; empty for an official build.
+    official_params: dict[str, Params] = field(default_factory=dict)
+    commentary: dict[str, Commentary] = field(default_factory=dict)  # by unit id, `_portfolio`
+
+    def params_of(self, unit_id: str) -> Params:
+        """The parameters of a unit's job (the portfolio's for `_portfolio` and any other)."""
+        return self.unit_params.get(unit_id, self.portfolio_params)
 
 
 def prepare(opts: BuildOptions, log: Log, engine: str | None = None) -> Inputs:
@@ -78,6 +88,12 @@ def prepare(opts: BuildOptions, log: Log, engine: str | None = None) -> Inputs:
                 "its parameters are not used"
             )
     unit_params = {u: load_params(opts.params_dir, u, opts.scenario, opts.overrides) for u in units}
+    official: dict[str, Params] = {}
+    if opts.scenario:
+        official = {PORTFOLIO_ID: load_params(opts.params_dir)}
+        official.update({u: load_params(opts.params_dir, u) for u in units})
+    version = version_name(period, opts.scenario)
+    notes = commentary.load(opts.project_dir, version, dataset.units)
     notebooks = {}
     for kind in (UNIT, PORTFOLIO, MATURITY):
         nb = opts.notebooks_dir / NOTEBOOKS[kind]
@@ -107,11 +123,14 @@ def prepare(opts: BuildOptions, log: Log, engine: str | None = None) -> Inputs:
     }
     if opts.pdf:  # part of the inputs: a version published without it is never changed
         hashes["board_pack"] = True
+    written = commentary.files(opts.project_dir, version)
+    if written:  # likewise: a version published without commentary keeps its hash
+        hashes["commentary"] = written
     inputs_hash = hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest()
     return Inputs(
         dataset,
         period,
-        version_name(period, opts.scenario),
+        version,
         units,
         unit_params,
         portfolio,
@@ -119,6 +138,8 @@ def prepare(opts: BuildOptions, log: Log, engine: str | None = None) -> Inputs:
         inputs_hash,
         engine,
         pages,
+        official,
+        notes,
     )
 
 

@@ -1,8 +1,8 @@
 """The no-op check of a rebuild, before anything heavy is imported (goal: well under a second).
 
 A fingerprint of the raw inputs (file bytes, merged-but-unvalidated parameters, notebooks,
-_quarto.yml, the project's own pages, options, the engine `--engine` resolves to) is stored in
-each version's manifest. If the same fingerprint is already
+_quarto.yml, the project's own pages, the PMO commentary, options, the engine `--engine`
+resolves to) is stored in each version's manifest. If the same fingerprint is already
 published, the build has nothing to do; otherwise the full build validates everything and
 decides (publish, or refuse other inputs without --replace).
 
@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pmovalue import __version__
+from pmovalue import __version__, commentary
 from pmovalue.data.sql import fetch, mapping_sources, spec_problems
 from pmovalue.errors import SourceUnreadable
 from pmovalue.hashing import file_sha256
@@ -84,6 +84,8 @@ def fingerprint(opts: BuildOptions, period: str, data_fp: str) -> str:
     for name in NOTEBOOK_FILES:
         path = opts.notebooks_dir / name
         notebooks[name] = file_sha256(path) if path.is_file() else None
+    version = f"{period}--{opts.scenario}" if opts.scenario else period
+    notes = commentary.files(opts.project_dir, version)
     raw = {
         "pmovalue": __version__,
         "data": data_fp,
@@ -93,8 +95,10 @@ def fingerprint(opts: BuildOptions, period: str, data_fp: str) -> str:
         "period": period,
         "scenario": opts.scenario,
         "units": opts.units,
-        # Only when asked for: the fingerprints of versions built without it stay the same.
+        # Only when asked for (or written): the fingerprints of versions built without them
+        # stay the same.
         **({"board_pack": True} if opts.pdf else {}),
+        **({"commentary": notes} if notes else {}),
     }
     return hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
 

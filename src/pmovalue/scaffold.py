@@ -1,7 +1,8 @@
 """`pmovalue init DIR`: a new reporting project that builds out of the box.
 
-The templates are this repository's own notebooks, params, pages, _quarto.yml and sample data,
-reached through `pmovalue/skeleton/` (symbolic links in the source tree, copied into wheels).
+The templates are this repository's own notebooks, params, pages, _quarto.yml, sample data
+and example commentary, reached through `pmovalue/skeleton/` (symbolic links in the source tree,
+copied into wheels).
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ pmovalue serve                           # preview at http://127.0.0.1:8000/
 Replace `data/sample/` with your own tables (or a folder with a `mapping.yml` for a PPM
 export) and pass `--data`; edit `params/defaults.yml`, add `params/units/<unit_id>.yml` for
 the keys a unit changes, and what-if scenarios in `params/scenarios/<name>.yml`.
+The PMO's commentary for a quarter goes in `commentary/<period>/` (see its README.md).
 """
 
 GITIGNORE = "/site/\n/.site.work/\n/.site.lock\n/.pmovalue/\n.ipynb_checkpoints/\n"
-ITEMS = ("notebooks", "params", "pages", "_quarto.yml", "data/sample")
+ITEMS = ("notebooks", "params", "pages", "_quarto.yml", "data/sample", "commentary")
 
 
 def init_project(dest: Path) -> None:

@@ -13,8 +13,10 @@ from typing import Any
 
 import pandas as pd
 
+from pmovalue.commentary import Commentary
 from pmovalue.config import Params
 from pmovalue.data.loading import Dataset
+from pmovalue.data.units import PORTFOLIO_ID
 from pmovalue.handoff import write_tables
 
 UNIT, PORTFOLIO, MATURITY = "unit", "portfolio", "maturity"
@@ -52,7 +54,23 @@ def plan_jobs(
     period: str,
     unit_params: dict[str, Params],
     portfolio_params: Params,
+    official_params: dict[str, Params] | None = None,
+    commentary: dict[str, Commentary] | None = None,
 ) -> list[Job]:
+    """`official_params` (a scenario): by unit id and `_portfolio`, the parameters of the
+    official version, given to the unit and portfolio pages; `commentary` likewise."""
+    official = official_params or {}
+    notes = commentary or {}
+
+    def extra(key: str) -> dict[str, Any]:
+        """Only what there is: a job's parameters (and cache key) stay as they were without."""
+        out: dict[str, Any] = {}
+        if key in official:
+            out["official_params"] = _params_json(official[key])
+        if key in notes:
+            out["commentary"] = notes[key].as_parameter()
+        return out
+
     jobs = [
         Job(
             id=f"unit-{uid}",
@@ -69,6 +87,7 @@ def plan_jobs(
                 "params": _params_json(unit_params[uid]),
                 "input_dir": "input",
                 "results_dir": "results",
+                **extra(uid),
             },
         )
         for uid, name in units.items()
@@ -81,7 +100,7 @@ def plan_jobs(
             notebooks_dir / NOTEBOOKS[PORTFOLIO],
             "index.html",
             "Portfolio overview",
-            {**common, "results_dir": "results"},
+            {**common, "results_dir": "results", **extra(PORTFOLIO_ID)},
         )
     )
     jobs.append(
