@@ -25,6 +25,7 @@ def test_init_creates_a_project_that_builds(tmp_path: Path) -> None:
         "_quarto.yml",
         "pages/about.md",  # an example of the project's own pages
         "data/sample/projects.csv",
+        "commentary/2026-Q3/_portfolio.md",
         "README.md",
         ".gitignore",
     ):
@@ -35,6 +36,7 @@ def test_init_creates_a_project_that_builds(tmp_path: Path) -> None:
     assert (project / "site" / "2026-Q3" / "units" / "risk-compliance.html").is_file()
     about = (project / "site" / "2026-Q3" / "pages" / "about.html").read_text(encoding="utf-8")
     assert "<h1>About this report" in about and "<table>" in about
+    assert 'class="commentary"' in (project / "site" / "2026-Q3" / "index.html").read_text()
     again = run_cli("build", "--engine", "builtin", "--units", "Risk & Compliance", cwd=project)
     assert again.returncode == 0 and "up to date" in again.stdout
 
@@ -57,6 +59,7 @@ def test_the_command_ends_cleanly(tmp_path: Path) -> None:
         )
         assert res.returncode == 0, res.stderr
         assert res.stdout.startswith("published 2026-Q3: "), res.stdout
+        assert (res.stdout + res.stderr).count("published") == 1  # said once
         assert list((tmp_path / "tmp").glob("pmovalue-kernels-*")) == []
     bad = run_cli("build", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "x"))
     assert bad.returncode == 2 and "no such data folder" in bad.stderr

@@ -35,6 +35,18 @@ def test_live_line_shows_counts_running_jobs_and_eta() -> None:
     assert out.getvalue().count("\r") >= 2  # redrawn in place, no log lines
 
 
+def test_live_line_fits_an_80_column_terminal(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A line as wide as the terminal wraps, and each redraw would leave a cut line behind."""
+    monkeypatch.setenv("COLUMNS", "80")
+    out = Tty()
+    p = Progress(12, 2, stream=out)
+    p.submitted([f"unit-a-rather-long-business-unit-name-{i}" for i in range(12)])
+    assert len(p.line()) > 80  # what it would write, uncut
+    drawn = out.getvalue().split("\r\x1b[2K")[1:]
+    assert drawn and all(len(line) <= 79 for line in drawn)
+    assert drawn[-1].endswith("…")  # cut, and says so
+
+
 def test_summary_lists_every_job_and_failure() -> None:
     p = Progress(2, 2, stream=io.StringIO())
     fail = JobFailure("unit-x", "x", 4, "ValueError: boom")
