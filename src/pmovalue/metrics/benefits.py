@@ -62,7 +62,8 @@ def realization_pct(baseline: pd.Series, realized: pd.Series) -> Result:
     if b < 0:
         return Result.blank("baseline forecast is a net disbenefit: realization undefined")
     unmeasured = int((baseline.notna() & realized.isna()).sum())
+    plural = "s" if unmeasured != 1 else ""
     note = (
-        f"over the rows with a realized value ({unmeasured} not yet measured)" if unmeasured else ""
+        f"{unmeasured} benefit{plural} not yet measured left out of both sums" if unmeasured else ""
     )
     return ratio(100.0 * r, b, "baseline forecast is 0: realization undefined").with_note(note)

@@ -98,6 +98,11 @@ def coverage(rows: pd.DataFrame, dimension: str) -> tuple[float, float]:
     return answered, slots
 
 
+# How a dimension's score left out for too few answers begins its note (the data-quality page
+# looks for it).
+TOO_FEW_ANSWERS = "too few answers"
+
+
 def dimension_score(rows: pd.DataFrame, dimension: str, min_coverage: float) -> Result:
     """Mean of answered items when coverage ≥ min_coverage, else blank naming the coverage."""
     dim = rows[rows["dimension"] == dimension]
@@ -116,8 +121,8 @@ def _score(
         return Result.blank(f"no {dimension} item answered")
     if share < min_coverage - 1e-12:
         return Result.blank(
-            f"coverage {share:.0%} of {dimension} items is below maturity.min_coverage "
-            f"{min_coverage:.0%}"
+            f"{TOO_FEW_ANSWERS}: {share:.0%} of its {dimension} questions were answered, "
+            f"{min_coverage:.0%} are needed"
         )
     return Result(float(scores.dropna().mean()))
 
@@ -136,7 +141,7 @@ def level(scores: dict[str, Result]) -> Result:
     """min over dimensions of floor(score): the weakest link; blank if any dimension is blank."""
     missing = [d for d, r in scores.items() if r.is_blank]
     if missing:
-        return Result.blank(f"needs every dimension; {', '.join(missing)} blank")
+        return Result.blank(f"needs a score in every dimension; none for {', '.join(missing)}")
     value = float(min(math.floor(r.value + 1e-9) for r in scores.values()))
     return Result(value, MATURITY_STAGES.get(int(value), ""))
 

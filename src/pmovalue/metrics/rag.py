@@ -2,7 +2,8 @@
 
 - Index metrics (catalog `index=True`: CPI, SPI, median SPI(t)): green when
   value ≥ thresholds.index_green_min, amber when ≥ thresholds.index_amber_min, else red.
-- Other metrics, against `targets[metric_id]` when set, by the catalog `direction`, with
+- Other metrics, against `targets[metric_id]` when set (a maturity dimension's score, when
+  not set there, against its `maturity.targets`), by the catalog `direction`, with
   band = thresholds.target_amber_pct / 100 · |target|:
   - "higher": green when value ≥ target; amber when target - value ≤ band; else red.
   - "lower": green when value ≤ target; amber when value - target ≤ band; else red.
@@ -52,6 +53,9 @@ def rag_status(metric_id: str, value: float, params: Params) -> str:
             return "amber"
         return "red"
     target = params.targets.get(metric_id)
+    dimension = metric_id.removeprefix("maturity_")
+    if target is None and dimension in params.maturity.targets:
+        target = float(params.maturity.targets[dimension])
     if target is None or info.direction is None:
         return ""
     band = th.target_amber_pct / 100.0 * abs(target)

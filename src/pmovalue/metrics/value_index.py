@@ -91,8 +91,8 @@ def formula_text(weights: Mapping[str, float]) -> str:
     lines = [
         "Value index (0-100) = "
         + " + ".join(f"{weights.get(k, 0.0):g} × {k}" for k in SUBSCORES)
-        + " (weights from value_index.weights; when a sub-score is missing the weights are "
-        "rescaled over the others).",
+        + " (the weights are parameters of the report; when a sub-score is missing the "
+        "weights are rescaled over the others).",
     ]
     for k in SUBSCORES:
         comps = " and ".join(label for _, label in _COMPONENTS[k])

@@ -52,7 +52,7 @@ def test_realization_over_measured_rows_only(tb, params, row) -> None:
     assert row(m, "benefits_realized_total")["value"] == 50.0
     r = row(m, "benefits_realization_pct")
     assert r["value"] == pytest.approx(50.0)  # 50 / 100, the unmeasured flow is not a 0
-    assert "1 not yet measured" in r["note"]
+    assert "1 benefit not yet measured" in r["note"]
 
 
 def test_blank_period_counts_as_report_period(tb, params, row) -> None:
