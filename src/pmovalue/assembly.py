@@ -16,19 +16,22 @@ import platform
 import shutil
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from pmovalue import __version__
-from pmovalue.config import diff_params, load_params
+from pmovalue.config import Params, diff_params, param_label
 from pmovalue.data.loading import SourceFile
-from pmovalue.diff import metric_changes, published_trend
+from pmovalue.data.units import PORTFOLIO_ID
+from pmovalue.diff import published_trend
 from pmovalue.errors import AssemblyError, JobFailure
 from pmovalue.execute.pages import body_name
 from pmovalue.execute.plan import UNIT, Job
 from pmovalue.inputs import Inputs
+from pmovalue.metrics.catalog import METRICS
 from pmovalue.options import BuildOptions
 from pmovalue.outputs import METRICS_COLUMNS, read_metrics, write_metrics
 from pmovalue.publish import MANIFEST, Site, now_iso
@@ -41,18 +44,6 @@ from pmovalue.site.project import read_project
 
 if TYPE_CHECKING:
     from pmovalue.pack import BoardPack, VersionFacts
-
-
-def _previous_version(site: Site, inputs: Inputs, scenario: str | None) -> str | None:
-    """Official: the latest earlier official version. Scenario: the official of its period,
-    else the latest earlier official one."""
-    official = [e for e in site.versions() if e.kind == "official"]
-    if scenario:
-        same = [e for e in official if e.period == inputs.period]
-        if same:
-            return same[0].version
-    earlier = sorted((e for e in official if e.period < inputs.period), key=lambda e: e.period)
-    return earlier[-1].version if earlier else None
 
 
 def assemble(
@@ -71,7 +62,9 @@ def assemble(
 ) -> None:
     # Imported here: the page generators bring in pmovalue.markup (and plotly), which the
     # build needs only now (AssemblyAhead has usually imported them already).
-    from pmovalue.site.generated import changes_html
+    from pmovalue.site.changes import changes_html, previous_period
+    from pmovalue.site.generated import left_out_html
+    from pmovalue.site.methodology import methodology_html
 
     failed = {f.job for f in failures}
     ok = [j for j in jobs if j.id not in failed]
@@ -85,12 +78,8 @@ def assemble(
         metrics = pd.DataFrame(columns=METRICS_COLUMNS)
     projects = files.collect([j for j in ok if j.kind == UNIT], "projects")
 
-    previous = _previous_version(site, inputs, opts.scenario)
-    changes = None
-    if previous and (opts.out / previous / "data" / "metrics.csv").is_file():
-        changes = metric_changes(
-            read_metrics(opts.out / previous / "data" / "metrics.csv"), metrics
-        )
+    history = files.collect(ok, "history")
+    official = files.collect(ok, "official") if opts.scenario else None
     currency = inputs.portfolio_params.report.currency
     published = {
         e.version: read_metrics(opts.out / e.version / "data" / "metrics.csv")
@@ -126,7 +115,16 @@ def assemble(
             "changes.html",
             "What changed",
             "changes",
-            body_html=changes_html(changes, previous, currency, trend),
+            body_html=changes_html(
+                metrics,
+                history,
+                inputs.period,
+                inputs.params_of,
+                currency,
+                list(inputs.units),
+                trend,
+                official,
+            ),
         )
     )
     pages.append(
@@ -134,7 +132,20 @@ def assemble(
             "data-quality.html",
             "Data quality",
             "data-quality",
-            body_html=ahead.data_quality_html(),
+            body_html=ahead.data_quality_html() + "\n" + left_out_html(metrics),
+        )
+    )
+    pages.append(
+        Page(
+            "methodology.html",
+            "Methodology",
+            "methodology",
+            body_html=methodology_html(
+                list(dict.fromkeys(metrics["metric"])),
+                inputs.portfolio_params,
+                inputs.units,
+                inputs.unit_params,
+            ),
         )
     )
     pages += inputs.pages
@@ -142,8 +153,8 @@ def assemble(
     project = read_project(opts.project_dir)
     scenario_changes = {}
     if opts.scenario:
-        official = load_params(opts.params_dir)
-        scenario_changes = diff_params(official, inputs.portfolio_params)
+        changed = diff_params(inputs.official_params[PORTFOLIO_ID], inputs.portfolio_params)
+        scenario_changes = {param_label(k): pair for k, pair in changed.items()}
     ctx = SiteContext(
         version=inputs.version,
         period=inputs.period,
@@ -174,7 +185,9 @@ def assemble(
         ahead.board_pack.begin(stage, _facts(ctx, inputs))
     # Pagefind indexes the pages while the data files are written.
     with SearchIndex(stage) if engine.pagefind else contextlib.nullcontext():
-        write_metrics(stage / "data", metrics, projects)
+        write_metrics(
+            stage / "data", metrics, projects, describe_metrics(metrics, inputs.params_of)
+        )
 
         nb_dir = stage / "notebooks"
         nb_dir.mkdir(parents=True, exist_ok=True)
@@ -202,7 +215,7 @@ def assemble(
             "units": {
                 j.unit_id: ("failed" if j.id in failed else "ok") for j in jobs if j.kind == UNIT
             },
-            "previous_version": previous,
+            "compared_with_period": previous_period(history, inputs.period),
             "quick": _quick(opts, inputs),
             "title": ctx.site_title,
         }
@@ -213,6 +226,30 @@ def assemble(
         )
         if ahead.board_pack is not None:
             ahead.board_pack.finish(stage)
+
+
+def describe_metrics(metrics: pd.DataFrame, params_of: Callable[[str], Params]) -> pd.DataFrame:
+    """The metrics with the workbook's extra columns: the catalogue label, the unit of the
+    value (`GBP`, `%`, `index`) and the target of the unit's parameters (`≥ 80.0%`)."""
+    from pmovalue.markup import target_text, value_unit  # the page helpers, imported by now
+
+    def unit_of(metric_id: str, currency: str) -> str:
+        info = METRICS.get(metric_id)
+        return "" if info is None else value_unit(metric_id, currency) or info.unit
+
+    params = {u: params_of(u) for u in dict.fromkeys(metrics["unit_id"])}
+    cur = {u: p.report.currency for u, p in params.items()}
+    pairs = list(zip(metrics["unit_id"], metrics["metric"], strict=True))
+    return metrics.assign(
+        label=[METRICS[m].label if m in METRICS else m for _, m in pairs],
+        unit=[unit_of(m, cur[u]) for u, m in pairs],
+        target=[_plain_target(target_text(m, params[u], cur[u])) for u, m in pairs],
+    )
+
+
+def _plain_target(text: str) -> str:
+    """A target as the page writes it, for a cell: normal spaces, empty when there is none."""
+    return "" if text == "–" else text.replace("\u00a0", " ")
 
 
 class AssemblyAhead:
@@ -257,12 +294,14 @@ class AssemblyAhead:
             import pandas.io.excel._xlsxwriter  # noqa: F401 - for metrics.xlsx
             import xlsxwriter  # noqa: F401
 
+            import pmovalue.site.changes
+            import pmovalue.site.methodology  # noqa: F401 - and mistune with it
             from pmovalue.site.generated import data_quality_html
 
             self._data_quality = data_quality_html(self.inputs.dataset)
             self._versions = {**_versions(), **self.engine.versions()}
-            self.files.collect(units, "metrics")
-            self.files.collect(units, "projects")
+            for what in ("metrics", "projects", "history"):
+                self.files.collect(units, what)
             self.engine.prepare(self.stage)
             if self.board_pack is not None:  # Chromium opens the stage, its plotly.js there
                 self.board_pack.start(self.stage)

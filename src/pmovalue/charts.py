@@ -33,22 +33,6 @@ RAG_CODES = {"green": "G", "amber": "A", "red": "R", "": "–"}  # cell text on 
 DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "solid", "dash"]
 SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star", "triangle-down", "cross"]
 
-# Short metric names for axes and narrow columns (the catalog labels are for tables).
-SHORT_LABELS = {
-    "value_index": "Value index",
-    "cpi": "CPI",
-    "spi": "SPI",
-    "spi_t_median": "SPI(t) median",
-    "on_budget_pct": "On budget",
-    "on_time_pct": "On time",
-    "benefits_realization_pct": "Benefits",
-    "aligned_spend_pct": "Aligned spend",
-    "nps": "NPS",
-    "csat_pct": "CSAT",
-    "maturity_profile": "Maturity",
-    "maturity_level": "Maturity level",
-}
-
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
 # A lean template: plotly's default one adds ~8 kB of JSON to every chart.
 _LAYOUT: dict[str, Any] = {
@@ -512,42 +496,6 @@ def maturity_radar(scores: dict[str, float], targets: Mapping[str, float], name:
     return fig
 
 
-def maturity_comparison(
-    scores_by_unit: Mapping[str, Mapping[str, float]], targets: Mapping[str, float]
-) -> Figure:
-    """Every unit's maturity by dimension in one radar, with the target profile dashed.
-
-    Units differ by colour, dash and marker; clicking a name in the legend hides that unit."""
-    dims, labels = list(MATURITY_DIMENSIONS), _dim_labels()
-    fig = _polar_figure("Maturity by unit (levels 1-4)", height=560)
-    fig["data"].append(
-        dict(
-            type="scatterpolar",
-            r=_closed([targets.get(d) for d in dims]),
-            theta=_closed(labels),
-            name="Target",
-            mode="lines",
-            line={"dash": "dash", "color": "#000000", "width": 3},
-            hovertemplate="Target %{theta}: level %{r}<extra></extra>",
-        )
-    )
-    palette = [c for c in OKABE_ITO if c != "#000000"]
-    for i, (unit, scores) in enumerate(scores_by_unit.items()):
-        fig["data"].append(
-            dict(
-                type="scatterpolar",
-                r=_closed([scores.get(d) for d in dims]),
-                theta=_closed(labels),
-                name=unit,
-                mode="lines+markers",
-                line={"color": palette[i % len(palette)], "dash": DASHES[i % len(DASHES)]},
-                marker={"symbol": SYMBOLS[i % len(SYMBOLS)], "size": 8},
-                hovertemplate="%{fullData.name}<br>%{theta}: %{r:.2f}<extra></extra>",
-            )
-        )
-    return fig
-
-
 def metric_trends(
     history: pd.DataFrame, metric_ids: list[str], title: str = "Performance indices by quarter"
 ) -> Figure:
@@ -572,7 +520,7 @@ def metric_trends(
     fig = _figure(title, "Quarter", "Index (1.0 = on plan)" if index else unit, **layout)
     for i, mid in enumerate(metric_ids):
         part = history[history["metric"] == mid].sort_values("period")
-        label = SHORT_LABELS.get(mid, METRICS[mid].label)
+        label = METRICS[mid].label
         _line(
             fig,
             i,
@@ -593,7 +541,7 @@ def units_heatmap(statuses: pd.DataFrame) -> Figure:
     z = grid.map(lambda s: code.get(s, float("nan")))
     text = grid.map(lambda s: RAG_LABELS.get(s, "n/a"))
     codes = grid.map(lambda s: RAG_CODES.get(s, "–"))
-    rows = [SHORT_LABELS.get(m, METRICS[m].label) for m in grid.index]
+    rows = [_wrap(METRICS[m].label, 18) for m in grid.index]
     cols = [str(u) for u in grid.columns]
     title = "RAG status by unit and metric"
     fig = _figure(
@@ -640,6 +588,88 @@ def units_heatmap(statuses: pd.DataFrame) -> Figure:
             ],
             showscale=False,
             hovertemplate="%{x}<br>%{y}: %{customdata}<extra></extra>",
+        )
+    )
+    return fig
+
+
+# ---- changes page -----------------------------------------------------------------------------
+
+
+def _padded(values: list[float]) -> list[float]:
+    """An axis range with room for a value written beside the markers at either end."""
+    lo, hi = fit_range(values, pad=0.05)
+    room = max((hi - lo) * 0.15, 4.0)
+    return [lo - room, hi + room]
+
+
+def value_index_dumbbell(rows: pd.DataFrame, before: str, now: str) -> Figure:
+    """Each unit's value index last quarter (open circle) and this quarter (filled, its value
+    written beside it), joined by a line: `rows` has unit, before, now (one row per unit, drawn
+    top to bottom in its order). The joining line is green when the index rose, red when it
+    fell; the marker shapes say which end is which without colour."""
+    label = METRICS["value_index"].label
+    units = [_wrap(str(u), 16) for u in rows["unit"]]
+    joined = sum(
+        1 for a, b in zip(rows["before"], rows["now"], strict=True) if pd.notna(a) and pd.notna(b)
+    )
+    fig = _figure(
+        f"{label}: {before} → {now}",
+        f"{label} (0-100)",
+        "",
+        xaxis={"range": _padded([*rows["before"], *rows["now"]])},
+        yaxis={"autorange": "reversed", "showgrid": False, "linecolor": "white"},
+        height=140 + 40 * len(units),
+        legend={"orientation": "h", "y": -0.25, "x": 0, "xanchor": "left"},
+        # On a phone the values written beside the markers would not fit: hover (tap) shows
+        # them, and the data table below the chart lists them.
+        meta=narrow_meta(
+            below=500,
+            on={"data": {"mode": ["lines"] * joined + ["markers", "markers"]}},
+            off={"data": {"mode": ["lines"] * joined + ["markers", "markers+text"]}},
+        ),
+    )
+    for unit, a, b in zip(units, rows["before"], rows["now"], strict=True):
+        if pd.isna(a) or pd.isna(b):
+            continue
+        colour = RAG_COLOURS["green"] if b > a else RAG_COLOURS["red"] if b < a else "#999"
+        fig["data"].append(
+            dict(
+                type="scatter",
+                x=[a, b],
+                y=[unit, unit],
+                mode="lines",
+                line={"color": colour, "width": 3},
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+    hover = "%{y}: %{x:.1f}<extra>%{fullData.name}</extra>"
+    fig["data"].append(
+        dict(
+            type="scatter",
+            x=rows["before"].tolist(),
+            y=units,
+            mode="markers",
+            name=before,
+            marker={"symbol": "circle-open", "size": 11, "color": "#5f6368", "line": {"width": 2}},
+            hovertemplate=hover,
+        )
+    )
+    fig["data"].append(
+        dict(
+            type="scatter",
+            x=rows["now"].tolist(),
+            y=units,
+            mode="markers+text",
+            name=now,
+            text=[f"{v:.1f}" if pd.notna(v) else "" for v in rows["now"]],
+            textposition=[
+                "middle right" if pd.notna(b) and (pd.isna(a) or b >= a) else "middle left"
+                for a, b in zip(rows["before"], rows["now"], strict=True)
+            ],
+            marker={"symbol": "circle", "size": 11, "color": OKABE_ITO[0]},
+            hovertemplate=hover,
         )
     )
     return fig

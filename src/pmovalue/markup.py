@@ -14,7 +14,7 @@ import html
 import itertools
 import re
 import urllib.parse
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -82,6 +82,58 @@ def fmt(metric_id: str, value: float, currency: str = "", blank: str = "n/a") ->
     if metric_id == "value_index":
         return f"{value:.1f}"
     return f"{value:.2f}"
+
+
+def change_size(metric_id: str, diff: float, currency: str = "") -> str:
+    """How big a change is, unsigned, as the metric is shown: `GBP 1.2m`, `1.3 pts` (of a
+    percentage), `0.02`, `5 days`, `3`."""
+    unit = METRICS[metric_id].unit if metric_id in METRICS else ""
+    size = abs(diff)
+    if unit == "currency":
+        return money_compact(size, currency)
+    if unit == "pct":
+        return f"{size:.1f} pts"
+    if metric_id == "nps":
+        return f"{size:.0f}"  # a change of NPS has no sign of its own
+    return fmt(metric_id, size)  # as the values themselves
+
+
+def shows_change(metric_id: str, diff: float, currency: str = "") -> bool:
+    """Whether a change is big enough to show at the metric's precision (0.001 of CPI is not)."""
+    return not is_blank(diff) and any(ch in "123456789" for ch in change_size(metric_id, diff))
+
+
+def fmt_change(metric_id: str, diff: float, currency: str = "", blank: str = "–") -> str:
+    """A change with its sign: `+0.02`, `−GBP 1.2m`, `+1.3 pts`; `0` when too small to show."""
+    if is_blank(diff):
+        return blank
+    if not shows_change(metric_id, diff, currency):
+        return "0"
+    return ("+" if diff > 0 else "−") + change_size(metric_id, diff, currency)
+
+
+def metric_label_html(metric_id: str, root: str, currency: str = "", unit: bool = False) -> str:
+    """A metric's catalogue label linked to its entry on the methodology page (`root` leads
+    from the page to the version's root); with `unit`, the unit of its values after it."""
+    link = (
+        f'<a class="metric" href="{root}methodology.html#{metric_id}">'
+        f"{html.escape(METRICS[metric_id].label)}</a>"
+    )
+    suffix = value_unit(metric_id, currency) if unit else ""
+    return f'{link}<span class="nw"> ({html.escape(suffix)})</span>' if suffix else link
+
+
+def value_unit(metric_id: str, currency: str = "") -> str:
+    """What a column of the metric's values is counted in, for its header: `%`, `GBP`, `days`
+    (nothing for indices, scores and counts)."""
+    unit = METRICS[metric_id].unit
+    return {"pct": "%", "currency": currency, "days": "days"}.get(unit, "")
+
+
+def metric_header(metric_id: str, currency: str = "") -> str:
+    """The plain text of `metric_label_html(..., unit=True)`: `Projects on budget (%)`."""
+    suffix = value_unit(metric_id, currency)
+    return METRICS[metric_id].label + (f" ({suffix})" if suffix else "")
 
 
 def signed(value: float, digits: int) -> str:
@@ -199,43 +251,53 @@ def table_html(
     html_columns: Iterable[str] = (),
     numeric_columns: Iterable[str] | None = None,
     note: str = "",
+    headers: Mapping[str, str] | None = None,
+    cards: bool = False,
     board: bool = False,
 ) -> str:
     """An HTML table with every cell escaped (except `html_columns`, which hold markup this
     module made, e.g. RAG badges). Numeric columns are right-aligned; raw floats are formatted
     (2 decimals, or whole numbers with separators when the column's values reach 1,000).
     With csv_name, a link downloads `csv` (default: the frame itself) as CSV, offline.
+    `headers`: markup for some column headers (a metric's label linked to its definition).
+    `cards`: on a phone each row becomes a card, each cell labelled by its column (pmovalue.css).
     With board, the table is one of the blocks of a unit page that its board pack shows."""
     raw_html = set(html_columns)
+    markup_of = dict(headers or {})
     if numeric_columns is None:
         numeric = {c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])}
     else:
         numeric = set(numeric_columns)
     num_class = ' class="num"'
     head = "".join(
-        f'<th scope="col"{num_class if c in numeric else ""}>{_header(str(c))}</th>'
+        f'<th scope="col"{num_class if c in numeric else ""}>'
+        f"{markup_of.get(str(c)) or _header(str(c))}</th>"
         for c in frame.columns
     )
     big = {
         c: bool(pd.api.types.is_float_dtype(frame[c]) and frame[c].abs().max() >= 1000)
         for c in frame.columns
     }
+    labels = {c: f' data-label="{html.escape(str(c))}"' if cards else "" for c in frame.columns}
     rows = []
     for values in frame.itertuples(index=False, name=None):
         cells = []
         for c, v in zip(frame.columns, values, strict=True):
             cls = ' class="num"' if c in numeric else ""
             text = str(v) if c in raw_html else html.escape(_auto_cell(v, big[c]))
-            cells.append(f"<td{cls}>{text}</td>")
+            if cards:  # one box beside its label on a phone, whatever the cell holds
+                text = f'<span class="cv">{text}</span>'
+            cells.append(f"<td{cls}{labels[c]}>{text}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     cap = f'<p class="caption">{html.escape(caption)}</p>' if caption else ""
     link = csv_link(csv if csv is not None else frame, csv_name) if csv_name else ""
     extra = f'<p class="table-note">{html.escape(note)}</p>' if note else ""
     tools = f'<div class="table-tools">{cap}{link}</div>' if cap or link else ""
     mark = f" {BOARD}" if board else ""
+    table_class = "data cards" if cards else "data"
     return (
-        f'<div class="table-wrap"{mark}>{tools}<table class="data"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>{extra}</div>"
+        f'<div class="table-wrap"{mark}>{tools}<table class="{table_class}"><thead><tr>{head}'
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table>{extra}</div>"
     )
 
 
@@ -279,6 +341,7 @@ def chart_html(
     fig: charts.Figure,
     table: pd.DataFrame | None = None,
     csv_name: str | None = None,
+    div_id: str | None = None,
     *,
     board: bool = False,
     **kw: Any,
@@ -286,8 +349,10 @@ def chart_html(
     """A chart as an HTML fragment using the page's plotly.js, with its data as a table (a
     screen-reader alternative, also downloadable as CSV). `fig` is a figure of
     `pmovalue.charts`, serialised as it is: the charts' tests validate it (see there).
+    `div_id`: the chart's element id; a page made by the build itself names its charts, as
+    the build's numbering would make the same page differ from one build to the next.
     With board, one of the key charts a unit's board pack section shows."""
-    div_id = f"chart-{next(_chart_ids)}"
+    div_id = div_id or f"chart-{next(_chart_ids)}"
     layout = fig["layout"]
     meta = layout.get("meta")
     narrow = isinstance(meta, dict) and "narrow" in meta

@@ -73,14 +73,16 @@ def test_unit_page_on_a_phone(open_page, served: Served) -> None:
 # ---- the other pages with charts ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("page", "charts"), [("index.html", 1), ("maturity.html", 1)])
+@pytest.mark.parametrize(("page", "charts"), [("index.html", 1), ("changes.html", 1)])
 def test_version_pages_draw_their_charts(open_page, served: Served, page: str, charts: int) -> None:
     visit = open_page(served.url(f"{VERSION}/{page}"))
     assert wait_for_charts(visit.page, charts) >= charts
     assert_clean(visit, served.base)
 
 
-@pytest.mark.parametrize("page", ["changes.html", "data-quality.html", "pages/about.html"])
+@pytest.mark.parametrize(
+    "page", ["maturity.html", "data-quality.html", "methodology.html", "pages/about.html"]
+)
 def test_pages_without_charts_load_cleanly(open_page, served: Served, page: str) -> None:
     visit = open_page(served.url(f"{VERSION}/{page}"))
     visit.page.wait_for_load_state("load")
@@ -93,7 +95,7 @@ def test_pages_without_charts_load_cleanly(open_page, served: Served, page: str)
     [
         UNIT_PAGE,
         f"{VERSION}/index.html",
-        f"{VERSION}/maturity.html",
+        f"{VERSION}/changes.html",
     ],
 )
 def test_every_chart_has_a_data_table(open_page, sample_site: Path, page: str) -> None:
@@ -144,11 +146,11 @@ def served_two_versions(two_version_site: Path) -> Iterator[Served]:
 
 
 def test_switcher_under_a_sub_path(open_page, served_two_versions: Served) -> None:
-    visit = open_page(served_two_versions.url(f"{VERSION}/maturity.html"))
+    visit = open_page(served_two_versions.url(f"{VERSION}/changes.html"))
     page = visit.page
     with page.expect_navigation():
         page.select_option("#version-switcher", f"{VERSION}--stress/")
-    assert page.url == served_two_versions.url(f"{VERSION}--stress/maturity.html")
+    assert page.url == served_two_versions.url(f"{VERSION}--stress/changes.html")
     wait_for_charts(page)
     assert_clean(visit, served_two_versions.base)
 

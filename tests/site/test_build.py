@@ -56,18 +56,25 @@ def test_site_layout(sample_site: Path) -> None:
 
 
 def test_workbook_holds_the_metrics_file(sample_site: Path) -> None:
-    """metrics.xlsx: the rows of metrics.csv, numbers to 16 significant digits (as spreadsheet
-    files hold them), text as plain text (never a formula or a link)."""
+    """metrics.xlsx: the rows of metrics.csv (with the label, unit and target for readers),
+    numbers to 16 significant digits (as spreadsheet files hold them), text as plain text
+    (never a formula or a link)."""
     from openpyxl import load_workbook
+
+    from pmovalue.outputs import METRICS_COLUMNS, WORKBOOK_COLUMNS
 
     data = sample_site / VERSION / "data"
     csv = pd.read_csv(data / "metrics.csv", keep_default_na=False, na_values=[""])
-    book = pd.read_excel(data / "metrics.xlsx", sheet_name="metrics")
-    pd.testing.assert_frame_equal(book, csv, check_dtype=False, rtol=1e-15)
+    assert list(csv.columns) == METRICS_COLUMNS
+    book = pd.read_excel(
+        data / "metrics.xlsx", sheet_name="metrics", keep_default_na=False, na_values=[""]
+    )
+    assert list(book.columns) == WORKBOOK_COLUMNS
+    pd.testing.assert_frame_equal(book[METRICS_COLUMNS], csv, check_dtype=False, rtol=1e-15)
     assert pd.api.types.is_float_dtype(book["value"]) and book["value"].notna().sum() > 100
     sheet = load_workbook(data / "metrics.xlsx")["metrics"]
     cells = [c for row in sheet.iter_rows() for c in row]
-    assert len(cells) == (len(csv) + 1) * len(csv.columns)
+    assert len(cells) == (len(csv) + 1) * len(WORKBOOK_COLUMNS)
     assert not any(c.data_type == "f" or c.hyperlink for c in cells)
 
 
@@ -344,7 +351,7 @@ def test_sample_metrics_are_blank_only_where_the_data_is_missing(sample_site: Pa
         ("operations-technology", "maturity_technology"),
     ]
     assert all(note for note in blank["note"])  # each blank says why
-    assert "below maturity.min_coverage" in " ".join(blank["note"])
+    assert "too few answers" in " ".join(blank["note"])
 
 
 def test_assembly_work_done_ahead_is_what_the_assembly_would_do(

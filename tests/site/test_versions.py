@@ -52,7 +52,7 @@ def test_scenario_pages_say_so_and_list_changed_params(multi_site: Path) -> None
     for page in (multi_site / "2026-Q3--high-rate").rglob("*.html"):
         text = page.read_text()
         assert "What-if scenario" in text, page
-        assert "<code>finance.discount_rate</code>: 0.035 → 0.07" in text, page
+        assert "Finance: discount rate: 0.035 → 0.07" in text, page  # the parameter in words
     assert "What-if scenario" not in (multi_site / "2026-Q3" / "index.html").read_text()
 
 
@@ -65,12 +65,31 @@ def test_scenario_numbers_follow_its_parameters(multi_site: Path) -> None:
     )
 
 
-def test_changes_pages_compare_with_the_right_version(multi_site: Path) -> None:
+def test_changes_pages_compare_with_the_previous_quarter_whatever_the_order(
+    multi_site: Path,
+) -> None:
+    """2026-Q2 was published after 2026-Q3: its page still compares with 2026-Q1, computed from
+    the same data and parameters (and 2026-Q3's with 2026-Q2, as when it was published)."""
+    for version, before in (("2026-Q2", "2026-Q1"), ("2026-Q3", "2026-Q2")):
+        text = (multi_site / version / "changes.html").read_text()
+        assert f"Compared with {before}, computed from the same data and parameters" in text
+        assert "material change" in text and "first published version" not in text
+    q2 = (multi_site / "2026-Q2" / "changes.html").read_text()
+    assert "Value index: 2026-Q1 → 2026-Q2" in q2  # the units' chart
     scenario = (multi_site / "2026-Q3--high-rate" / "changes.html").read_text()
-    assert "Compared with version 2026-Q3." in scenario
-    assert "Net present value (NPV)" in scenario
-    first = (multi_site / "2026-Q2" / "changes.html").read_text()
-    assert "first published version" in first
+    lead = scenario.split("<h2>Since 2026-Q2</h2>")[0]
+    assert "What the scenario changes against the official parameters" in lead
+    assert "methodology.html#npv_total" in lead
+
+
+def test_scenario_pages_lead_with_the_metrics_that_moved(multi_site: Path) -> None:
+    for page in ("index.html", "units/digital-channels.html"):
+        text = (multi_site / "2026-Q3--high-rate" / page).read_text()
+        lead = text.split('<section class="exec-summary"')[0]
+        assert '<section class="scenario-effect"' in lead, page
+        assert "methodology.html#npv_total" in lead, page  # the NPV fall, first
+        official = (multi_site / "2026-Q3" / page).read_text()
+        assert "scenario-effect" not in official
 
 
 def test_diff_command(multi_site: Path) -> None:

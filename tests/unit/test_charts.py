@@ -17,7 +17,7 @@ import plotly.io as pio
 import pytest
 
 from pmovalue import charts, markup
-from pmovalue.metrics.catalog import MATURITY_DIMENSIONS
+from pmovalue.metrics.catalog import MATURITY_DIMENSIONS, METRICS
 
 # Okabe & Ito (2008), "Color Universal Design": the eight colours of the palette.
 OKABE_ITO = {
@@ -222,16 +222,6 @@ def test_maturity_radar_has_no_radial_title() -> None:
     assert list(unit.r)[:4] == [scores[d] for d in MATURITY_DIMENSIONS]
 
 
-def test_maturity_comparison_one_chart_for_all_units() -> None:
-    units = {f"Unit {i}": dict.fromkeys(MATURITY_DIMENSIONS, 1.5 + i / 3) for i in range(6)}
-    fig = figure(charts.maturity_comparison(units, dict.fromkeys(MATURITY_DIMENSIONS, 3)))
-    check_common(fig, ["maturity"])
-    assert [t.name for t in fig.data] == ["Target", *units]
-    # Units differ by marker symbol and dash as well as colour.
-    assert len({t.marker.symbol for t in fig.data[1:]}) == len(units)
-    assert not fig.layout.polar.radialaxis.title.text
-
-
 def test_metric_trends_shows_on_plan_line() -> None:
     h = pd.DataFrame(
         {
@@ -260,8 +250,8 @@ def test_units_heatmap_every_status_written_out() -> None:
     assert "rag status" in fig.layout.title.text.lower()
     (trace,) = fig.data
     assert trace.type == "heatmap" and trace.hovertemplate
-    # Metrics down (short names, horizontal), units across.
-    assert list(trace.y) == ["CPI", "SPI"]
+    # Metrics down (their catalogue labels, horizontal, wrapped), units across.
+    assert [y.replace("<br>", " ") for y in trace.y] == [METRICS[m].label for m in statuses]
     assert [x.replace("<br>", " ") for x in trace.x] == list(statuses.index)
     assert fig.layout.xaxis.tickangle == 0
     text = [list(row) for row in trace.text]
@@ -278,6 +268,34 @@ def test_units_heatmap_every_status_written_out() -> None:
     assert codes[0] == [charts.RAG_CODES[s] for s in statuses["cpi"]]
     assert "G green" in narrow["on"]["layout"]["title.text"]
     assert narrow["off"]["data"]["text"][0] == text
+
+
+def test_value_index_dumbbell_joins_last_and_this_quarter() -> None:
+    rows = pd.DataFrame(
+        {
+            "unit": ["Rose", "Fell", "New", "Held"],
+            "before": [70.0, 55.5, float("nan"), 60.0],
+            "now": [72.5, 50.0, 40.0, 60.0],
+        }
+    )
+    fig = figure(charts.value_index_dumbbell(rows, "2026-Q2", "2026-Q3"))
+    assert "2026-Q2 → 2026-Q3" in fig.layout.title.text
+    lines = [t for t in fig.data if t.mode == "lines"]
+    # One joining line per unit with both values, green when it rose, red when it fell.
+    assert [t.y[0] for t in lines] == ["Rose", "Fell", "Held"]
+    assert lines[0].line.color == charts.RAG_COLOURS["green"]
+    assert lines[1].line.color == charts.RAG_COLOURS["red"]
+    before, now = (t for t in fig.data if t.mode != "lines")
+    assert (before.name, now.name) == ("2026-Q2", "2026-Q3")
+    assert before.marker.symbol != now.marker.symbol  # not told apart by colour alone
+    assert list(now.text) == ["72.5", "50.0", "40.0", "60.0"]
+    lo, hi = fig.layout.xaxis.range
+    assert lo < 40.0 and hi > 72.5
+    # On a phone the written values go (they would not fit), for every trace: hover shows them.
+    narrow = fig.layout.meta["narrow"]
+    assert len(narrow["on"]["data"]["mode"]) == len(fig.data)
+    assert narrow["on"]["data"]["mode"][-1] == "markers"
+    assert narrow["off"]["data"]["mode"][-1] == "markers+text"
 
 
 def test_every_rag_status_has_a_label_symbol_and_safe_colour() -> None:
@@ -349,7 +367,6 @@ def test_figures_carry_no_template() -> None:
 def every_chart() -> dict[str, charts.Figure]:
     """Every builder, with blanks (NaN, None, no status) where real data has them."""
     nan = float("nan")
-    units = {f"Unit {i}": dict.fromkeys(MATURITY_DIMENSIONS, 1.5 + i / 3) for i in range(3)}
     return {
         "evm": charts.evm_curves(evm_frame(), "GBP"),
         "quadrant": charts.cpi_spi_quadrant(quadrant_projects(), 0.95, 0.90),
@@ -388,7 +405,6 @@ def every_chart() -> dict[str, charts.Figure]:
         "radar": charts.maturity_radar(
             {"people": 2.2, "process": nan}, dict.fromkeys(MATURITY_DIMENSIONS, 3), "Unit A"
         ),
-        "comparison": charts.maturity_comparison(units, dict.fromkeys(MATURITY_DIMENSIONS, 3)),
         "trends": charts.metric_trends(
             pd.DataFrame(
                 {
@@ -401,6 +417,17 @@ def every_chart() -> dict[str, charts.Figure]:
         ),
         "heatmap": charts.units_heatmap(
             pd.DataFrame({"cpi": ["green", "red", ""], "spi": ["amber", "green", "red"]})
+        ),
+        "dumbbell": charts.value_index_dumbbell(
+            pd.DataFrame(
+                {
+                    "unit": ["Alpha", "<b>Beta</b>", "Gamma", "Delta"],
+                    "before": [70.0, 55.5, nan, 60.0],
+                    "now": [72.5, 50.0, 40.0, 60.0],
+                }
+            ),
+            "2026-Q2",
+            "2026-Q3",
         ),
     }
 

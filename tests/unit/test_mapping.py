@@ -151,7 +151,7 @@ projects:
     assert got["baseline_finish"].examples == ("someday", "31/13/2026", "soon")
     # The data-quality page lists every count, with the source header and examples.
     html = data_quality_html(ds)
-    assert "8 invalid values were set blank" in html
+    assert "8 invalid values were left blank" in html
     for b in ds.blanked:
         row = next(r for r in re.findall(r"<tr>.*?</tr>", html, re.S) if b.source in r)
         assert re.search(rf"<td[^>]*>{b.count}</td>", row), row  # the count on its own row
@@ -336,7 +336,7 @@ evm:
     assert got[("evm", "project_id")].count == 1
     assert got[("evm", "project_id")].examples == ("A-3",)
     html = data_quality_html(ds)
-    assert "Rows skipped by mapping.yml" in html
+    assert "<h2>Rows left out</h2>" in html
     for s in ds.skipped:
         row = next(r for r in re.findall(r"<tr>.*?</tr>", html, re.S) if s.source in r)
         assert re.search(rf"<td[^>]*>{s.count}</td>", row), row

@@ -44,6 +44,13 @@ def projects_frame() -> pd.DataFrame:
     p = pd.DataFrame(rows, columns=cols)
     p["project_name"] = [f"Project {i}" for i in p["project_id"]]
     p["vac"] = p["bac"] - p["eac"]
+    nan = float("nan")
+    # Planned and earned value: only P3 is behind (15,000 of planned work not done).
+    p["pv"] = [500_000.0, 100_000.0, 40_000.0, 150_000.0, 60_000.0, 5_000.0, nan, 20_000.0]
+    p["ev"] = [500_000.0, 100_000.0, 25_000.0, 150_000.0, 60_000.0, 5_000.0, nan, 20_000.0]
+    # Benefits due to date: P4 realized 20,000 of 100,000; closed P2 none measured of 50,000.
+    p["benefits_baseline"] = [nan, 50_000.0, nan, 100_000.0, 10_000.0, nan, nan, nan]
+    p["benefits_realized"] = [nan, nan, nan, 20_000.0, 12_000.0, nan, nan, nan]
     return p
 
 
@@ -95,33 +102,7 @@ def unit(projects: pd.DataFrame | None = None, **kw: object) -> r.UnitView:
 # ---- findings ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("before", "now", "expected"),
-    [
-        (0.97, 0.91, "CPI fell from 0.97 to 0.91"),
-        (0.88, 0.93, "CPI rose from 0.88 to 0.93"),
-        (0.931, 0.929, "CPI held at 0.93"),  # equal as shown: no direction word
-        (float("nan"), 0.91, "CPI is 0.91"),
-        (0.97, float("nan"), "CPI cannot be computed this quarter"),
-    ],
-)
-def test_change_sentence_direction_and_numbers(before: float, now: float, expected: str) -> None:
-    assert findings.change_sentence("CPI", before, now) == expected
-
-
-def test_change_sentence_direction_agrees_with_the_numbers_shown() -> None:
-    for before, now in [(0.855, 0.8549), (0.9051, 0.9149), (1.0, 0.995)]:
-        text = findings.change_sentence("SPI", before, now)
-        shown = [float(x) for x in re.findall(r"\d+\.\d+", text)]
-        if "rose" in text:
-            assert shown[1] > shown[0], text
-        elif "fell" in text:
-            assert shown[1] < shown[0], text
-        else:
-            assert "held at" in text and round(before, 2) == round(now, 2), text
-
-
-def test_unit_findings_counts_and_directions() -> None:
+def test_unit_findings_counts_projects_in_the_red_and_the_forecast() -> None:
     view = unit()
     found = r.unit_findings(view)
     text = "\n".join(found)
@@ -140,10 +121,6 @@ def test_unit_findings_counts_and_directions() -> None:
         f"{red_schedule} of {len(with_spi_t)} projects are red on schedule by earned schedule "
         f"(SPI(t) below {AMBER:.2f})." in found
     )
-    assert f"CPI fell from 0.97 to 0.91 (amber: {AMBER:.2f} to {GREEN:.2f})." in found
-    assert f"SPI rose from 0.88 to 0.93 (amber: {AMBER:.2f} to {GREEN:.2f})." in found
-    assert "NPS held at +12." in found  # NPS is written with its sign
-    assert "Benefits realized to date are 62% of the baseline forecast (target 85%)." in found
     # Forecast against budget over the projects that have both.
     both = p.dropna(subset=["bac", "eac"])
     over = both["eac"].sum() - both["bac"].sum()
@@ -202,12 +179,20 @@ def test_attention_selection_and_reasons() -> None:
     assert reason["P6"] == "CPI 0.8999 < 0.90"  # never "0.90 < 0.90"
     assert "CPI" not in reason["P7"]  # a blank CPI is never a reason
     assert "P8" not in reason  # exactly at the amber threshold is amber, not red
-    # Open projects first (closed P2 last), then the lowest index first.
-    ids = list(rows["project_id"])
-    assert ids[-1] == "P2"
-    open_rows = rows[rows["status"].isin(["active", "on_hold"])]
-    worst = open_rows[["cpi", "spi", "spi_t"]].min(axis=1)
-    assert list(worst) == sorted(worst)
+    # Ranked by exposure, worked out by hand: P1 overrun 900k - 700k = 200,000; P4 (on hold,
+    # under budget) benefits shortfall 100k - 20k = 80,000; closed P2: its overrun is spent,
+    # its 50,000 of benefits unmeasured count; P3 overrun 1,000 + 15,000 of planned work not
+    # done = 16,000; P6 overrun 1,000; P7 nothing to measure.
+    exposure = dict(zip(rows["project_id"], rows["exposure"], strict=True))
+    assert exposure == {
+        "P1": 200_000.0,
+        "P4": 80_000.0,
+        "P2": 50_000.0,
+        "P3": 16_000.0,
+        "P6": 1_000.0,
+        "P7": 0.0,
+    }
+    assert list(rows["project_id"]) == ["P1", "P4", "P2", "P3", "P6", "P7"]
 
 
 def _csv_from_link(fragment: str) -> pd.DataFrame:
@@ -227,17 +212,20 @@ def test_attention_table_shows_the_worst_and_the_csv_holds_all() -> None:
     assert f"{listed - 4} more in the CSV, which lists all {listed}." in fragment
     csv = _csv_from_link(fragment)
     assert len(csv) == listed and "reason" in csv.columns
+    assert {"exposure", "overrun", "unearned", "benefits_shortfall"} <= set(csv.columns)
     # Readable headers and formatted numbers, never raw column names or floats.
     fragment = attention.attention_html(view, limit=listed)
     assert "more in the CSV" not in fragment
     head = re.sub(r"<[^>]+>", "", fragment.split("<thead>")[1].split("</thead>")[0])
     for raw in ("project_id", "spi_t", "slip_days"):
         assert raw not in head
-    assert "Why listed" in head and "Slip (days)" in head
+    assert "Why listed" in head and "Exposure (GBP)" in head
     table = fragment.split("<table")[1]  # the rows, not the CSV link (raw numbers there)
-    assert "700,000" in table and "700000.0" not in table
-    assert ">+200,000<" in table  # EAC − BAC of P1, signed, with separators
-    assert ">28<" in table and "28.0" not in table  # slip days as a whole number
+    assert "200,000" in table and "200000.0" not in table  # P1's exposure, with separators
+    assert "forecast overrun GBP 200k" in table  # and what it is made of
+    assert "late work GBP 15.0k" in table  # P3's planned work not done
+    assert '<span class="rag rag-red">RED</span>' in table  # ratings as badges
+    assert 'class="data cards"' in fragment  # one card per project on a phone
 
 
 # ---- formatting -------------------------------------------------------------------------------
@@ -307,13 +295,16 @@ def test_headline_cards() -> None:
 def test_metric_table_uses_badges_and_dashes() -> None:
     m = metrics_frame({"cpi": 0.85, "bac_total": 1000.0, "eac_total": 1.0}, {"cpi": "red"})
     m.loc[m["metric"] == "eac_total", "note"] = "2 of 9 <without> EAC"
-    shown, raw = unit_page.metric_table(m, "delivery", params())
+    shown, raw = unit_page.metric_table(m, "delivery", params(), "../")
     assert list(shown.columns) == ["Metric", "Value", "Status", "Target"]
-    eac = shown["Metric"].iloc[2]  # the note sits under the name, escaped
-    assert eac.startswith('Estimate at completion (EAC)<span class="cell-note">')
+    eac = shown["Metric"].iloc[2]  # the label links to its definition, the note sits under it
+    assert eac.startswith(
+        '<a class="metric" href="../methodology.html#eac_total">Estimate at completion (EAC)</a>'
+        '<span class="cell-note">'
+    )
     assert "2 of 9 &lt;without&gt; EAC" in eac
     shown = shown.iloc[:2]
-    row = shown.set_index("Metric")
+    row = shown.set_index(shown["Metric"].str.replace(r"<[^>]+>", "", regex=True))
     assert row.loc["Cost performance index (CPI)", "Status"] == (
         '<span class="rag rag-red">RED</span>'
     )
@@ -345,14 +336,21 @@ def test_comparison_table_units_per_column_and_highlight() -> None:
             ]
         ]
     )
-    shown, raw = compare.comparison_tables(
-        um, ["value_index", "cpi", "benefits_realization_pct"], "A & Co"
-    )
-    assert list(shown.columns) == ["Unit", "Value index (0-100)", "CPI", "Benefits realized (%)"]
+    ids = ["value_index", "cpi", "benefits_realization_pct"]
+    shown, raw = compare.comparison_tables(um, ids, "A & Co")
+    # Headers are the catalogue's labels (one metric each), with the unit of the values.
+    cpi, benefits = "Cost performance index (CPI)", "Benefits realization (%)"
+    assert list(shown.columns) == ["Unit", "Value index", cpi, benefits]
     assert list(raw["unit"]) == ["B", "A & Co"]  # best value index first
     assert shown.loc[1, "Unit"] == "<strong>A &amp; Co</strong> (this unit)"
-    assert "RED" in shown.loc[1, "CPI"] and "0.85" in shown.loc[1, "CPI"]
-    assert shown.loc[0, "Benefits realized (%)"].startswith('<span class="cell-value">90.0<')
+    assert "RED" in shown.loc[1, cpi] and "0.85" in shown.loc[1, cpi]
+    assert shown.loc[0, benefits].startswith('<span class="cell-value">90.0<')
+    headers = compare.comparison_headers(ids, "../")
+    assert headers[cpi] == '<a class="metric" href="../methodology.html#cpi">' + cpi + "</a>"
+    assert headers[benefits] == (
+        '<a class="metric" href="../methodology.html#benefits_realization_pct">'
+        'Benefits realization</a><span class="nw"> (%)</span>'
+    )
 
 
 def test_csv_download_neutralises_formulas() -> None:
@@ -418,3 +416,22 @@ def test_the_build_gets_the_page_helpers_without_ipython() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("metric", "diff", "expected"),
+    [
+        ("cpi", -0.03, "−0.03"),
+        ("cpi", 0.001, "0"),  # too small to show at the metric's precision
+        ("on_time_pct", 1.3, "+1.3 pts"),  # percentage points, not percent
+        ("nps", -7.0, "−7"),
+        ("eac_total", 9_700_000.0, "+GBP 9.7m"),
+        ("schedule_slip_days_median", 5.0, "+5 days"),
+        ("value_index", -0.94, "−0.9"),
+        ("maturity_level", 1.0, "+1"),
+    ],
+)
+def test_changes_are_signed_and_shown_as_the_metric_is(
+    metric: str, diff: float, expected: str
+) -> None:
+    assert markup.fmt_change(metric, diff, "GBP") == expected

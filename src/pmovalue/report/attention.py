@@ -1,5 +1,6 @@
 """The unit page's attention list: projects red on CPI, SPI or SPI(t), or rated red, each
-with the reason in numbers; open projects first, the worst index first."""
+with the reason in numbers, ranked by the money exposed on them (`pmovalue.metrics.exposure`);
+the ten most exposed are shown, every one in the CSV."""
 
 from __future__ import annotations
 
@@ -9,15 +10,27 @@ from typing import Any
 
 import pandas as pd
 
-from pmovalue.markup import BLANK, BOARD, fmt_cell, is_blank, show_html, table_html
+from pmovalue.markup import (
+    BLANK,
+    BOARD,
+    badge,
+    fmt_cell,
+    is_blank,
+    money_compact,
+    show_html,
+    table_html,
+)
+from pmovalue.metrics.exposure import INDEX_COLUMNS, exposure_columns, is_open, needs_attention
 from pmovalue.report.views import UnitView
-
-OPEN_STATUSES = ("active", "on_hold", "")  # projects that can still be steered
 
 ATTENTION_COLUMNS = [
     "project_id",
     "project_name",
     "reason",
+    "exposure",
+    "overrun",
+    "unearned",
+    "benefits_shortfall",
     "status",
     "rating",
     "cpi",
@@ -42,7 +55,7 @@ def _below(label: str, value: float, threshold: float) -> str:
 def attention_reason(row: Mapping[str, Any], amber_min: float) -> str:
     """Why a project is on the attention list: `CPI 0.78 < 0.90; rated red`."""
     parts = []
-    for col, label in (("cpi", "CPI"), ("spi", "SPI"), ("spi_t", "SPI(t)")):
+    for col, label in INDEX_COLUMNS:
         v = row.get(col)
         if not is_blank(v) and v < amber_min:
             parts.append(_below(label, float(v), amber_min))
@@ -52,22 +65,28 @@ def attention_reason(row: Mapping[str, Any], amber_min: float) -> str:
 
 
 def attention_rows(projects: pd.DataFrame, amber_min: float) -> pd.DataFrame:
-    """Projects red on CPI, SPI or SPI(t) (below `amber_min`) or rated red, each with the
-    reason. Open projects (active, on hold) come first, then the worst index first."""
+    """Projects red on CPI, SPI or SPI(t) (below `amber_min`) or rated red, with the reason
+    and their exposure in money (and its parts); the most exposed first, then open projects
+    before closed ones, then the lowest index first."""
     p = projects.copy()
-    for col in ("cpi", "spi", "spi_t"):
+    for col, _ in INDEX_COLUMNS:
         if col not in p:
             p[col] = float("nan")
     if "rating" not in p:
         p["rating"] = ""
+    p = pd.concat([p, exposure_columns(p)], axis=1)
+    p = p[needs_attention(p, amber_min)]
     p["reason"] = [attention_reason(r, amber_min) for r in p.to_dict("records")]
-    p = p[p["reason"] != ""]
-    status = p["status"].fillna("").astype(str).str.lower() if "status" in p else ""
     p = p.assign(
-        _closed=~pd.Series(status, index=p.index).isin(OPEN_STATUSES),
-        _worst=p[["cpi", "spi", "spi_t"]].min(axis=1, skipna=True),
+        _closed=~is_open(p),
+        _worst=p[[c for c, _ in INDEX_COLUMNS]].min(axis=1, skipna=True),
     )
-    p = p.sort_values(["_closed", "_worst"], na_position="last", kind="stable")
+    p = p.sort_values(
+        ["exposure", "_closed", "_worst"],
+        ascending=[False, True, True],
+        na_position="last",
+        kind="stable",
+    )
     cols = [c for c in ATTENTION_COLUMNS if c in p.columns]
     return p[cols].reset_index(drop=True)
 
@@ -77,41 +96,61 @@ def attention_projects(view: UnitView) -> pd.DataFrame:
     return attention_rows(view.projects, view.params.thresholds.index_amber_min)
 
 
+def exposure_parts(row: Mapping[str, Any], currency: str) -> str:
+    """`overrun GBP 200k · late work GBP 12k · benefits GBP 30k` (the non-zero parts)."""
+    parts = [
+        (name, row.get(col))
+        for col, name in (
+            ("overrun", "forecast overrun"),
+            ("unearned", "late work"),
+            ("benefits_shortfall", "benefits not realized"),
+        )
+    ]
+    return " · ".join(
+        f"{name} {money_compact(v, currency)}" for name, v in parts if not is_blank(v) and v > 0
+    )
+
+
+def _exposure_cell(row: Mapping[str, Any], currency: str) -> str:
+    """The exposure and, under it, its parts one per line."""
+    parts = exposure_parts(row, currency).split(" · ")
+    lines = "".join(f'<span class="cell-note">{html.escape(p)}</span>' for p in parts if p)
+    return f"{html.escape(fmt_cell(row.get('exposure'), 'money'))}{lines}"
+
+
 def attention_display(rows: pd.DataFrame, currency: str) -> pd.DataFrame:
-    """The attention list for reading: readable headers, formatted numbers, the reason early."""
+    """The attention list for reading: readable headers, formatted numbers, the exposure with
+    its parts, the reason, ratings as badges (the CSV has every column: EAC, slip, ...)."""
 
     def col(name: str, kind: str) -> list[str]:
         values = rows[name] if name in rows else pd.Series([None] * len(rows))
         return [fmt_cell(v, kind) for v in values]
 
-    over = rows["eac"] - rows["bac"] if {"eac", "bac"} <= set(rows.columns) else None
+    exposure = [_exposure_cell(r, currency) for r in rows.to_dict("records")]
     return pd.DataFrame(
         {
             "Project": [
                 f'<span class="pid">{html.escape(str(i))}</span> {html.escape(str(n))}'
                 for i, n in zip(rows["project_id"], rows["project_name"], strict=True)
             ],
+            f"Exposure ({currency})": exposure,
             "Why listed": [
                 "; ".join(f'<span class="nw">{html.escape(p)}</span>' for p in r.split("; "))
                 for r in rows["reason"]
             ],
+            "Rating": [badge(str(v or "")) for v in rows["rating"]],
+            "Status": [
+                html.escape(str(v or "")).replace("_", "\u00a0") or BLANK for v in rows["status"]
+            ],
             "CPI": col("cpi", "index"),
             "SPI": col("spi", "index"),
             "SPI(t)": col("spi_t", "index"),
-            f"EAC − BAC ({currency})": [fmt_cell(v, "signed_money") for v in over]
-            if over is not None
-            else BLANK,
-            "Slip (days)": col("slip_days", "days"),
-            "Status": rows["status"].fillna("").astype(str).str.replace("_", "\u00a0"),
-            "Rating": rows["rating"].fillna("").astype(str),
-            f"BAC ({currency})": col("bac", "money"),
-            f"EAC ({currency})": col("eac", "money"),
         }
     )
 
 
 def attention_html(view: UnitView, limit: int = ATTENTION_SHOWN) -> str:
-    """The attention list: the worst `limit` projects shown, all of them in the CSV."""
+    """The attention list: the `limit` most exposed projects shown, all of them in the CSV."""
     rows = attention_projects(view)
     if rows.empty:
         return f"<p {BOARD}>No project is red on cost or schedule or rated red this quarter.</p>"
@@ -120,20 +159,21 @@ def attention_html(view: UnitView, limit: int = ATTENTION_SHOWN) -> str:
     more = len(rows) - len(shown)
     caption = (
         f"{len(rows)} projects need attention"
-        + (f": the first {len(shown)} shown" if more > 0 else "")
-        + " (open projects first, then the lowest index)"
+        + (f": the {len(shown)} with the most money exposed" if more > 0 else "")
+        + ", the most exposed first"
     )
     note = f"{more} more in the CSV, which lists all {len(rows)}." if more > 0 else ""
-    numeric = ["CPI", "SPI", "SPI(t)", f"EAC − BAC ({cur})", "Slip (days)", f"BAC ({cur})"]
+    numeric = [f"Exposure ({cur})", "CPI", "SPI", "SPI(t)"]
     return table_html(
         shown,
         caption,
         f"{view.unit_id}-attention.csv",
         csv=rows.round(4),
-        numeric_columns=[*numeric, f"EAC ({cur})"],
-        html_columns=["Project", "Why listed"],
+        numeric_columns=numeric,
+        html_columns=["Project", f"Exposure ({cur})", "Why listed", "Rating", "Status"],
         note=note,
         board=True,
+        cards=True,
     )
 
 

@@ -1,21 +1,18 @@
 """Findings: short sentences that state what the numbers say, with the numbers in them.
 
 The helpers here are shared by the pages' findings (`unit_findings`, `portfolio_findings`,
-`maturity_findings`): a metric's previous value, a change put in words, the RAG band of an
-index, counts of projects in the red.
+`maturity_findings`) and the executive summary (`pmovalue.report.summary`): a metric's
+previous value, counts of projects in the red, lists of names.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from pmovalue.config import Params
-from pmovalue.markup import BOARD, is_blank, money_compact, show_html
-from pmovalue.report.views import metric_value
+from pmovalue.markup import BOARD, money_compact, show_html
 
 
 def findings_html(sentences: list[str]) -> str:
@@ -46,39 +43,6 @@ def previous_value(history: pd.DataFrame, metric_id: str, period: str) -> tuple[
     if best < 0:
         return float("nan"), ""
     return float(values[best]), str(periods[best])
-
-
-def previous(history: pd.DataFrame, metric_id: str, period: str) -> float:
-    """The metric's latest non-blank value before `period` (blank if none)."""
-    return previous_value(history, metric_id, period)[0]
-
-
-def change_sentence(
-    label: str,
-    before: float,
-    now: float,
-    digits: int = 2,
-    fmt_value: Callable[[float], str] | None = None,
-) -> str:
-    """`CPI fell from 0.97 to 0.91` / `rose` / `held at` (equal as shown, to `digits`)."""
-    show = fmt_value or (lambda v: f"{v:.{digits}f}")
-    if is_blank(now):
-        return f"{label} cannot be computed this quarter"
-    if is_blank(before):
-        return f"{label} is {show(now)}"
-    if round(now, digits) == round(before, digits):
-        return f"{label} held at {show(now)}"
-    word = "rose" if now > before else "fell"
-    return f"{label} {word} from {show(before)} to {show(now)}"
-
-
-def index_band(status: str, green_min: float, amber_min: float) -> str:
-    """`red: below 0.90` / `amber: 0.90 to 0.95` / `green: 0.95 or more`."""
-    return {
-        "red": f"red: below {amber_min:.2f}",
-        "amber": f"amber: {amber_min:.2f} to {green_min:.2f}",
-        "green": f"green: {green_min:.2f} or more",
-    }.get(status, "no status")
 
 
 def count_below(values: pd.Series, threshold: float) -> tuple[int, int]:
@@ -144,20 +108,4 @@ def delivery_findings(
     forecast = _forecast_sentence(projects, currency)
     if forecast:
         out.append(forecast)
-    return out
-
-
-def index_change_findings(
-    metrics: pd.DataFrame, history: pd.DataFrame, period: str, params: Params
-) -> list[str]:
-    """`CPI fell from 0.86 to 0.85 (red: below 0.90).` for CPI and SPI."""
-    t = params.thresholds
-    out = []
-    for mid, label in (("cpi", "CPI"), ("spi", "SPI")):
-        now = metric_value(metrics, mid)
-        before = previous(history, mid, period)
-        row = metrics.loc[metrics["metric"] == mid, "status"]
-        status = str(row.iloc[0]) if len(row) else ""
-        band = index_band(status, t.index_green_min, t.index_amber_min)
-        out.append(f"{change_sentence(label, before, now)} ({band}).")
     return out

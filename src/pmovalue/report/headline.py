@@ -4,11 +4,21 @@ their RAG status and their change since the previous quarter."""
 from __future__ import annotations
 
 import html
-import re
 
 import pandas as pd
 
-from pmovalue.markup import BOARD, fmt, is_blank, money, money_compact, rag_badge, show_html
+from pmovalue.markup import (
+    BOARD,
+    change_size,
+    fmt,
+    is_blank,
+    metric_label_html,
+    money,
+    money_compact,
+    rag_badge,
+    show_html,
+    shows_change,
+)
 from pmovalue.metrics.catalog import METRICS
 from pmovalue.report.findings import previous_value
 from pmovalue.report.views import PortfolioView, UnitView
@@ -35,25 +45,15 @@ def _card_value(mid: str, value: float, currency: str) -> tuple[str, str]:
     return html.escape(text), text
 
 
-def _delta(mid: str, now: float, before: float, before_period: str, currency: str) -> str:
-    """`up 0.02 since 2026-Q2` / `down GBP 1.2m since 2026-Q2` / `unchanged since 2026-Q2`."""
-    if is_blank(now) or is_blank(before) or not before_period:
+def _delta(mid: str, now: float, before: float, since: str, currency: str) -> str:
+    """`up 0.02 since 2026-Q2` / `down GBP 1.2m since 2026-Q2` / `unchanged since 2026-Q2`
+    (`since` may also read `against the official parameters`)."""
+    if is_blank(now) or is_blank(before) or not since:
         return ""
-    unit = METRICS[mid].unit
     diff = now - before
-    if unit == "currency":
-        size = money_compact(abs(diff), currency)
-    elif unit == "pct":
-        size = f"{abs(diff):.1f} pts"
-    elif mid in ("nps", "maturity_level") or unit == "count":
-        size = f"{abs(diff):.0f}"
-    elif mid == "value_index":
-        size = f"{abs(diff):.1f}"
-    else:
-        size = f"{abs(diff):.2f}"
-    if float(re.sub(r"[^0-9.]", "", size) or 0) == 0:
-        return f"unchanged since {before_period}"
-    return f"{'up' if diff > 0 else 'down'} {size} since {before_period}"
+    if not shows_change(mid, diff, currency):
+        return f"unchanged {since}"
+    return f"{'up' if diff > 0 else 'down'} {change_size(mid, diff, currency)} {since}"
 
 
 def headline_html(
@@ -62,11 +62,15 @@ def headline_html(
     currency: str,
     history: pd.DataFrame | None = None,
     period: str | None = None,
+    root: str = "",
+    official: pd.DataFrame | None = None,
 ) -> str:
-    """The strip of key metrics: value (money compact, in full on hover), RAG status written
-    out, change since the previous quarter, and the metric's note."""
+    """The strip of key metrics: label (linked to its definition), value (money compact, in
+    full on hover), RAG status written out, change since the previous quarter (in a scenario:
+    against the official parameters, its point), and the metric's note."""
     cards = []
     by_id = metrics.set_index("metric")
+    official_by_id = official.set_index("metric")["value"] if official is not None else None
     for mid in ids:
         if mid not in by_id.index:
             continue
@@ -74,9 +78,15 @@ def headline_html(
         inner, full = _card_value(mid, row["value"], currency)
         title = f' title="{html.escape(full)}"' if html.escape(full) != inner else ""
         delta = ""
-        if history is not None and period is not None and len(history):
+        if official_by_id is not None:
+            before = float(official_by_id.get(mid, float("nan")))
+            change = html.escape(_delta(mid, row["value"], before, "against official", currency))
+            if change:
+                delta = f'<span class="delta">{change}</span>'
+        elif history is not None and period is not None and len(history):
             before, when = previous_value(history, mid, period)
-            change = html.escape(_delta(mid, row["value"], before, when, currency))
+            since = f"since {when}" if when else ""
+            change = html.escape(_delta(mid, row["value"], before, since, currency))
             if change:  # the period never breaks at its hyphen
                 period_html = f'<span class="nw">{html.escape(when)}</span>'
                 change = change.replace(html.escape(when), period_html)
@@ -85,7 +95,7 @@ def headline_html(
         note_html = f'<span class="note">{html.escape(note)}</span>' if note else ""
         cards.append(
             f'<div class="kpi" data-metric="{mid}"><span class="label">'
-            f"{html.escape(METRICS[mid].label)}</span>"
+            f"{metric_label_html(mid, root)}</span>"
             f'<span class="value"{title}>{inner}</span>'
             f"{rag_badge(str(row['status']))}{delta}{note_html}</div>"
         )
@@ -95,6 +105,12 @@ def headline_html(
 def show_headline(view: UnitView | PortfolioView) -> None:
     show_html(
         headline_html(
-            view.metrics, HEADLINE, view.params.report.currency, view.history, view.period
+            view.metrics,
+            HEADLINE,
+            view.params.report.currency,
+            view.history,
+            view.period,
+            view.root,
+            view.official,
         )
     )

@@ -1,5 +1,6 @@
 """The maturity page (notebooks/maturity.ipynb): every unit's maturity profile, level (the
-weakest link) and gaps to target, with findings and one radar of all units; and
+weakest link) and gaps to target, with findings, as a heat table (each score with its RAG
+status against target: readable on a phone, where a radar of every unit was not); and
 `maturity_scores`, a unit's four dimension scores (also on the unit page)."""
 
 from __future__ import annotations
@@ -8,12 +9,15 @@ import html
 
 import pandas as pd
 
-from pmovalue import charts
 from pmovalue.config import Params
-from pmovalue.markup import BLANK, badge, fmt_cell, is_blank, show_chart, show_missing, show_table
+from pmovalue.markup import BLANK, badge, is_blank, metric_label_html, show_missing, show_table
 from pmovalue.metrics import catalog
+from pmovalue.metrics.catalog import METRICS
+from pmovalue.report.compare import value_and_badge
 from pmovalue.report.findings import listed
 from pmovalue.report.views import PortfolioView
+
+DIMENSION_IDS = [f"maturity_{d}" for d in catalog.MATURITY_DIMENSIONS]
 
 
 def maturity_scores(metrics: pd.DataFrame) -> dict[str, float]:
@@ -45,51 +49,52 @@ def maturity_table(view: PortfolioView) -> pd.DataFrame:
     return wide.reset_index().rename(columns={"unit_name": "unit"})
 
 
-def maturity_display(raw: pd.DataFrame, unit_metrics: pd.DataFrame, params: Params) -> pd.DataFrame:
-    """The maturity table for reading: scores, level with its stage and status, weakest link."""
-    targets = params.maturity.targets
-    status = (
-        unit_metrics[unit_metrics["metric"] == "maturity_level"]
-        .drop_duplicates("unit_name")
-        .set_index("unit_name")["status"]
-    )
+def maturity_display(
+    raw: pd.DataFrame, unit_metrics: pd.DataFrame, params: Params
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The maturity heat table for reading (scores with their RAG status against target, the
+    level with its stage and status, the weakest link) and its linked column headers."""
+    by = unit_metrics.drop_duplicates(["unit_name", "metric"]).set_index(["unit_name", "metric"])
+    ids = [*DIMENSION_IDS, "maturity_profile", "maturity_level"]
     out = pd.DataFrame({"Unit": [html.escape(str(u)) for u in raw["unit"]]})
-    same = len({targets.get(d) for d in catalog.MATURITY_DIMENSIONS}) == 1
-    for d in catalog.MATURITY_DIMENSIONS:
-        target = targets.get(d)
-        head = d.capitalize() + (f" (target {target:g})" if target is not None and not same else "")
-        out[head] = [fmt_cell(v, "score") for v in raw.get(f"maturity_{d}", [])]
-    out["Profile (mean)"] = [fmt_cell(v, "score") for v in raw.get("maturity_profile", [])]
+    for mid in ids:
+        cells = []
+        for unit, value in zip(raw["unit"], raw.get(mid, [float("nan")] * len(raw)), strict=True):
+            status = str(by["status"].get((unit, mid), "") or "")
+            if mid == "maturity_level" and not is_blank(value):
+                stage = html.escape(catalog.MATURITY_STAGES.get(int(value), ""))
+                cells.append(f'<span class="cell-value">{value:.0f} {stage}</span> {badge(status)}')
+            else:
+                cells.append(value_and_badge(mid, value, status))
+        out[METRICS[mid].label] = cells
     levels = raw.get("maturity_level", pd.Series([float("nan")] * len(raw)))
-    out["Level (1-4)"] = [
-        BLANK
-        if is_blank(v)
-        else f"{v:.0f} {html.escape(catalog.MATURITY_STAGES.get(int(v), ''))} "
-        + badge(str(status.get(u, "")))
-        for u, v in zip(raw["unit"], levels, strict=True)
-    ]
-    out["Weakest"] = [
+    out["Weakest dimension"] = [
         BLANK if not w else html.escape(w) + ("" if not is_blank(lvl) else " (of those assessed)")
         for w, lvl in zip(raw["weakest_dimension"], levels, strict=True)
     ]
-    return out
+    headers = {METRICS[m].label: metric_label_html(m, "") for m in ids}
+    return out, headers
 
 
 def show_maturity_table(view: PortfolioView) -> None:
     if view.unit_metrics.empty:
         return show_missing("unit")
     raw = maturity_table(view)
-    shown = maturity_display(raw, view.unit_metrics, view.params)
+    shown, headers = maturity_display(raw, view.unit_metrics, view.params)
     targets = {view.params.maturity.targets.get(d) for d in catalog.MATURITY_DIMENSIONS}
     one = targets.pop() if len(targets) == 1 else None
-    aim = f"; target {one:g} in every dimension" if one is not None else ""
+    aim = f" (target {one:g} in every dimension)" if one is not None else ""
+    band = view.params.thresholds.target_amber_pct
     show_table(
         shown,
-        f"Scores 1-4 by dimension{aim}; the level is the weakest dimension's whole number",
+        f"Scores from 1 to 4 against target{aim}: green at or above it, amber up to {band:g}% "
+        "below, red further below; the level is the weakest dimension's whole number",
         "maturity.csv",
         csv=raw,
         html_columns=shown.columns,
-        numeric_columns=[c for c in shown.columns if c not in ("Unit", "Weakest", "Level (1-4)")],
+        numeric_columns=[c for c in shown.columns if c not in ("Unit", "Weakest dimension")],
+        headers=headers,
+        cards=True,
     )
 
 
@@ -121,26 +126,3 @@ def maturity_findings(view: PortfolioView) -> list[str]:
     for _, row in raw[raw["maturity_level"].isna()].iterrows():
         out.append(f"{row['unit']} has no maturity level: not every dimension was assessed.")
     return out
-
-
-def show_maturity_radars(view: PortfolioView) -> None:
-    """Every unit's profile in one radar against the target, with the scores as a table."""
-    m = view.unit_metrics
-    if m.empty:
-        return show_missing("maturity")
-    scores: dict[str, dict[str, float]] = {}
-    for (_, name), part in m.groupby(["unit_id", "unit_name"], sort=False):
-        s = maturity_scores(part)
-        if not all(pd.isna(v) for v in s.values()):
-            scores[str(name)] = s
-    if not scores:
-        return show_missing("maturity")
-    targets = view.params.maturity.targets
-    dims = list(catalog.MATURITY_DIMENSIONS)
-    table = pd.DataFrame(
-        [
-            {"Unit": u, **{d.capitalize(): s.get(d) for d in dims}}
-            for u, s in [*scores.items(), ("Target", dict(targets))]
-        ]
-    ).round(2)
-    show_chart(charts.maturity_comparison(scores, targets), table, "maturity-profiles.csv")

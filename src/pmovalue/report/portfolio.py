@@ -6,10 +6,17 @@ from __future__ import annotations
 import pandas as pd
 
 from pmovalue import charts
-from pmovalue.markup import BLANK, fmt_cell, show_chart, show_missing, show_table
+from pmovalue.markup import (
+    BLANK,
+    fmt_cell,
+    metric_label_html,
+    show_chart,
+    show_missing,
+    show_table,
+)
 from pmovalue.metrics.catalog import METRICS
-from pmovalue.report.compare import comparison_tables
-from pmovalue.report.findings import are, delivery_findings, index_change_findings, listed
+from pmovalue.report.compare import comparison_headers, comparison_tables
+from pmovalue.report.findings import are, delivery_findings, listed
 from pmovalue.report.headline import show_headline
 from pmovalue.report.trends import show_trend_chart
 from pmovalue.report.views import PortfolioView
@@ -44,6 +51,8 @@ def show_league(view: PortfolioView) -> None:
         csv=raw,
         html_columns=shown.columns,
         numeric_columns=[c for c in shown.columns if c != "Unit"],
+        headers=comparison_headers(LEAGUE_METRICS, view.root),
+        cards=True,
     )
 
 
@@ -59,7 +68,7 @@ def show_heatmap(view: PortfolioView) -> None:
     statuses = statuses.loc[[u for u in ranked if u in statuses.index] or order]
     cols = [c for c in LEAGUE_METRICS if c in statuses.columns]
     table = statuses[cols].map(lambda s: charts.RAG_LABELS.get(s, "n/a"))
-    table = table.rename(columns={c: charts.SHORT_LABELS.get(c, c) for c in cols})
+    table = table.rename(columns={c: METRICS[c].label for c in cols})
     table.columns.name = None
     table = table.reset_index().rename(columns={"unit_name": "Unit"})
     show_chart(charts.units_heatmap(statuses[cols]), table, "rag-status.csv")
@@ -70,12 +79,11 @@ def show_portfolio_headline(view: PortfolioView) -> None:
 
 
 def portfolio_findings(view: PortfolioView) -> list[str]:
-    """The portfolio in a few sentences: the indices' change, units and projects in the red,
-    the spread of the value index, the forecast against budget."""
+    """The portfolio's delivery in a few sentences (its totals section): units and projects in
+    the red, the spread of the value index, the forecast against budget. The most material
+    facts across every level are in the executive summary."""
     t = view.params.thresholds
     out: list[str] = []
-    if not view.metrics.empty:
-        out += index_change_findings(view.metrics, view.history, view.period, view.params)
     m = view.unit_metrics
     if not m.empty:
         cpi = m[m["metric"] == "cpi"].dropna(subset=["value"])
@@ -108,7 +116,7 @@ def show_portfolio_totals(view: PortfolioView) -> None:
     cur = view.params.report.currency
     out = pd.DataFrame(
         {
-            "Metric": [METRICS[x].label for x in rows["metric"]],
+            "Metric": [metric_label_html(x, view.root) for x in rows["metric"]],
             f"Value ({cur})": [fmt_cell(v, "money") for v in rows["value"]],
             "Note": [n if isinstance(n, str) and n else BLANK for n in rows["note"]],
         }
@@ -119,4 +127,5 @@ def show_portfolio_totals(view: PortfolioView) -> None:
         "portfolio-totals.csv",
         csv=rows[["metric", "value", "note"]],
         numeric_columns=[f"Value ({cur})"],
+        html_columns=["Metric"],
     )

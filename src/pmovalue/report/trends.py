@@ -7,6 +7,7 @@ import pandas as pd
 
 from pmovalue import charts
 from pmovalue.markup import show_chart, show_missing
+from pmovalue.metrics.catalog import METRICS
 
 TREND_METRICS = ["cpi", "spi", "spi_t_median"]
 
@@ -17,7 +18,7 @@ def trend_table(h: pd.DataFrame) -> pd.DataFrame:
     table.columns.name = None
     cols = ["period", *[m for m in TREND_METRICS if m in table.columns]]
     return table[cols].rename(
-        columns={"period": "Quarter", **{m: charts.SHORT_LABELS.get(m, m) for m in TREND_METRICS}}
+        columns={"period": "Quarter", **{m: METRICS[m].label for m in TREND_METRICS}}
     )
 
 

@@ -16,22 +16,19 @@ from pmovalue.markup import (
     badge,
     fmt,
     is_blank,
+    metric_label_html,
     show_chart,
     show_html,
     show_markdown,
     show_missing,
     show_table,
-    signed,
     target_text,
 )
 from pmovalue.metrics import catalog, value_index_formula
 from pmovalue.metrics.catalog import METRICS
-from pmovalue.report.compare import comparison_tables
+from pmovalue.report.compare import comparison_headers, comparison_tables
 from pmovalue.report.findings import (
-    change_sentence,
     delivery_findings,
-    index_change_findings,
-    previous,
 )
 from pmovalue.report.maturity import maturity_scores
 from pmovalue.report.trends import show_trend_chart
@@ -49,36 +46,18 @@ PEER_METRICS = [
 
 
 def unit_findings(view: UnitView) -> list[str]:
-    """Short sentences stating a unit's findings with their numbers, most important first."""
+    """The unit's delivery in a few sentences with their numbers (Level 1 section): projects
+    red on cost and schedule, the forecast against budget, the managers' ratings. The page's
+    most material facts across every level are in its executive summary."""
     t = view.params.thresholds
     cur = view.params.report.currency
-    out = index_change_findings(view.metrics, view.history, view.period, view.params)
-    out += delivery_findings(view.projects, t.index_green_min, t.index_amber_min, cur)
+    out = delivery_findings(view.projects, t.index_green_min, t.index_amber_min, cur)
     red, amber = view.value("rating_red_count"), view.value("rating_amber_count")
     green = view.value("rating_green_count")
     if not any(is_blank(v) for v in (red, amber, green)) and red + amber + green > 0:
         out.append(
             f"Project managers rate {red:.0f} of {red + amber + green:.0f} projects red "
             f"and {amber:.0f} amber."
-        )
-    real = view.value("benefits_realization_pct")
-    if not is_blank(real):
-        target = view.params.targets.get("benefits_realization_pct")
-        aim = f" (target {target:.0f}%)" if target is not None else ""
-        out.append(f"Benefits realized to date are {real:.0f}% of the baseline forecast{aim}.")
-    nps = view.value("nps")
-    if not is_blank(nps):
-        before = previous(view.history, "nps", view.period)
-        out.append(change_sentence("NPS", before, nps, 0, lambda v: signed(v, 0)) + ".")
-    level = view.value("maturity_level")
-    scores = maturity_scores(view.metrics)
-    known = {d: v for d, v in scores.items() if not is_blank(v)}
-    if not is_blank(level) and known:
-        weakest = min(known, key=lambda d: known[d])
-        stage = catalog.MATURITY_STAGES.get(int(level), "")
-        out.append(
-            f"PMO maturity is level {level:.0f} ({stage}), held back by {weakest} "
-            f"({known[weakest]:.2f})."
         )
     return out
 
@@ -130,16 +109,16 @@ def show_quadrant(view: UnitView) -> None:
 
 
 def metric_table(
-    metrics: pd.DataFrame, level: str, params: Params
+    metrics: pd.DataFrame, level: str, params: Params, root: str = ""
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(table for reading, raw rows for the CSV) of one level's metrics. The table is HTML
-    (escaped here): a metric's note is written under its name, which keeps the table four
-    columns wide, narrow enough for a phone."""
+    (escaped here): a metric's label links to its definition and its note is written under
+    it, which keeps the table four columns wide, narrow enough for a phone."""
     cur = params.report.currency
     rows = metrics[metrics["metric"].map(lambda m: METRICS[m].level == level)]
 
     def name(metric_id: str, note: object) -> str:
-        label = html.escape(METRICS[metric_id].label)
+        label = metric_label_html(metric_id, root)
         if isinstance(note, str) and note:
             return f'{label}<span class="cell-note">{html.escape(note)}</span>'
         return label
@@ -171,7 +150,7 @@ METRIC_TABLE_CAPTIONS = {
 
 
 def show_metric_table(view: UnitView, level: str) -> None:
-    shown, raw = metric_table(view.metrics, level, view.params)
+    shown, raw = metric_table(view.metrics, level, view.params, view.root)
     show_table(
         shown,
         METRIC_TABLE_CAPTIONS.get(level, ""),
@@ -267,6 +246,8 @@ def show_peers(view: UnitView) -> None:
         csv=raw,
         html_columns=shown.columns,
         numeric_columns=[c for c in shown.columns if c != "Unit"],
+        headers=comparison_headers(PEER_METRICS, view.root),
+        cards=True,
     )
 
 

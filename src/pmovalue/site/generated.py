@@ -1,4 +1,6 @@
-"""Pages built from data rather than from a notebook: data quality and changes."""
+"""The data-quality page: built from the data, not from a notebook, in plain words (tables
+and columns by name, not by their ids); and, once the metrics are known, what was left out
+of them (`left_out_html`: a maturity dimension with too few answers, say)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,21 @@ import html
 import pandas as pd
 
 from pmovalue.data.loading import BlankedCount, Dataset, SourceFile
-from pmovalue.markup import fmt, table_html
+from pmovalue.markup import metric_label_html, table_html
 from pmovalue.metrics.catalog import METRICS
+from pmovalue.metrics.maturity import TOO_FEW_ANSWERS
+
+# The canonical tables by name, for readers (the files keep their ids: projects.csv, evm.csv).
+TABLE_TITLES = {
+    "projects": "Projects",
+    "evm": "Earned value",
+    "benefits": "Benefits",
+    "cashflows": "Cash flows",
+    "alignment": "Strategic alignment",
+    "survey": "Satisfaction survey",
+    "maturity": "Maturity assessment",
+    "pmo_services": "PMO services",
+}
 
 
 def _p(text: str) -> str:
@@ -19,27 +34,39 @@ def _source_row(source: SourceFile) -> dict[str, object]:
     """One table's provenance: a file (name, content hash) or a database source (URL without
     credentials, query hash, result hash, read time)."""
     row: dict[str, object] = {
-        "table": source.table,
-        "source": source.origin,
-        "rows": source.rows,
-        "sha256": source.sha256[:16],
+        "Table": table_title(source.table),
+        "Source": source.origin,
+        "Rows": source.rows,
+        "Fingerprint (SHA-256)": source.sha256[:16],
     }
     if source.sql is not None:
-        row["query sha256"] = source.sql.query_sha256[:16]
-        row["read (s)"] = source.sql.seconds
+        row["Query fingerprint (SHA-256)"] = source.sql.query_sha256[:16]
+        row["Read in (s)"] = source.sql.seconds
     return row
 
 
+def table_title(table: str) -> str:
+    return TABLE_TITLES.get(table, column_title(table))
+
+
+def column_title(column: str) -> str:
+    """A column id in words: `budget_at_completion` -> `Budget at completion`, `unit_id` ->
+    `Unit ID`."""
+    words = column.replace("_", " ").strip().capitalize()
+    return " ".join("ID" if w == "id" else w for w in words.split(" "))
+
+
 def _counts(counts: list[BlankedCount], what: str) -> pd.DataFrame:
-    """Blanked values or skipped rows per table column, with the source header and examples."""
+    """Blanked values or skipped rows per table column, in words: the table and column by
+    name, the header in the source file, how many, examples."""
     return pd.DataFrame(
         [
             {
-                "table": c.table,
-                "column": c.column,
-                "source header": c.source,
+                "Table": table_title(c.table),
+                "Column": column_title(c.column),
+                "Header in the source file": c.source,
                 what: c.count,
-                "examples": ", ".join(c.examples),
+                "Examples": ", ".join(c.examples),
             }
             for c in counts
         ]
@@ -60,51 +87,53 @@ def data_quality_html(dataset: Dataset) -> str:
     if missing:
         parts.append(
             _p(
-                f"Tables not provided: {', '.join(missing)}. The sections that need them "
-                "say so on each page."
+                f"Tables not provided: {', '.join(table_title(t) for t in missing)}. The "
+                "sections that need them say so on each page."
             )
         )
-    parts.append("<h2>Values set blank by mapping.yml</h2>")
+    parts.append("<h2>Invalid values left blank</h2>")
     if dataset.blanked:
-        blank = _counts(dataset.blanked, "values blanked")
-        total = int(blank["values blanked"].sum())
+        blank = _counts(dataset.blanked, "Values left blank")
+        total = int(blank["Values left blank"].sum())
         parts.append(
             _p(
-                f"{total} invalid values were set blank (on_invalid: blank) and are "
-                "not counted in any metric."
+                f"{total} invalid values were left blank, as the data's mapping file asks, "
+                "and are not counted in any metric."
             )
         )
         parts.append(table_html(blank, csv_name="blanked-values.csv"))
     else:
-        parts.append(_p("No value was set blank."))
-    parts.append("<h2>Rows skipped by mapping.yml</h2>")
+        parts.append(_p("No value was left blank."))
+    parts.append("<h2>Rows left out</h2>")
     if dataset.skipped:
         parts.append(
             _p(
-                "Rows with an invalid value in a column set to on_invalid: skip were left out "
-                "of their table, counted here by the column that was invalid (a row invalid in "
-                "two columns counts in both); rows of other tables about a skipped project were "
-                "left out with it. None of them is counted in any metric."
+                "Rows with an invalid value in a column the data's mapping file says to skip "
+                "were left out of their table, counted here by the column that was invalid (a "
+                "row invalid in two columns counts in both); rows of other tables about a "
+                "project left out went with it. None of them is counted in any metric."
             )
         )
-        skipped = _counts(dataset.skipped, "rows skipped")
+        skipped = _counts(dataset.skipped, "Rows left out")
         parts.append(table_html(skipped, csv_name="skipped-rows.csv"))
     else:
-        parts.append(_p("No row was skipped."))
-    parts.append("<h2>Validation warnings</h2>")
+        parts.append(_p("No row was left out."))
+    parts.append("<h2>Warnings from the checks of the data</h2>")
     if dataset.warnings:
         warn = pd.DataFrame(
             [
                 {
-                    "where": f"{w.file}:{w.row or ''}:{w.column or ''}".rstrip(":"),
-                    "warning": w.message,
+                    "File": w.file,
+                    "Row": w.row if w.row is not None else "",
+                    "Column": column_title(w.column) if w.column else "",
+                    "Warning": w.message,
                 }
                 for w in dataset.warnings
             ]
         )
         parts.append(table_html(warn, csv_name="warnings.csv"))
     else:
-        parts.append(_p("No warnings."))
+        parts.append(_p("The checks of the data raised no warning."))
     parts.append("<h2>Completeness</h2>")
     parts.append(_p("Share of rows with a value, for each column of each table."))
     rows = []
@@ -114,70 +143,45 @@ def data_quality_html(dataset: Dataset) -> str:
                 continue
             filled = float(frame[col].notna().mean() * 100) if len(frame) else 0.0
             rows.append(
-                {"table": name, "column": col, "rows": len(frame), "filled %": round(filled, 1)}
+                {
+                    "Table": table_title(name),
+                    "Column": column_title(col),
+                    "Rows": len(frame),
+                    "Filled (%)": round(filled, 1),
+                }
             )
     parts.append(table_html(pd.DataFrame(rows), csv_name="completeness.csv"))
     return "\n".join(parts)
 
 
-def trend_html(trend: pd.DataFrame | None, currency: str) -> str:
-    """The portfolio's key metrics in every published official version, as published."""
-    if trend is None or len(trend) < 2:
-        return ""
-    show = pd.DataFrame({"version": trend["version"]})
-    for m in trend.columns[1:]:
-        show[METRICS[m].label] = [fmt(m, v, currency) for v in trend[m]]
-    return "\n".join(
-        [
-            "<h2>Across published versions</h2>",
-            _p("The portfolio's key metrics as each official version published them."),
-            table_html(show, csv_name="published-trend.csv"),
-        ]
-    )
-
-
-def changes_html(
-    changes: pd.DataFrame | None,
-    previous: str | None,
-    currency: str,
-    trend: pd.DataFrame | None = None,
-) -> str:
-    """Metrics up and down since the previous version of the same kind, and the trend."""
-    if changes is None or previous is None:
-        return _p(
-            "This is the first published version: there is nothing to compare with yet."
-        ) + trend_html(trend, currency)
-    parts = [_p(f"Compared with version {previous}.")]
-    if changes.empty:
-        parts.append(_p("No metric changed."))
+def left_out_html(metrics: pd.DataFrame, root: str = "") -> str:
+    """The metrics that could not be computed, with the reason, unit by unit; first, in words,
+    the maturity dimensions left out because too few of their questions were answered."""
+    blank = metrics[metrics["value"].isna() & metrics["metric"].isin(list(METRICS))]
+    parts = ["<h2>Left out of the metrics</h2>"]
+    if blank.empty:
+        parts.append(_p("Every metric could be computed for every unit."))
         return "\n".join(parts)
-    ups = int((changes["direction"] == "up").sum())
-    downs = int((changes["direction"] == "down").sum())
-    rag = changes[changes["old_status"] != changes["new_status"]]
-    parts.append(
-        _p(f"{ups} metric values went up, {downs} went down, and {len(rag)} changed RAG status.")
-    )
-    show = pd.DataFrame(
+    notes = blank["note"].fillna("").astype(str)
+    dropped = blank[notes.str.contains(TOO_FEW_ANSWERS, regex=False)]
+    for row in dropped.itertuples():
+        dimension = str(row.metric).removeprefix("maturity_")
+        parts.append(_p(f"{row.unit_name}: the maturity of {dimension} was left out ({row.note})."))
+    shown = pd.DataFrame(
         {
-            "unit": changes["unit_name"],
-            "metric": changes["metric"].map(lambda m: METRICS[m].label if m in METRICS else m),
-            "before": [
-                fmt(m, v, currency) for m, v in zip(changes["metric"], changes["old"], strict=True)
-            ],
-            "now": [
-                fmt(m, v, currency) for m, v in zip(changes["metric"], changes["new"], strict=True)
-            ],
-            "direction": changes["direction"],
-            "status": [
-                f"{a.upper() or '-'} → {b.upper() or '-'}"
-                for a, b in zip(changes["old_status"], changes["new_status"], strict=True)
-            ],
+            "Unit": [html.escape(str(u)) for u in blank["unit_name"]],
+            "Metric": [metric_label_html(m, root) for m in blank["metric"]],
+            "Why it is blank": [html.escape(n) or "–" for n in notes],
         }
     )
-    if len(rag):
-        parts.append("<h2>RAG status changes</h2>")
-        parts.append(table_html(show.loc[rag.index], csv_name="rag-changes.csv"))
-    parts.append("<h2>All metric changes</h2>")
-    parts.append(table_html(show, csv_name="metric-changes.csv"))
-    parts.append(trend_html(trend, currency))
+    parts.append(
+        table_html(
+            shown,
+            f"{len(blank)} metric values could not be computed",
+            "left-out.csv",
+            csv=blank[["unit_id", "unit_name", "metric", "note"]],
+            html_columns=["Unit", "Metric", "Why it is blank"],
+            cards=True,
+        )
+    )
     return "\n".join(parts)

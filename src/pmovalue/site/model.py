@@ -16,7 +16,7 @@ class NavLink:
 class Page:
     path: str  # inside the version, e.g. units/retail-banking.html
     title: str
-    kind: str  # portfolio | unit | maturity | changes | data-quality | page (the project's own)
+    kind: str  # portfolio | unit | maturity | changes | data-quality | methodology | page
     notebook: Path | None = None  # the executed notebook (None: body_html or source is given)
     body_html: str | None = None
     source: Path | None = None  # a page of the project's own: its pages/*.md or *.qmd file
@@ -48,6 +48,7 @@ class SiteContext:
     extra_links: list[NavLink] = field(default_factory=list)
     footer: str = ""
     colours: dict[str, str] = field(default_factory=dict)
+    # A scenario's parameters that differ from the official ones: label (in words) -> values.
     scenario_changes: dict[str, tuple[object, object]] = field(default_factory=dict)
     failed_units: list[str] = field(default_factory=list)
     board_pack: bool = False  # the version has board-pack.pdf (build --pdf): pages link to it
@@ -58,4 +59,5 @@ MAIN_NAV = [
     NavLink("Maturity", "maturity.html"),
     NavLink("Changes", "changes.html"),
     NavLink("Data quality", "data-quality.html"),
+    NavLink("Methodology", "methodology.html"),
 ]

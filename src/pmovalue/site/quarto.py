@@ -216,8 +216,9 @@ def project_config(
 def navigation(
     entries: list[ProjectPage], site: SiteContext, listed: Collection[str] = ()
 ) -> list[dict[str, Any]]:
-    """Portfolio, a Units menu with every unit page, Maturity, Changes, Data quality, then the
-    project's own pages (but those the user's navbar lists already, `listed`).
+    """Portfolio, a Units menu with every unit page, Maturity, Changes, Data quality,
+    Methodology, then the project's own pages (but those the user's navbar lists already,
+    `listed`).
 
     Items are `text` + `href` pairs and a `menu` list, as in
     https://quarto.org/docs/websites/website-navigation.html#top-navigation.
@@ -247,6 +248,7 @@ def navigation(
         ("maturity", "Maturity"),
         ("changes", "Changes"),
         ("data-quality", "Data quality"),
+        ("methodology", "Methodology"),
     ):
         for entry in by_kind.get(kind, []):
             items.append({"text": text, "href": entry.source})
@@ -481,8 +483,8 @@ _TOP = """\
   not the official report for {{ site.period }}.
   {%- if site.scenario_changes %} Parameters that differ from the official run:
   <ul>
-  {%- for key, pair in site.scenario_changes.items() %}
-    <li><code>{{ key }}</code>: {{ pair[0] }} → {{ pair[1] }}</li>
+  {%- for label, pair in site.scenario_changes.items() %}
+    <li>{{ label }}: {{ pair[0] }} → {{ pair[1] }}</li>
   {%- endfor %}
   </ul>
   {%- endif %}

@@ -1,4 +1,5 @@
-// Version switcher and search box. Works from file:// (versions.js sets PMOVALUE_VERSIONS).
+// Version switcher, search box and scroll hints of wide tables. Works from file://
+// (versions.js sets PMOVALUE_VERSIONS).
 (function () {
   "use strict";
   var body = document.body;
@@ -78,7 +79,24 @@
     });
   }
 
+  // A table wider than its column says so ("scroll sideways"), and shows a shadow on the side
+  // that has more; rechecked when the window changes size.
+  function scrollHints() {
+    var wraps = document.querySelectorAll(".table-wrap");
+    function mark() {
+      wraps.forEach(function (w) {
+        var more = w.scrollWidth > w.clientWidth + 1;
+        w.classList.toggle("scrolls", more);
+        w.classList.toggle("at-end", w.scrollLeft + w.clientWidth >= w.scrollWidth - 1);
+      });
+    }
+    wraps.forEach(function (w) { w.addEventListener("scroll", mark, { passive: true }); });
+    window.addEventListener("resize", mark);
+    mark();
+  }
+
   switcher();
   search();
   quartoSearchFromFile();
+  scrollHints();
 })();
