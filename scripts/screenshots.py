@@ -1,10 +1,13 @@
 """Full-page screenshots of every page of the newest published version, for people to look at.
 
-    python scripts/screenshots.py [SITE] [--out shots]
+    python scripts/screenshots.py [SITE] [--out shots] [--pages index,changes,...]
 
 SITE defaults to `site`. The site is served over HTTP on 127.0.0.1 (pmovalue.serve.make_server)
-and each page is shot with headless Debian Chromium at 1366x768 (desktop) and 390x844 (phone)
-into OUT/desktop/ and OUT/phone/. Console errors and requests that leave the site are printed.
+and each page is shot with headless Debian Chromium 1440 px wide (desktop) and 390 px wide (a
+phone) into OUT/desktop/ and OUT/phone/. Console errors, requests that leave the site, tables
+cut off sideways, clipped chart text and a navigation bar wider than the screen are printed.
+`--pages` takes page names without `.html` (`index`, `changes`, `methodology`,
+`units/digital-channels`); the default is every page.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from pmovalue.pack.chromium import CHROMIUM_ARGS
 from pmovalue.serve import SiteHandler, make_server
 
 VIEWPORTS = {
-    "desktop": {"viewport": {"width": 1366, "height": 768}},
+    "desktop": {"viewport": {"width": 1440, "height": 900}},
     "phone": {
         "viewport": {"width": 390, "height": 844},
         "device_scale_factor": 2,
@@ -49,6 +52,14 @@ LAYOUT_PROBLEMS = """() => {
   const hit = (a, b) =>
     Math.min(a.right, b.right) - Math.max(a.left, b.left) > 10 &&
     Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 8;
+  const nav = document.querySelector('.site-header nav');
+  if (nav) {
+    const cut = [...nav.querySelectorAll('a, summary')].filter(a => {
+      const r = box(a);
+      return r.right > window.innerWidth + 1 || r.left < -1 || r.right > box(nav).right + 1;
+    }).map(a => a.textContent.trim());
+    if (cut.length) out.push(`navigation bar cuts off: ${cut.join(', ')}`);
+  }
   document.querySelectorAll('.table-wrap').forEach(w => {
     if (w.closest('details:not([open])')) return;
     if (w.scrollWidth > w.clientWidth + 1) {
@@ -119,11 +130,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=Path("shots"), type=Path, help="output folder (shots)")
     parser.add_argument("--version", help="version to shoot (default: the newest)")
     parser.add_argument("--only", choices=sorted(VIEWPORTS), help="one viewport only")
+    parser.add_argument("--pages", help="comma-separated page names (default: every page)")
     args = parser.parse_args(argv)
 
     site: Path = args.site.resolve()
     version = args.version or newest_version(site)
     pages = pages_of(site, version)
+    if args.pages:
+        wanted = [f"{version}/{name.strip()}.html" for name in args.pages.split(",")]
+        missing = [w for w in wanted if w not in pages]
+        if missing:
+            raise SystemExit(f"no such page in {version}: {', '.join(missing)}")
+        pages = wanted
     exe = shutil.which("chromium")
     if exe is None:
         raise SystemExit("Debian's chromium is not installed (make browser)")
