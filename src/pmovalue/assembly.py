@@ -132,7 +132,9 @@ def assemble(
             "data-quality.html",
             "Data quality",
             "data-quality",
-            body_html=ahead.data_quality_html() + "\n" + left_out_html(metrics),
+            # What the metrics had to leave out first: a page that opens with "no
+            # warning" while a maturity dimension was dropped would mislead.
+            body_html=left_out_html(metrics) + "\n" + ahead.data_quality_html(),
         )
     )
     pages.append(

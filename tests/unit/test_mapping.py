@@ -336,7 +336,7 @@ evm:
     assert got[("evm", "project_id")].count == 1
     assert got[("evm", "project_id")].examples == ("A-3",)
     html = data_quality_html(ds)
-    assert "<h2>Rows left out</h2>" in html
+    assert "<h2>Invalid rows skipped</h2>" in html
     for s in ds.skipped:
         row = next(r for r in re.findall(r"<tr>.*?</tr>", html, re.S) if s.source in r)
         assert re.search(rf"<td[^>]*>{s.count}</td>", row), row

@@ -1,6 +1,6 @@
 """The data-quality page: built from the data, not from a notebook, in plain words (tables
-and columns by name, not by their ids); and, once the metrics are known, what was left out
-of them (`left_out_html`: a maturity dimension with too few answers, say)."""
+and columns by name, not by their ids); first on it, once the metrics are known, what was left
+out of them (`left_out_html`: a maturity dimension with too few answers, say)."""
 
 from __future__ import annotations
 
@@ -104,21 +104,21 @@ def data_quality_html(dataset: Dataset) -> str:
         parts.append(table_html(blank, csv_name="blanked-values.csv"))
     else:
         parts.append(_p("No value was left blank."))
-    parts.append("<h2>Rows left out</h2>")
+    parts.append("<h2>Invalid rows skipped</h2>")
     if dataset.skipped:
         parts.append(
             _p(
                 "Rows with an invalid value in a column the data's mapping file says to skip "
                 "were left out of their table, counted here by the column that was invalid (a "
                 "row invalid in two columns counts in both); rows of other tables about a "
-                "project left out went with it. None of them is counted in any metric."
+                "skipped project went with it. None of them is counted in any metric."
             )
         )
-        skipped = _counts(dataset.skipped, "Rows left out")
+        skipped = _counts(dataset.skipped, "Rows skipped")
         parts.append(table_html(skipped, csv_name="skipped-rows.csv"))
     else:
-        parts.append(_p("No row was left out."))
-    parts.append("<h2>Warnings from the checks of the data</h2>")
+        parts.append(_p("No row was skipped."))
+    parts.append("<h2>Warnings about the data files</h2>")
     if dataset.warnings:
         warn = pd.DataFrame(
             [
@@ -133,7 +133,12 @@ def data_quality_html(dataset: Dataset) -> str:
         )
         parts.append(table_html(warn, csv_name="warnings.csv"))
     else:
-        parts.append(_p("The checks of the data raised no warning."))
+        parts.append(
+            _p(
+                "No data file raised a warning; what the metrics had to leave out is at the "
+                "top of this page."
+            )
+        )
     parts.append("<h2>Completeness</h2>")
     parts.append(_p("Share of rows with a value, for each column of each table."))
     rows = []
