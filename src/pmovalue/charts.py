@@ -543,6 +543,7 @@ def units_heatmap(statuses: pd.DataFrame) -> Figure:
     codes = grid.map(lambda s: RAG_CODES.get(s, "–"))
     rows = [_wrap(METRICS[m].label, 18) for m in grid.index]
     cols = [str(u) for u in grid.columns]
+    wrapped = [_wrap(c) for c in cols]
     title = "RAG status by unit and metric"
     fig = _figure(
         title,
@@ -554,15 +555,16 @@ def units_heatmap(statuses: pd.DataFrame) -> Figure:
         margin={**_LAYOUT["margin"], "t": 48, "b": 8},
         meta=narrow_meta(
             below=600,
+            # Turned upright, a unit's name is on one line: two would run into the next one.
             on={
-                "data": {"text": [codes.to_numpy().tolist()]},
+                "data": {"text": [codes.to_numpy().tolist()], "x": [cols]},
                 "layout": {
                     "title.text": "RAG status (G green, A amber, R red)",
                     "xaxis.tickangle": -90,
                 },
             },
             off={
-                "data": {"text": [text.to_numpy().tolist()]},
+                "data": {"text": [text.to_numpy().tolist()], "x": [wrapped]},
                 "layout": {"title.text": title, "xaxis.tickangle": 0},
             },
         ),
@@ -571,7 +573,7 @@ def units_heatmap(statuses: pd.DataFrame) -> Figure:
         dict(
             type="heatmap",
             z=z.to_numpy(dtype=float),
-            x=[_wrap(c) for c in cols],
+            x=wrapped,
             y=rows,
             text=text.to_numpy(),
             customdata=text.to_numpy(),

@@ -268,6 +268,10 @@ def test_units_heatmap_every_status_written_out() -> None:
     assert codes[0] == [charts.RAG_CODES[s] for s in statuses["cpi"]]
     assert "G green" in narrow["on"]["layout"]["title.text"]
     assert narrow["off"]["data"]["text"][0] == text
+    # Upright on a phone, each unit's name on one line; wrapped again when wide.
+    assert narrow["on"]["layout"]["xaxis.tickangle"] == -90
+    assert narrow["on"]["data"]["x"][0] == list(statuses.index)
+    assert narrow["off"]["data"]["x"][0] == list(trace.x)
 
 
 def test_value_index_dumbbell_joins_last_and_this_quarter() -> None:
