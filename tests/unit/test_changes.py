@@ -186,3 +186,32 @@ def test_scenario_page_leads_with_what_it_changes() -> None:
     lead = html.split("Since 2026-Q2")[0]
     assert "2 material changes: 2 for the worse, 0 for the better" in lead
     assert ">Official<" in lead and ">Scenario<" in lead
+
+
+def test_a_value_gone_blank_says_so() -> None:
+    """A maturity dimension left out this quarter (or measured for the first time): no better
+    or worse, but said in words, and the missing status as a badge that says so."""
+    h = history()
+    h = pd.concat(
+        [
+            h,
+            pd.DataFrame(
+                [
+                    {**r, "period": p}
+                    for p, v, s in (("2026-Q2", 3.5, "green"), ("2026-Q3", NAN, ""))
+                    for r in rows("a", "Alpha", {"maturity_technology": (v, s)})
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
+    current = h[h["period"] == "2026-Q3"].drop(columns="period").reset_index(drop=True)
+    html = changes_html(current, h, "2026-Q3", lambda _u: P, "GBP", ["a", "b"])
+    row = next(r for r in html.split("<tr>") if "#maturity_technology" in r)
+    assert '<span class="verdict verdict-none">left out</span>' in row
+    assert '<span class="rag rag-none">no status</span>' in row
+    back = changes_html(
+        h[h["period"] == "2026-Q2"].drop(columns="period"), h, "2026-Q2", lambda _u: P, "GBP", []
+    )
+    row = next(r for r in back.split("<tr>") if "#maturity_technology" in r)
+    assert '<span class="verdict verdict-none">new</span>' in row  # none in 2026-Q1

@@ -111,8 +111,9 @@ def visible_changes(
 
 
 def _badge(status: str) -> str:
-    """A status badge in a transition: `none` when there is none (a metric gone blank)."""
-    return rag_badge(status, '<span class="rag rag-none">none</span>')
+    """A status badge in a transition: `no status` when there is none (a metric gone
+    blank)."""
+    return rag_badge(status, '<span class="rag rag-none">no status</span>')
 
 
 def _status_html(old: str, new: str) -> str:
@@ -123,8 +124,12 @@ def _status_html(old: str, new: str) -> str:
     return f'{_badge(old)} <span aria-label="to">→</span> {_badge(new)}'
 
 
-def _verdict_html(verdict: str) -> str:
-    return f'<span class="verdict verdict-{verdict or "none"}">{VERDICT_TEXT[verdict]}</span>'
+def _verdict_html(verdict: str, old: float, new: float) -> str:
+    """Better or worse; a value that went blank or appeared, said so (nothing to judge)."""
+    text = VERDICT_TEXT[verdict]
+    if not verdict and pd.isna(old) != pd.isna(new):
+        text = "left out" if pd.isna(new) else "new"
+    return f'<span class="verdict verdict-{verdict or "none"}">{text}</span>'
 
 
 def changes_table(
@@ -155,7 +160,10 @@ def changes_table(
                 fmt_change(m, b - a, currency)
                 for m, a, b in zip(rows["metric"], rows["old"], rows["new"], strict=True)
             ],
-            "Better or worse": [_verdict_html(v) for v in rows["verdict"]],
+            "Better or worse": [
+                _verdict_html(v, a, b)
+                for v, a, b in zip(rows["verdict"], rows["old"], rows["new"], strict=True)
+            ],
             "RAG status": [
                 _status_html(a, b)
                 for a, b in zip(rows["old_status"], rows["new_status"], strict=True)
