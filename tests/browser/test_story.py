@@ -4,6 +4,7 @@ plain words, and pages that work on a phone."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 from pathlib import Path
@@ -21,6 +22,20 @@ VERSION = "2026-Q3"
 PHONE = {"width": 390, "height": 844}
 BOARD_PAGES = ["index.html", f"units/{UNIT_PAGE.rsplit('/', 1)[1]}", "maturity.html"]
 BOARD_PAGES += ["changes.html", "data-quality.html", "methodology.html"]
+
+# Text in <main> that is exactly a metric's label (or starts with it, then its unit in
+# brackets) without being its link; charts (SVG) and their data tables are left aside.
+UNLINKED_LABELS = r"""labels => {
+  const out = [];
+  const walk = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    if (n.parentElement.closest('a.metric, svg, details.chart-data, code, script')) continue;
+    const t = n.textContent.trim();
+    if (labels.some(l => t === l || /^ \([^()]*\)$/.test(t.slice(l.length)) &&
+                         t.startsWith(l))) out.push(t);
+  }
+  return out;
+}"""
 
 # The text of <main> a reader sees, without code (ids on purpose), project ids, chart data.
 MAIN_TEXT = """() => {
@@ -80,6 +95,7 @@ def test_every_metric_label_names_one_metric_and_links_to_it(open_page, served: 
     different one for a different metric, each linking to its entry on the methodology page."""
     method = open_page(served.url(f"{VERSION}/methodology.html")).page
     anchors = set(method.eval_on_selector_all("section.metric-def", "els => els.map(e => e.id)"))
+    labels = sorted({m.label for m in METRICS.values()})
     seen: dict[str, set[str]] = {}
     for rel in ("index.html", UNIT_PAGE.split("/", 1)[1], "maturity.html", "changes.html"):
         page = open_page(served.url(f"{VERSION}/{rel}")).page
@@ -87,6 +103,7 @@ def test_every_metric_label_names_one_metric_and_links_to_it(open_page, served: 
             "a.metric", "els => els.map(a => [a.getAttribute('href'), a.textContent])"
         )
         assert links, rel
+        assert page.evaluate(UNLINKED_LABELS, labels) == [], rel
         for href, text in links:
             metric = href.split("#", 1)[1]
             assert href.split("#")[0].endswith("methodology.html"), href
@@ -147,8 +164,12 @@ def test_plain_words_no_ids(open_page, served: Served, rel: str) -> None:
 
 
 def test_data_quality_says_what_was_left_out(open_page, served: Served) -> None:
+    """First on the page: what the metrics left out. Never a bare "no warnings" while a
+    maturity dimension was dropped."""
     page = open_page(served.url(f"{VERSION}/data-quality.html")).page
+    assert page.locator("main h2").first.inner_text() == "Left out of the metrics"
     text = page.locator("main").inner_text()
+    assert not re.search(r"\bno warnings?\b\.?$", text, re.IGNORECASE | re.MULTILINE)
     # The sample's Operations & Technology answered 47% of its technology questions.
     assert "Operations & Technology: the maturity of technology was left out (too few answers" in (
         text
@@ -158,14 +179,19 @@ def test_data_quality_says_what_was_left_out(open_page, served: Served) -> None:
 
 def test_phone_navbar_never_clips(open_page, served: Served) -> None:
     page = open_page(served.url(UNIT_PAGE), viewport=PHONE).page
-    boxes = page.eval_on_selector_all(
+    # Each link shown in the bar: its text, its sides, and whether its middle is the link
+    # itself (nothing covers or cuts it).
+    shown = page.eval_on_selector_all(
         ".site-header nav a, .site-header nav summary",
-        "els => els.map(e => [e.textContent.trim(), e.getBoundingClientRect().left,"
-        " e.getBoundingClientRect().right])",
+        """els => els.filter(e => e.checkVisibility()).map(e => {
+             const r = e.getBoundingClientRect();
+             const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+             return [e.textContent.trim(), r.left, r.right, !!hit && e.contains(hit)];
+           })""",
     )
-    assert {"Data quality", "Methodology"} <= {b[0] for b in boxes}
-    for text, left, right in boxes:
-        assert left >= 0 and right <= PHONE["width"], (text, left, right)
+    assert {"Portfolio", "Units", "Data quality", "Methodology"} <= {b[0] for b in shown}
+    for text, left, right, on_top in shown:
+        assert left >= 0 and right <= PHONE["width"] and on_top, (text, left, right, on_top)
 
 
 @pytest.mark.parametrize(
@@ -201,6 +227,30 @@ def test_phone_maturity_is_a_heat_table_not_a_radar(open_page, served: Served) -
     assert page.locator(".js-plotly-plot .polar").count() == 0
     table = page.locator("table.cards").first
     assert table.locator(".rag").count() >= 6  # each unit's scores with their status
+
+
+def test_phone_heatmap_unit_names_stay_apart(open_page, served: Served) -> None:
+    """At 390 px the heatmap's unit names turn upright, each on one line: no name runs into
+    the next one."""
+    page = open_page(served.url(f"{VERSION}/index.html"), viewport=PHONE).page
+    wait_for_charts(page, 2)
+    heat = page.locator('figure.chart[aria-label="RAG status by unit and metric"]')
+    page.wait_for_function(
+        "f => f.querySelector('.gtitle') && f.querySelector('.gtitle').textContent"
+        ".includes('G green')",
+        arg=heat.element_handle(),
+    )
+    boxes = heat.evaluate(
+        """f => [...f.querySelectorAll('.xtick text')].map(t => {
+             const r = t.getBoundingClientRect();
+             return [t.textContent, r.left, r.right, t.querySelectorAll('tspan.line').length];
+           })"""
+    )
+    assert len(boxes) == 6  # the sample's units
+    assert all(lines <= 1 for *_, lines in boxes), boxes
+    boxes.sort(key=lambda b: b[1])
+    for (a, _, a_right, _), (b, b_left, _, _) in itertools.pairwise(boxes):
+        assert a_right <= b_left + 1, (a, b)
 
 
 def test_a_wide_table_says_it_scrolls(open_page, served: Served) -> None:
@@ -250,20 +300,25 @@ def test_commentary_shows_raw_html_as_text(open_page, story_site: Path) -> None:
         assert "Analyst" in note.locator(".byline").inner_text()
 
 
-def test_scenario_pages_lead_with_what_the_scenario_changes(open_page, story_site: Path) -> None:
-    visit = open_page(file_url(story_site, f"{VERSION}--high-rate/index.html"))
+@pytest.mark.parametrize("rel", ["index.html", "units/risk-compliance.html"])
+def test_scenario_pages_lead_with_what_the_scenario_changes(
+    open_page, story_site: Path, rel: str
+) -> None:
+    """First the parameters the scenario changes (in words), then the metrics that moved
+    against the official version of its period, then the summary."""
+    visit = open_page(file_url(story_site, f"{VERSION}--high-rate/{rel}"))
     page = visit.page
     banner = page.locator("aside.banner.scenario").inner_text()
     assert "Finance: discount rate: 0.035 → 0.07" in banner  # parameters, in words
     effect = page.locator("section.scenario-effect")
     top = page.evaluate(
-        """() => ['section.scenario-effect', 'section.exec-summary']
+        """() => ['aside.banner.scenario', 'section.scenario-effect', 'section.exec-summary']
              .map(s => document.querySelector(s).getBoundingClientRect().top)"""
     )
-    assert top[0] < top[1]  # first in the page, before the summary
+    assert top == sorted(top)  # parameters, then what moved, then the summary
     row = effect.locator("tr", has_text="Net present value (NPV)")
     assert row.count() == 1 and "worse" in row.inner_text()
     npv = page.locator('.kpi[data-metric="npv_total"] .delta').inner_text()
     assert "against official" in npv and "down" in npv  # not "unchanged since 2026-Q2"
-    official = open_page(file_url(story_site, f"{VERSION}/index.html")).page
+    official = open_page(file_url(story_site, f"{VERSION}/{rel}")).page
     assert official.locator("section.scenario-effect").count() == 0
