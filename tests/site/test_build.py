@@ -17,7 +17,7 @@ import pytest
 from pmovalue.build import build
 from pmovalue.errors import NotebookFailed, VersionConflict
 from pmovalue.metrics.catalog import METRIC_IDS
-from tests.conftest import options, run_cli
+from tests.conftest import REPO, SAMPLE, options, run_cli
 
 VERSION = "2026-Q3"
 UNITS = [
@@ -318,6 +318,26 @@ def test_cli_bad_data_exits_2_and_publishes_nothing(tmp_path: Path) -> None:
     res = run_cli("build", "--data", str(data), "--out", str(out), "--engine", "builtin")
     assert res.returncode == 2, res.stderr
     assert "projects.csv:3:budget_at_completion" in res.stderr
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_cli_commentary_for_an_unknown_unit_exits_2(tmp_path: Path) -> None:
+    """A commentary file whose name is no unit of the data: exit 2 naming the file, before
+    any notebook runs, and nothing published."""
+    bad = tmp_path / "commentary" / VERSION / "digital-chanels.md"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("A typo in the file name.\n", encoding="utf-8")
+    out = tmp_path / "site"
+    res = run_cli(
+        "build",
+        *("--data", str(SAMPLE), "--params", str(REPO / "params"), "--out", str(out)),
+        *("--engine", "builtin"),
+        cwd=tmp_path,
+    )
+    assert res.returncode == 2, res.stderr
+    named = f"commentary/{VERSION}/digital-chanels.md:"  # as found from where the user works
+    assert named in res.stderr and "digital-channels" in res.stderr  # the file, the units
+    assert "Traceback" not in res.stderr
     assert not out.exists() or not any(out.iterdir())
 
 

@@ -107,3 +107,15 @@ def test_parameters_in_words_for_readers() -> None:
     assert param_label("targets.nps") == "Target: Net promoter score (NPS)"
     assert param_label("changes.material.cpi") == "Material change: Cost performance index (CPI)"
     assert param_label("owner") == "Owner"
+
+
+def test_shipped_defaults_set_a_material_change_for_every_metric(repo: Path) -> None:
+    """params/defaults.yml shows the analyst every metric's threshold, as the catalogue's
+    defaults (used for a metric a project's file leaves out) set it."""
+    import yaml
+
+    from pmovalue.metrics.catalog import MATERIAL_CHANGE, METRICS
+
+    shipped = yaml.safe_load((repo / "params" / "defaults.yml").read_text())
+    assert shipped["changes"]["material"] == MATERIAL_CHANGE
+    assert set(MATERIAL_CHANGE) == set(METRICS)
