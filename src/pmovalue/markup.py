@@ -30,6 +30,10 @@ BLANK = "–"  # an empty table cell (en dash): nothing to show, as opposed to a
 # Marks a block of a unit page that the board pack shows (pmovalue.pack.compose condenses a
 # unit page to its marked blocks): headline tiles, findings, attention list, key charts.
 BOARD = "data-board"
+# Marks a part about one unit (`data-unit="<unit id>"`) in a page about them all, inside a
+# list of such parts (`data-unit-list`): a board pack for other units leaves it out.
+UNIT = "data-unit"
+UNIT_LIST = "data-unit-list"
 _chart_ids = itertools.count(1)
 
 

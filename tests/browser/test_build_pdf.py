@@ -42,7 +42,7 @@ def test_build_with_pdf(tmp_path: Path) -> None:
     reader = PdfReader(pdf)
     texts = [" ".join(p.extract_text().split()) for p in reader.pages]
     assert f"What-if scenario “{SCENARIO}”: not the official report" in texts[0]
-    assert "discount_rate" in texts[0]  # the parameters that differ from the official run
+    assert "discount rate" in texts[0]  # the parameters that differ from the official run
     for text in texts[1:]:
         assert f"What-if scenario “{SCENARIO}”, not the official report" in text
 

@@ -137,7 +137,11 @@ def test_the_contents_agree_with_the_pages(pack: Pack, facts) -> None:
         for m in re.finditer(r"^(.+?)\s+(\d+)$", contents, re.M)
         if not m.group(1).startswith(("Northwind", "1f"))
     )
-    expected = ["Portfolio overview", *facts.units.values(), "PMO maturity", "What changed"]
+    # The sample's portfolio page has an executive summary and commentary (they open the
+    # pack) and the version a methodology page (the appendix).
+    lead = "Executive summary and PMO commentary"
+    expected = [lead, "Portfolio overview", *facts.units.values(), "PMO maturity"]
+    expected += ["What changed", "Methodology"]
     assert [t for t in entries if t in expected] == expected
     marks = pack.outline()
     for title in expected:
@@ -363,6 +367,12 @@ def test_a_site_page_prints_without_its_navigation(open_page, sample_site: Path)
     for screen_only in ("Skip to content", "Search this version", "Download CSV", "Data table:"):
         assert screen_only not in text, screen_only
     assert "Projects that need attention" in text and "pmovalue" in text  # content, provenance
+    # On paper a metric's label is plain text: its link (a dotted underline) cannot be followed.
+    visit.page.emulate_media(media="print")
+    decorations = visit.page.eval_on_selector_all(
+        "a.metric", "els => els.map(a => getComputedStyle(a).textDecorationLine)"
+    )
+    assert decorations and set(decorations) == {"none"}
 
 
 # ---- a version assembled by Quarto ----------------------------------------------------------

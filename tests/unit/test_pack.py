@@ -138,7 +138,30 @@ def test_headed_sections_in_notebook_and_quarto_pages() -> None:
     assert " ".join(p.get_text(" ") for p in parts).split() == ["PMO", "commentary", "COMMENTARY"]
     _, main = _main(QUARTO_PAGE)
     parts = headed_parts(main, ("executive summary",))
-    assert [p.name for p in parts] == ["h2", "p"]
+    assert [(p.name, p.get("id")) for p in parts] == [("section", "executive-summary")]
+    assert parts[0].get_text(" ").split() == ["Executive", "summary", "SUMMARY"]
+
+
+# The portfolio page as the notebooks write it: the summary and the commentary each a
+# <section> that its heading opens, then the key numbers, with no heading between.
+SECTIONED_PAGE = """<main>
+<h1>Portfolio overview</h1>
+<div class="cell"><section class="exec-summary"><h2>Executive summary</h2><ul><li>ONE</li>
+  </ul></section></div>
+<div class="cell"><section class="commentary"><h2>PMO commentary</h2><p>NOTE</p></section></div>
+<div class="cell"><div class="headline">TILES</div></div>
+<div class="cell"><h2>League table</h2><p>LEAGUE</p></div>
+</main>"""
+
+
+def test_a_heading_that_opens_a_section_heads_that_section_only() -> None:
+    soup, main = _main(SECTIONED_PAGE)
+    title, lead = split_lead(soup, main)
+    assert title == "Executive summary and PMO commentary"
+    assert "ONE" in lead and "NOTE" in lead and "TILES" not in lead
+    rest = main.get_text(" ")
+    assert "TILES" in rest and "LEAGUE" in rest and "NOTE" not in rest
+    assert main.find("section") is None  # moved whole: no empty box left behind
 
 
 def test_the_portfolio_pages_summary_and_commentary_open_the_pack() -> None:
@@ -166,9 +189,14 @@ def test_sections_of_the_sample_in_pack_order(version: Path) -> None:
     sections = plan_sections(version, facts)
     keys = [s.key for s in sections]
     units = [f"unit-{u}" for u in facts.units]
-    assert keys == ["portfolio", *units, "maturity", "changes"]
+    # The portfolio page's summary and commentary open the pack; the methodology closes it.
+    assert keys == ["summary", "portfolio", *units, "maturity", "changes", "methodology"]
     assert [s.title for s in sections if s.group == "units"] == list(facts.units.values())
-    assert sections[0].title == "Portfolio overview"
+    assert sections[0].title == "Executive summary and PMO commentary"
+    assert 'class="exec-summary"' in sections[0].html and 'class="commentary"' in sections[0].html
+    assert sections[1].title == "Portfolio overview"
+    assert 'class="headline"' in sections[1].html  # the key numbers stay with the portfolio
+    assert sections[-1].group == "appendix"
 
 
 def test_a_unit_section_holds_what_a_board_reads(version: Path) -> None:
@@ -199,14 +227,14 @@ def test_links_into_the_pack_stay_and_other_site_links_go(version: Path, tmp_pat
     copy = _copy(version, tmp_path)
     _insert(
         copy / "units" / "retail-banking.html",
-        '<p data-board><a href="../units/digital-channels.html">peer</a> '
+        '<p id="probe" data-board><a href="../units/digital-channels.html">peer</a> '
         '<a href="../index.html#League-table">league</a> <a href="../data/metrics.csv">csv</a> '
         '<a href="https://example.org/pmo">web</a> <img src="../_assets/logo.png"></p>',
     )
     facts = read_facts(copy)
     unit = next(s for s in plan_sections(copy, facts) if s.key == "unit-retail-banking")
     soup = soup_of(unit.html)
-    links = {a.get_text(): a.get("href") for a in soup.find_all("a")}
+    links = {a.get_text(): a.get("href") for a in soup.find(id="probe").find_all("a")}
     assert links == {
         "peer": "#unit-digital-channels",  # a page in the pack: a link inside the PDF
         "league": None,  # a place inside a page: the PDF has no such anchor
@@ -243,10 +271,30 @@ def test_later_pages_take_their_place_when_a_version_has_them(
 
 def test_units_are_chosen_by_id_or_name(version: Path) -> None:
     facts = read_facts(version)
-    keys = [
-        s.key for s in plan_sections(version, facts, ["wealth-management", "Risk & Compliance"])
+    sections = plan_sections(version, facts, ["wealth-management", "Risk & Compliance"])
+    assert [s.key for s in sections] == [
+        "unit-wealth-management",
+        "unit-risk-compliance",
+        "methodology",
     ]
-    assert keys == ["unit-wealth-management", "unit-risk-compliance"]
+
+
+def test_a_pack_for_some_units_leaves_out_what_the_methodology_says_of_others(
+    version: Path,
+) -> None:
+    """The sample's Risk & Compliance has its own target for projects on time: the methodology
+    names it, except in a pack for other units."""
+    facts = read_facts(version)
+
+    def method(units: list[str] | None) -> str:
+        return next(s.html for s in plan_sections(version, facts, units) if s.group == "appendix")
+
+    assert 'data-unit="risk-compliance"' in method(None) and "Risk &amp; Compliance" in method(None)
+    theirs = method(["risk-compliance"])
+    assert "Risk &amp; Compliance" in theirs
+    others = method(["digital-channels", "wealth-management"])
+    assert "Risk &amp; Compliance" not in others and "data-unit-list" not in others
+    assert "Units with their own" not in others
     with pytest.raises(UsageError, match="not in version 2026-Q3; its units: retail-banking"):
         plan_sections(version, facts, ["atlantis"])
 

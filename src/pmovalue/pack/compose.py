@@ -8,7 +8,9 @@ does not have are left out without a gap. A section is the `<main>` of its page;
 condensed to what a board reads: the blocks marked `data-board` in the page (headline tiles,
 findings, attention list, key charts), each under its heading, and the sections headed as in
 `BOARD_HEADINGS`. Links to pages in the pack become links inside the PDF; other links to the
-site, the CSV downloads and the charts' data tables are dropped (a PDF cannot follow them).
+site, the CSV downloads and the charts' data tables are dropped (a PDF cannot follow them). A
+pack for some units leaves out what the other pages say about the other units where the page
+marks it (`data-unit`: the methodology's units with their own targets).
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag
 
 BOARD = "data-board"  # the attribute that marks a block of a page for the board pack
+# A part about one unit in a page about them all (data-unit="<unit id>"), inside a list of such
+# parts (data-unit-list): a pack for some units leaves out the others' (as markup.UNIT says).
+UNIT, UNIT_LIST = "data-unit", "data-unit-list"
 # Headed sections a board reads whole, wherever a page has them (matched at the heading's start,
 # ignoring case). The first two open the pack when the portfolio page has them.
 LEAD_HEADINGS = ("executive summary", "pmo commentary")
@@ -99,6 +104,8 @@ def plan_sections(
         main = soup.find("main") or soup.body or soup
         title = page_title(main) or default_title
         prepare(main, path, in_pack)
+        if units is not None:
+            drop_other_units(main, set(chosen))
         if group == "units":
             condense(main)
         elif path == PORTFOLIO_PAGE:
@@ -184,6 +191,16 @@ def prepare(main: Tag, page: str, in_pack: dict[str, str]) -> None:
             el["src"] = _rebase(str(el["src"]), folder)
 
 
+def drop_other_units(main: Tag, chosen: set[str]) -> None:
+    """Leave out the parts about units not in `chosen`, and a list of them left empty."""
+    for el in main.find_all(attrs={UNIT: True}):
+        if not el.decomposed and el.get(UNIT) not in chosen:
+            el.decompose()
+    for el in main.find_all(attrs={UNIT_LIST: True}):
+        if not el.decomposed and el.find(attrs={UNIT: True}) is None:
+            el.decompose()
+
+
 def _dropped(el: Tag) -> bool:
     classes = el.get("class") or ()
     ident = el.get("id") or ""
@@ -227,13 +244,25 @@ def _is_heading_of(tag: Tag, names: tuple[str, ...]) -> bool:
 def headed_parts(main: Tag, names: tuple[str, ...]) -> list[Tag]:
     """The elements of the h2 sections whose heading starts with one of `names`: the heading
     and everything after it up to the next h2, as the largest elements that hold no other h2
-    (notebook pages put each cell in its own element; Quarto puts a section in one)."""
+    (notebook pages put each cell in its own element; Quarto puts a section in one). A heading
+    that opens a `<section>` of its own (the executive summary, the PMO commentary) heads that
+    section only: what follows it is the page's."""
     parts: list[Tag] = []
     taken: set[int] = set()
     inside = False
+    bounded: Tag | None = None  # the <section> the current heading opens, if any
     for el in main.find_all(True):
+        if bounded is not None and not any(p is bounded for p in el.parents):
+            inside, bounded = False, None
         if el.name == "h2":
             inside = _is_heading_of(el, names)
+            box = el.parent
+            if inside and box is not None and box.name == "section" and box.find("h2") is el:
+                if not any(id(p) in taken for p in box.parents):
+                    taken.add(id(box))
+                    parts.append(box)
+                bounded = box
+                continue
         if not inside or el.find("h2") is not None:
             continue
         if any(id(p) in taken for p in el.parents):

@@ -14,7 +14,7 @@ import re
 
 from pmovalue.config import Params
 from pmovalue.markdown import render_markdown
-from pmovalue.markup import BLANK, fmt, target_text
+from pmovalue.markup import BLANK, UNIT, UNIT_LIST, fmt, target_text
 from pmovalue.metrics import value_index_formula
 from pmovalue.metrics.catalog import DIRECTIONS, LEVELS, METRICS, MetricInfo
 from pmovalue.metrics.exposure import EXPOSURE, MONEY_AT_RISK
@@ -67,15 +67,17 @@ def status_rule(info: MetricInfo, params: Params, currency: str) -> str:
 
 
 def unit_targets(info: MetricInfo, units: dict[str, str], unit_params: dict[str, Params]) -> str:
-    """The units whose own parameters give this metric another target or thresholds."""
-    out = []
-    for uid, name in units.items():
-        p = unit_params.get(uid)
-        if p is None:
-            continue
-        mine = status_rule(info, p, p.report.currency)
-        out.append((name, mine))
-    return "; ".join(f"{_e(name)}: {_e(rule)}" for name, rule in out)
+    """The units whose own parameters give this metric another target or thresholds, one
+    item each, marked with its unit (a board pack for other units leaves it out)."""
+    items = [
+        f'<li {UNIT}="{_e(uid)}">{_e(name)}: {_e(status_rule(info, p, p.report.currency))}</li>'
+        for uid, name in units.items()
+        if (p := unit_params.get(uid)) is not None
+    ]
+    if not items:
+        return ""
+    listed = "".join(items)
+    return f'<div class="unit-targets" {UNIT_LIST}>Units with their own:<ul>{listed}</ul></div>'
 
 
 def material_rule(info: MetricInfo, params: Params, currency: str) -> str:
@@ -109,7 +111,7 @@ def metric_entry(
         ("Formula", inline_markdown(info.formula)),
         ("Unit", _e(UNIT_WORDS.get(info.unit, info.unit))),
         ("Better", _e(direction[:1].upper() + direction[1:])),
-        ("Target and status", _e(rule) + (f" Units with their own: {others}." if others else "")),
+        ("Target and status", _e(rule) + others),
         ("Material change", _e(material_rule(info, params, currency))),
         ("Computed from", _e(sources)),
         ("What counts", inline_markdown(info.scope)),
