@@ -109,8 +109,8 @@ def quarto_or_skip() -> str:
 
 
 def quarto_project(root: Path, theme: str | None = None) -> Path:
-    """A reporting project for the quarto engine: the repository's _quarto.yml (with `theme`)
-    and pages/, plus a page of Quarto Markdown (pages/features.qmd)."""
+    """A reporting project for the quarto engine: the repository's _quarto.yml (with `theme`),
+    pages/ and commentary/, plus a page of Quarto Markdown (pages/features.qmd)."""
     project = root / "project"
     project.mkdir(parents=True)
     config = yaml.safe_load((REPO / "_quarto.yml").read_text(encoding="utf-8"))
@@ -118,6 +118,7 @@ def quarto_project(root: Path, theme: str | None = None) -> Path:
         config["format"]["html"]["theme"] = theme
     (project / "_quarto.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
     shutil.copytree(REPO / "pages", project / "pages")
+    shutil.copytree(REPO / "commentary", project / "commentary")
     (project / "pages" / "features.qmd").write_text(FEATURES_QMD, encoding="utf-8")
     return project
 

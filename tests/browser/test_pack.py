@@ -397,7 +397,11 @@ def test_a_version_assembled_by_quarto(sample_build, facts, tmp_path: Path) -> N
     result = make_pack(stage, paper=PAPERS["A4"])
     assert result.blocked == []
     keys = [s.key for s in result.sections]
-    assert keys == ["portfolio", *(f"unit-{u}" for u in facts.units), "maturity", "changes"]
+    units = [f"unit-{u}" for u in facts.units]
+    assert keys == ["summary", "portfolio", *units, "maturity", "changes"]
+    lead, portfolio = result.sections[:2]
+    assert 'class="exec-summary"' in lead.html and 'class="headline"' not in lead.html
+    assert 'class="headline"' in portfolio.html
     for section in result.sections:
         assert "title-block-header" not in section.html
     unit = next(s for s in result.sections if s.key == "unit-retail-banking")

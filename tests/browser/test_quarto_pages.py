@@ -30,11 +30,12 @@ from .test_pages import VERSION, assert_clean
 
 pytestmark = pytest.mark.skipif(shutil.which("quarto") is None, reason=QUARTO_MISSING)
 
-CHARTS = {f"units/{UNIT}.html": UNIT_CHARTS, "index.html": 1, "maturity.html": 1}
+CHARTS = {f"units/{UNIT}.html": UNIT_CHARTS, "index.html": 1, "changes.html": 1}
 PAGES = [
     *CHARTS,
-    "changes.html",
+    "maturity.html",
     "data-quality.html",
+    "methodology.html",
     "pages/about.html",
     "pages/features.html",
 ]
@@ -169,4 +170,28 @@ def test_quarto_search_from_file_says_it_needs_http(open_page, quarto_site: Path
     assert field.is_visible() and field.is_disabled()
     assert "HTTP" in (field.get_attribute("placeholder") or "")
     page.wait_for_load_state("load")
+    assert_clean(visit, allowed)
+
+
+def test_the_story_pages_from_file(open_page, quarto_site: Path) -> None:
+    """What a board reader meets first, as the builtin engine shows it: the summary and the
+    commentary open the portfolio page; a metric's label leads to its entry on the methodology
+    page; the changes page leads with the material changes, every change below, collapsed."""
+    visit, allowed = open_version_page("file", "index.html", open_page, quarto_site)
+    page = visit.page
+    top = page.evaluate(
+        """() => ['section.exec-summary', 'section.commentary', '.headline']
+             .map(s => document.querySelector(s).getBoundingClientRect().top)"""
+    )
+    assert top == sorted(top)
+    with page.expect_navigation():
+        page.locator('.kpi[data-metric="cpi"] a.metric').click()
+    assert page.url == file_url(quarto_site, f"{VERSION}/methodology.html#cpi")
+    assert page.locator(":target h3").inner_text() == "Cost performance index (CPI)"
+    assert_clean(visit, allowed)
+    visit, allowed = open_version_page("file", "changes.html", open_page, quarto_site)
+    page = visit.page
+    assert page.locator(".caption", has_text="Material changes").is_visible()
+    assert page.locator("details.all-changes").get_attribute("open") is None
+    assert not page.locator("details.all-changes table").is_visible()
     assert_clean(visit, allowed)

@@ -126,6 +126,7 @@ def test_own_pages_with_quartos_features(quarto_build: BuildResult) -> None:
         "Maturity",
         "Changes",
         "Data quality",
+        "Methodology",
         "About this report",
         "Report features",
     ]
