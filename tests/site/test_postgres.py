@@ -9,9 +9,10 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -287,22 +288,15 @@ def test_column_missing_from_the_result(db: Database, env: dict[str, str], tmp_p
     )
 
 
-def test_connection_dropped_mid_read(db: Database, env: dict[str, str], tmp_path: Path) -> None:
-    """The server ends the session while the result streams (pg_terminate_backend from
-    another connection, once the query sleeps at row 3000 of 4000)."""
-    import psycopg
+SLEEPY_QUERY = (  # sleeps at row 3000 of 4000, the rows before it sent
+    "select g as proj_code, repeat('x', 200) as title, 'Unit' as dept_name,\n"
+    "           pg_sleep(case when g = 3000 then 60 else 0 end)::text as status\n"
+    "    from generate_series(1, 4000) g\n"
+)
 
-    query = (
-        "select g as proj_code, repeat('x', 200) as title, 'Unit' as dept_name,\n"
-        "           pg_sleep(case when g = 3000 then 60 else 0 end)::text as status\n"
-        "    from generate_series(1, 4000) g\n"
-    )
-    data = mapping_reading(tmp_path, db.url())  # the query body replaced: lines stay
-    mapping = (data / "mapping.yml").read_text()
-    start = mapping.index("    select p.proj_code")
-    end = mapping.index("  columns:")
-    (data / "mapping.yml").write_text(mapping[:start] + "    " + query + mapping[end:])
-    child = subprocess.Popen(
+
+def validating(data: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
         [sys.executable, "-m", "pmovalue", "validate", "--data", str(data)],
         cwd=REPO,
         env=env,
@@ -310,31 +304,244 @@ def test_connection_dropped_mid_read(db: Database, env: dict[str, str], tmp_path
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def sleeping_reader(admin: object, child: subprocess.Popen[str]) -> int:
+    """The server process of the reader's session once its query sleeps."""
+    deadline = time.monotonic() + 120
+    while True:
+        pids = admin.execute(  # type: ignore[attr-defined]
+            "select pid from pg_stat_activity where usename = %s and wait_event = 'PgSleep'",
+            (READER,),
+        ).fetchall()
+        if pids:
+            return int(pids[0][0])
+        assert child.poll() is None, child.communicate()
+        assert time.monotonic() < deadline, "the query never reached its sleep"
+        time.sleep(0.05)
+
+
+def lost_after(err: str, data: Path) -> tuple[int, str]:
+    """Rows read before the connection failed, and why, from the one line of the error."""
+    (line,) = err.strip().splitlines()
+    prefix = f"error: {WHERE.format(mapping=data / 'mapping.yml')}: the connection failed while "
+    assert line.startswith(prefix + "reading the result (after "), line
+    rows, why = line.removeprefix(prefix + "reading the result (after ").split(" rows): ", 1)
+    assert why.endswith("; nothing was published, run again when the database is available")
+    assert secrets_in(line) == []
+    return int(rows), why
+
+
+def test_connection_dropped_mid_read(db: Database, env: dict[str, str], tmp_path: Path) -> None:
+    """The server ends the session while the result streams (pg_terminate_backend from
+    another connection, once the query sleeps at row 3000 of 4000)."""
+    import psycopg
+
+    data = mapping_reading(tmp_path, db.url())
+    query_replaced(data, SLEEPY_QUERY)
+    child = validating(data, env)
     try:
         with psycopg.connect(db.admin, autocommit=True) as admin:
-            deadline = time.monotonic() + 120
-            while True:
-                pids = admin.execute(
-                    "select pid from pg_stat_activity where usename = %s "
-                    "and wait_event = 'PgSleep'",
-                    (READER,),
-                ).fetchall()
-                if pids:
-                    break
-                assert child.poll() is None, child.communicate()
-                assert time.monotonic() < deadline, "the query never reached its sleep"
-                time.sleep(0.05)
-            admin.execute("select pg_terminate_backend(%s)", (pids[0][0],))
+            admin.execute("select pg_terminate_backend(%s)", (sleeping_reader(admin, child),))
         _, err = child.communicate(timeout=60)
     finally:
         if child.poll() is None:
             child.kill()
             child.communicate()
     assert child.returncode == 2, err
-    (line,) = err.strip().splitlines()
-    prefix = f"error: {WHERE.format(mapping=data / 'mapping.yml')}: the connection failed while "
-    assert line.startswith(prefix + "reading the result (after "), line
-    rows = int(line.removeprefix(prefix + "reading the result (after ").split(" ")[0])
+    rows, why = lost_after(err, data)
     assert 0 < rows < 3000
-    assert "terminating connection due to administrator command" in line
-    assert "nothing was published" in line and secrets_in(line) == []
+    assert why.startswith("terminating connection due to administrator command;")
+
+
+@contextlib.contextmanager
+def cuttable_proxy(port: int) -> Iterator[tuple[int, Callable[[], None]]]:
+    """A port on 127.0.0.1 that forwards to the server's `port`, and a function that cuts
+    every connection through it (closed with no word from the server: a broken network)."""
+    stop = threading.Event()
+    sockets: list[socket.socket] = []
+
+    def pump(source: socket.socket, target: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                target.sendall(data)
+
+    def serve(listener: socket.socket) -> None:
+        listener.settimeout(0.05)
+        while not stop.is_set():
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            client.settimeout(None)
+            server = socket.create_connection(("127.0.0.1", port))
+            sockets.extend([client, server])
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=pump, args=(a, b), daemon=True).start()
+
+    def cut() -> None:
+        stop.set()
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        thread = threading.Thread(target=serve, args=(listener,), daemon=True)
+        thread.start()
+        try:
+            yield listener.getsockname()[1], cut
+        finally:
+            cut()
+            thread.join()
+
+
+def test_connection_cut_mid_read(db: Database, env: dict[str, str], tmp_path: Path) -> None:
+    """The network fails while the result streams: the connection closes with no word from the
+    server (a proxy between them cuts it once the query sleeps at row 3000 of 4000)."""
+    import psycopg
+
+    with (
+        cuttable_proxy(db.port) as (port, cut),
+        psycopg.connect(db.admin, autocommit=True) as admin,
+    ):
+        data = mapping_reading(tmp_path, db.url().replace(f":{db.port}/", f":{port}/"))
+        query_replaced(data, SLEEPY_QUERY)
+        child = validating(data, env)
+        try:
+            pid = sleeping_reader(admin, child)
+            cut()
+            _, err = child.communicate(timeout=60)
+            admin.execute("select pg_terminate_backend(%s)", (pid,))  # ends its sleep
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.communicate()
+    assert child.returncode == 2, err
+    rows, why = lost_after(err, data)
+    assert 0 < rows < 3000
+    assert "server closed the connection unexpectedly" in why, why
+
+
+# One row per kind of value: NULL, empty, edge values; then rows enough for several chunks.
+TYPES = (
+    "id int, i2 smallint, i8 bigint, num numeric, num2 numeric(12,2), f4 real, f8 float8, "
+    "b boolean, d date, t time, ts timestamp, tstz timestamptz, iv interval, txt text, "
+    "vc varchar(20), ch char(5), u uuid, j json, jb jsonb, arr int[], tarr text[], bin bytea, "
+    "ip inet"
+)
+TYPE_ROWS = [
+    "1" + ", null" * 22,
+    "2, 0, 0, 0, 0, 0, 0, false, '2026-06-30', '00:00', '2026-06-30 00:00', "
+    "'2026-06-30 00:00+00', '0', '', '', '', '00000000-0000-0000-0000-000000000000', "
+    "'\"\"', '{}', '{}', '{}', '', '0.0.0.0'",
+    "3, -32768, 9223372036854775807, 'NaN', 1.5, 'Infinity', 0.1, true, 'infinity', '24:00', "
+    "'0044-03-15 12:00 BC', '2026-03-29 01:30:00.123456+02', '1 year 2 mons -3 days 04:05:06', "
+    "E'a,\"b\"\\nc\\r\\n\\td\\\\e', ' lead', 'tr  ', '2f0f3b34-49a7-4bd1-9a55-1f3b0e4f1c2e', "
+    '\'{"k": [1, "v,w"]}\', \'{"b": 1, "a": null}\', \'{1,NULL,3}\', \'{"x y","",NULL}\', '
+    "'\\x00ff', '::1/128'",
+    "4, 32767, -1, 12345678901234567890.123456789, '-0.000', '-Infinity', 1e300, true, "
+    "'-infinity', '23:59:59.999999', '1999-12-31 23:59:59.5', '1970-01-01 00:00+00', "
+    "'-178000000 years', 'Ünïcødé ✓ 中文 😀', '\"quoted\"', '', null, '[]', '[]', "
+    "'{{1,2},{3,4}}', '{a,b}', '\\x', '192.168.0.1/24'",
+]
+BULK = (
+    "insert into value_kinds (id, num2, f8, b, d, tstz, txt) "
+    "select g, g * 1.1, g / 7.0, g % 3 = 0, date '2026-01-01' + g % 400, "
+    "timestamptz '2026-01-01 00:00+00' + g * interval '1 minute', "
+    "repeat(chr(65 + g % 26), g % 90) || case when g % 11 = 0 then E'\\nline two' else '' end "
+    "from generate_series(10, 6009) g"
+)
+# Pauses on the way make the reader wait for the server: it parses what it has then.
+TYPES_QUERY = (
+    "select v.*, pg_sleep(case when id % 1000 = 0 then 0.02 else 0 end)::text as pause\n"
+    "from (select * from value_kinds order by id) v"
+)
+
+
+@contextlib.contextmanager
+def value_kinds(db: Database) -> Iterator[object]:
+    """The table `value_kinds` while the test runs (the reader may read it); the admin's
+    connection."""
+    import psycopg
+
+    with psycopg.connect(db.admin, autocommit=True) as conn:
+        conn.execute(f"create table value_kinds ({TYPES})")
+        try:
+            for row in TYPE_ROWS:
+                conn.execute(f"insert into value_kinds values ({row})")
+            conn.execute(BULK)
+            conn.execute(f"grant select on value_kinds to {READER}")
+            yield conn
+        finally:
+            conn.execute("drop table value_kinds")
+
+
+def test_every_kind_of_value_reads_as_the_text_of_its_csv(
+    db: Database, env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A result holding a value of every common PostgreSQL type (and NULL, empty text, quotes,
+    newlines, infinities) gives the loader the cells that reading its CSV export gives, parsed
+    in several chunks while it streams or all at once after (the no-op check's read); the hash
+    is that of the bytes the server sent."""
+    import hashlib
+
+    from pmovalue.data import sql
+    from pmovalue.data.loading import read_file
+
+    export = tmp_path / "export.csv"  # as `psql \copy (query) to export.csv csv header` makes it
+    (tmp_path / "mapping.yml").write_text("projects:\n  source: x\n  query: x\n")
+    source = sql.SqlSource("projects", db.url(), TYPES_QUERY, None, tmp_path / "mapping.yml", 3)
+    monkeypatch.setattr(sql, "CHUNK_BYTES", 64_000)  # several chunks from a small result
+    with value_kinds(db) as conn:
+        copy = f"COPY ({TYPES_QUERY}) TO STDOUT (FORMAT csv, HEADER true)"
+        with export.open("wb") as out, conn.cursor().copy(copy) as rows:
+            for block in rows:
+                out.write(block)
+        streamed = sql.fetch(source)
+        kept = sql.fetch(source, keep=True)
+    expected = read_file(export)
+    assert len(expected) == 6004
+    first = expected.iloc[:4].set_index("id")
+    assert (first.loc["1"] == "").all()  # NULL: an empty cell
+    assert first.loc["2", "txt"] == "" and first.loc["2", "ch"] == "     "
+    assert first.loc["3", "txt"] == 'a,"b"\nc\r\n\td\\e'
+    assert first.loc["3", ["num", "num2", "f4", "f8", "b", "d"]].tolist() == [
+        "NaN", "1.50", "Infinity", "0.1", "t", "infinity"
+    ]  # fmt: skip
+    assert first.loc["4", ["num", "num2"]].tolist() == ["12345678901234567890.123456789", "0.00"]
+    assert first.loc["4", "txt"] == "Ünïcødé ✓ 中文 😀"
+
+    assert streamed.csv is not None and streamed.csv.chunks_parsed >= 3
+    assert sql.take(source) is kept and kept.csv is not None and kept.csv.chunks_parsed == 0
+    digest = hashlib.sha256(b"csv\n" + export.read_bytes()).hexdigest()
+    for result in (streamed, kept):
+        assert result.rows == 6004 and result.sha256 == digest
+        pd.testing.assert_frame_equal(result.frame(), expected)
+
+
+def query_replaced(data: Path, query: str) -> None:
+    """The example mapping's projects query replaced by `query` (its lines stay where they were)."""
+    mapping = (data / "mapping.yml").read_text()
+    start = mapping.index("    select p.proj_code")
+    end = mapping.index("  columns:")
+    (data / "mapping.yml").write_text(mapping[:start] + "    " + query + mapping[end:])
+
+
+def test_an_error_after_some_rows_is_the_query_s(
+    db: Database, env: dict[str, str], tmp_path: Path
+) -> None:
+    """The server fails the query at row 3000 of 4000, after streaming the rows before it."""
+    data = mapping_reading(tmp_path, db.url())
+    query_replaced(
+        data,
+        "select g as proj_code, (1 / (g - 3000))::text as title, 'Unit' as dept_name,\n"
+        "           'active' as status from generate_series(1, 4000) g\n",
+    )
+    message = one_error(run_cli("validate", "--data", str(data)))
+    assert message == (
+        f"{WHERE.format(mapping=data / 'mapping.yml')}: the database refused the query: "
+        "division by zero; check the query in mapping.yml"
+    )

@@ -12,8 +12,9 @@ and checks as a file; its rows are numbered by their position in the result (1 =
 * `source` is a database URL in SQLAlchemy's form; `${NAME}` in it is taken from the
   environment (a literal password works, with a warning). How it is opened, read-only, is
   `pmovalue.data.databases`. Only the configured query is sent; PostgreSQL streams its result
-  as CSV (`COPY (query) TO STDOUT`), which Arrow parses: together several times faster than
-  fetching rows of Python values (scripts/bench.py compares it with reading a CSV file).
+  as CSV (`COPY (query) TO STDOUT`), taken from libpq a row at a time with as little Python as
+  possible and parsed by Arrow in chunks while the server is still sending: about as fast as
+  reading the same data from a CSV file (scripts/bench.py compares the two).
 * The result is hashed as it arrives: the build, the job cache and the no-op check of a
   rebuild compare what the query returned, never the URL.
 * No password reaches a message, the manifest, the site or a log: messages name the source by
@@ -87,7 +88,7 @@ class SqlRead:
 
 @dataclass
 class Fetched:
-    """A query's result as it came: CSV bytes (PostgreSQL's COPY) or rows of driver values."""
+    """A query's result as it came: CSV (PostgreSQL's COPY) or rows of driver values."""
 
     source: SqlSource
     public_url: str
@@ -95,7 +96,7 @@ class Fetched:
     sha256: str  # of the result: column names and every value, in order
     rows: int
     seconds: float
-    csv: bytes | None = None
+    csv: CopiedCsv | None = None
     records: list[tuple[Any, ...]] | None = None
     warnings: tuple[str, ...] = ()
 
@@ -104,7 +105,7 @@ class Fetched:
         import pandas as pd
 
         if self.csv is not None:
-            return _csv_frame(self.csv, self.columns)
+            return self.csv.frame()
         records = self.records or []
         cells = zip(*records, strict=True) if records else ([] for _ in self.columns)
         # As objects, the driver's values unchanged (no 1 -> 1.0 for a column with blanks).
@@ -116,16 +117,62 @@ class Fetched:
         return SqlRead(source.where, self.public_url, source.query_sha256, self.rows, self.seconds)
 
 
-def _csv_frame(data: bytes, columns: list[str]) -> pd.DataFrame:
-    """PostgreSQL's CSV as text cells, as a CSV file is read (every cell a string, NULL and
-    empty both ""), parsed by Arrow's multithreaded reader: three times faster than pandas'
-    own, which a file keeps for its encodings."""
+# What has arrived of a COPY is parsed a megabyte at a time, while the server sends the rest.
+CHUNK_BYTES = 1 << 20
+
+
+class CopiedCsv:
+    """PostgreSQL's CSV (a COPY's header line, then its rows) as it arrives: hashed, and parsed
+    by Arrow in chunks while the server is still sending (`parse`). Without `parse` (the no-op
+    check, which needs only the hash and imports nothing heavy), `frame` parses it all."""
+
+    def __init__(self, parse: bool) -> None:
+        self.parse = parse
+        self.digest = hashlib.sha256(b"csv\n")  # of every byte the server sent, in order
+        self.columns: list[str] = []
+        self.rows = 0  # after the header
+        self._tables: list[Any] = []  # Arrow tables of the parsed chunks
+        self._unparsed: list[bytes] = []
+
+    def add_header(self, line: bytes) -> None:
+        self.digest.update(line)
+        self.columns = next(csv.reader(io.StringIO(line.decode())), [])
+
+    def add(self, rows: bytes | bytearray) -> None:
+        """Whole rows: the messages of a COPY end where its rows do."""
+        if not rows:
+            return
+        self.digest.update(rows)
+        if self.parse:
+            self._tables.append(_parse_csv(rows, self.columns))
+        else:
+            self._unparsed.append(bytes(rows))
+
+    @property
+    def chunks_parsed(self) -> int:
+        """How many chunks were parsed while the rest was arriving."""
+        return len(self._tables)
+
+    def frame(self) -> pd.DataFrame:
+        """Text cells, as a CSV file is read (every cell a string, NULL and empty both "")."""
+        import pyarrow as pa
+
+        tables = [*self._tables, *(_parse_csv(c, self.columns) for c in self._unparsed)]
+        if not tables:
+            return pa.schema([(c, pa.string()) for c in self.columns]).empty_table().to_pandas()
+        return pa.concat_tables(tables).to_pandas()
+
+
+def _parse_csv(data: bytes | bytearray, columns: list[str]) -> Any:
+    """Rows of PostgreSQL's CSV as an Arrow table of strings. Arrow's reader is four times
+    faster than pandas' own (which a file keeps for its encodings); on one thread, because
+    with values that may hold newlines its threads cost more than they save."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    table = pacsv.read_csv(
+    return pacsv.read_csv(
         pa.py_buffer(data),
-        read_options=pacsv.ReadOptions(column_names=columns, skip_rows=1),
+        read_options=pacsv.ReadOptions(column_names=columns, use_threads=False),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types=dict.fromkeys(columns, pa.string()),
@@ -133,7 +180,6 @@ def _csv_frame(data: bytes, columns: list[str]) -> pd.DataFrame:
             quoted_strings_can_be_null=False,
         ),
     )
-    return table.to_pandas()
 
 
 def mapping_sources(mapping_file: Path, raw: dict[str, Any]) -> dict[str, SqlSource]:
@@ -204,12 +250,16 @@ _recent: dict[SqlSource, Fetched] = {}
 def fetch(source: SqlSource, keep: bool = False) -> Fetched:
     """Run the source's query and read its whole result. With `keep`, the result is also kept
     for the next `take` of the same source: the no-op check of a build reads the database once
-    and the build then loads that very result (one snapshot, one query)."""
+    and the build then loads that very result (one snapshot, one query). Without it, the
+    result is parsed as it arrives; the no-op check needs only its hash (nothing heavy to
+    import), so a kept result is parsed when the build asks for its `frame`."""
     opened = open_read_only(source.url, source.where, source.mapping_file.parent)
     started = time.perf_counter()  # the read time: the query and its result
     try:
-        read = _copy_csv if opened.driver == "psycopg" else _fetch_rows
-        result = read(source, opened)
+        if opened.driver == "psycopg":
+            result = _copy_csv(source, opened, parse=not keep)
+        else:
+            result = _fetch_rows(source, opened)
     finally:
         opened.close()
     result.seconds = round(time.perf_counter() - started, 3)
@@ -240,27 +290,84 @@ def _lost(source: SqlSource, exc: BaseException, rows: int, opened: Opened) -> N
     ) from None
 
 
-def _copy_csv(source: SqlSource, opened: Opened) -> Fetched:
+def _copy_csv(source: SqlSource, opened: Opened, parse: bool) -> Fetched:
     """PostgreSQL through psycopg: the server streams the result as CSV (COPY), one message per
-    row, hashed as it arrives; about three times faster than fetching rows of Python values."""
+    row, and Arrow parses it: three times faster than fetching rows of Python values."""
     statement = f"COPY (\n{source.statement}\n) TO STDOUT (FORMAT csv, HEADER true)"
-    digest = hashlib.sha256(b"csv\n")
-    parts: list[bytes] = []
+    received = CopiedCsv(parse)
     try:
         with opened.connection.cursor() as cursor, cursor.copy(statement) as copy:
-            for block in copy:
-                data = bytes(block)
-                digest.update(data)
-                parts.append(data)
+            header = bytes(copy.read())  # psycopg waits (interruptibly) for the query to start
+            received.add_header(header)
+            if header:
+                _receive_rows(copy, received)
     except opened.dbapi.OperationalError as exc:  # psycopg: the connection, not the query
-        _lost(source, exc, max(len(parts) - 1, 0), opened)
+        _lost(source, exc, received.rows, opened)
     except opened.dbapi.Error as exc:
         _refused(source, exc, opened)
-    columns = next(csv.reader(io.StringIO(parts[0].decode()))) if parts else []
-    _check_columns(source, columns)
-    rows = max(len(parts) - 1, 0)  # the first message is the header
-    data = b"".join(parts)
-    return Fetched(source, opened.public_url, columns, digest.hexdigest(), rows, 0.0, csv=data)
+    _check_columns(source, received.columns)
+    sha256 = received.digest.hexdigest()
+    return Fetched(
+        source, opened.public_url, received.columns, sha256, received.rows, 0.0, csv=received
+    )
+
+
+def _receive_rows(copy: Any, into: CopiedCsv) -> None:
+    """The rows of a COPY after its header, into `into`.
+
+    psycopg's own `copy.read()` runs a generator and a wait for every row (for 235,000 rows,
+    0.19 s of CPU against this loop's 0.06 s): here each row that libpq already holds is taken
+    straight from it (`PGconn.get_copy_data`), and psycopg waits only when there is none yet.
+    Before such a wait, the rows received so far go on to `into` to be parsed (from a
+    megabyte on) while the server sends the next ones."""
+    pgconn = copy.connection.pgconn
+    get_row = pgconn.get_copy_data
+    pending = bytearray()
+    rows = 0
+    try:
+        while True:
+            size, row = get_row(1)  # 1: never block; 0 when libpq holds no whole row yet
+            if size > 0:
+                pending += row
+                rows += 1
+                continue
+            if size < 0:  # the end came with the rows: its result is ours to collect
+                _copy_result(pgconn)
+                break
+            if len(pending) >= CHUNK_BYTES:
+                into.add(pending)
+                pending = bytearray()
+            row = copy.read()  # psycopg waits for the socket; empty at the end
+            if not row:
+                break
+            pending += row
+            rows += 1
+    finally:
+        into.rows += rows
+    into.add(pending)
+
+
+def _copy_result(pgconn: Any) -> None:
+    """Collect the final result of a COPY whose end `get_copy_data` returned. An error the
+    server sent while streaming (a failing row, the session ended by an administrator) is
+    raised as psycopg raises it, by its SQLSTATE: `OperationalError` for a lost connection."""
+    from psycopg import errors, pq
+
+    results = []
+    while (result := pgconn.get_result()) is not None:
+        results.append(result)
+    failed = next((r for r in results if r.status != pq.ExecStatus.COMMAND_OK), None)
+    if results and failed is None:
+        return
+    state, message = "", pgconn.error_message
+    if failed is not None:
+        state = (failed.error_field(pq.DiagnosticField.SQLSTATE) or b"").decode()
+        message = failed.error_field(pq.DiagnosticField.MESSAGE_PRIMARY) or failed.error_message
+    try:
+        kind = errors.lookup(state)
+    except KeyError:  # libpq's own failure (no SQLSTATE), or a code this psycopg does not know
+        kind = errors.OperationalError if state[:2] in ("", "08") else errors.DatabaseError
+    raise kind(message.decode("utf-8", "replace") or "the connection was lost")
 
 
 def _fetch_rows(source: SqlSource, opened: Opened) -> Fetched:
