@@ -295,8 +295,10 @@ SLEEPY_QUERY = (  # sleeps at row 3000 of 4000, the rows before it sent
 )
 
 
-def validating(data: Path, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+@contextlib.contextmanager
+def validating(data: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    """`pmovalue validate` running on `data` (killed if it is still running at the end)."""
+    child = subprocess.Popen(
         [sys.executable, "-m", "pmovalue", "validate", "--data", str(data)],
         cwd=REPO,
         env=env,
@@ -304,6 +306,12 @@ def validating(data: Path, env: dict[str, str]) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
+    try:
+        yield child
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
 
 
 def sleeping_reader(admin: object, child: subprocess.Popen[str]) -> int:
@@ -321,8 +329,11 @@ def sleeping_reader(admin: object, child: subprocess.Popen[str]) -> int:
         time.sleep(0.05)
 
 
-def lost_after(err: str, data: Path) -> tuple[int, str]:
-    """Rows read before the connection failed, and why, from the one line of the error."""
+def lost_after(child: subprocess.Popen[str], data: Path) -> tuple[int, str]:
+    """Rows read before the connection failed, and why, from the one line of the error that
+    `validate` ends with."""
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 2, err
     (line,) = err.strip().splitlines()
     prefix = f"error: {WHERE.format(mapping=data / 'mapping.yml')}: the connection failed while "
     assert line.startswith(prefix + "reading the result (after "), line
@@ -339,17 +350,9 @@ def test_connection_dropped_mid_read(db: Database, env: dict[str, str], tmp_path
 
     data = mapping_reading(tmp_path, db.url())
     query_replaced(data, SLEEPY_QUERY)
-    child = validating(data, env)
-    try:
-        with psycopg.connect(db.admin, autocommit=True) as admin:
-            admin.execute("select pg_terminate_backend(%s)", (sleeping_reader(admin, child),))
-        _, err = child.communicate(timeout=60)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.communicate()
-    assert child.returncode == 2, err
-    rows, why = lost_after(err, data)
+    with validating(data, env) as child, psycopg.connect(db.admin, autocommit=True) as admin:
+        admin.execute("select pg_terminate_backend(%s)", (sleeping_reader(admin, child),))
+        rows, why = lost_after(child, data)
     assert 0 < rows < 3000
     assert why.startswith("terminating connection due to administrator command;")
 
@@ -409,18 +412,11 @@ def test_connection_cut_mid_read(db: Database, env: dict[str, str], tmp_path: Pa
     ):
         data = mapping_reading(tmp_path, db.url().replace(f":{db.port}/", f":{port}/"))
         query_replaced(data, SLEEPY_QUERY)
-        child = validating(data, env)
-        try:
+        with validating(data, env) as child:
             pid = sleeping_reader(admin, child)
             cut()
-            _, err = child.communicate(timeout=60)
-            admin.execute("select pg_terminate_backend(%s)", (pid,))  # ends its sleep
-        finally:
-            if child.poll() is None:
-                child.kill()
-                child.communicate()
-    assert child.returncode == 2, err
-    rows, why = lost_after(err, data)
+            rows, why = lost_after(child, data)
+        admin.execute("select pg_terminate_backend(%s)", (pid,))  # ends its sleep
     assert 0 < rows < 3000
     assert "server closed the connection unexpectedly" in why, why
 
