@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import os
-import select
+import queue
 import subprocess
 import sys
+import threading
 import traceback
 from pathlib import Path
 from typing import Any
@@ -83,15 +84,23 @@ class CliServer:
             text=True,
             bufsize=1,
         )
+        # Replies are read by a thread: waiting on the pipe itself (select) missed a reply that
+        # had arrived with the one before it, already in the reader's buffer.
+        self._replies: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read_replies, daemon=True).start()
         assert json.loads(self._line(300))["ready"]
         self.count = 0
 
-    def _line(self, timeout: float) -> str:
+    def _read_replies(self) -> None:
         assert self.proc.stdout is not None
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        if not ready:
-            raise TimeoutError(f"no reply from the command server in {timeout:.0f} s")
-        return self.proc.stdout.readline()
+        for line in self.proc.stdout:
+            self._replies.put(line)
+
+    def _line(self, timeout: float) -> str:
+        try:
+            return self._replies.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError(f"no reply from the command server in {timeout:.0f} s") from None
 
     def run(
         self, args: list[str], cwd: Path, env: dict[str, str], timeout: float = 300
