@@ -13,8 +13,8 @@ and checks as a file; its rows are numbered by their position in the result (1 =
   environment (a literal password works, with a warning). How it is opened, read-only, is
   `pmovalue.data.databases`. Only the configured query is sent; PostgreSQL streams its result
   as CSV (`COPY (query) TO STDOUT`), taken from libpq a row at a time with as little Python as
-  possible and parsed by Arrow in chunks while the server is still sending: about as fast as
-  reading the same data from a CSV file (scripts/bench.py compares the two).
+  possible and parsed by Arrow in chunks while the server is still sending: little slower
+  than reading the same data from a CSV file (scripts/bench.py compares the two).
 * The result is hashed as it arrives: the build, the job cache and the no-op check of a
   rebuild compare what the query returned, never the URL.
 * No password reaches a message, the manifest, the site or a log: messages name the source by
