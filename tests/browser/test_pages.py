@@ -88,6 +88,8 @@ def test_pages_without_charts_load_cleanly(open_page, served: Served, page: str)
     visit.page.wait_for_load_state("load")
     assert visit.page.locator("main h1").count() == 1
     assert_clean(visit, served.base)
+    # plotly.js is most of what a page takes to open: a page without charts goes without.
+    assert [u for u in visit.requests if u.endswith("plotly.min.js")] == []
 
 
 @pytest.mark.parametrize(

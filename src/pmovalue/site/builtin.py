@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from pmovalue.errors import AssemblyError
 from pmovalue.site.assets import templates, write_assets
-from pmovalue.site.model import MAIN_NAV, Page, SiteContext
+from pmovalue.site.model import MAIN_NAV, Page, SiteContext, draws_charts
 from pmovalue.site.pages import ENGINE_SUFFIXES, markdown_body
 
 if TYPE_CHECKING:
@@ -61,7 +61,12 @@ class BuiltinEngine:
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(
                 page_template.render(
-                    page=page, site=site, root=page.root, body=body, main_nav=MAIN_NAV
+                    page=page,
+                    site=site,
+                    root=page.root,
+                    body=body,
+                    main_nav=MAIN_NAV,
+                    charts=draws_charts(body),
                 ),
                 encoding="utf-8",
             )

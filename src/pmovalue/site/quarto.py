@@ -40,7 +40,7 @@ import yaml
 
 from pmovalue.errors import AssemblyError
 from pmovalue.site.assets import static_text, templates, write_assets
-from pmovalue.site.model import Page, SiteContext
+from pmovalue.site.model import Page, SiteContext, draws_charts
 from pmovalue.site.offline import find_esbuild, finish_site
 from pmovalue.site.pages import ENGINE_SUFFIXES, PAGES_DIR, front_matter, read_page
 from pmovalue.site.project import QUARTO_FILE, read_project
@@ -457,7 +457,9 @@ _HEAD = """\
 <link rel="icon" href="data:,">
 {%- endif %}
 <link rel="stylesheet" href="{{ root }}_assets/{{ css }}">
+{%- if charts %}
 <script src="{{ root }}_assets/plotly.min.js"></script>
+{%- endif %}
 <script src="{{ root }}../versions.js"></script>
 <script src="{{ root }}_assets/pmovalue.js" defer></script>
 """
@@ -523,8 +525,13 @@ def head_fragment(page: Page, site: SiteContext, icon: bool = True) -> str:
     """include-in-header: our stylesheet, plotly.js (one local copy per version, loaded before
     the charts' inline scripts call window.Plotly), the versions list, the switcher script;
     with `icon`, an empty icon (like the builtin pages: otherwise browsers ask the server
-    for /favicon.ico). (The navbar colours are Quarto's own `website.navbar` options.)"""
-    return _render(_HEAD, page=page, site=site, root=page.root, css=QUARTO_CSS, icon=icon)
+    for /favicon.ico). (The navbar colours are Quarto's own `website.navbar` options.)
+    plotly.js is left out only where the page is sure to have no chart: a body the build
+    wrote (a notebook or a .qmd page may draw charts when Quarto renders it)."""
+    charts = page.body_html is None or draws_charts(page.body_html)
+    return _render(
+        _HEAD, page=page, site=site, root=page.root, css=QUARTO_CSS, icon=icon, charts=charts
+    )
 
 
 def before_body_fragment(page: Page, site: SiteContext) -> str:
