@@ -36,6 +36,7 @@ from pathlib import Path, PurePosixPath
 
 from pmovalue.errors import AssemblyError
 from pmovalue.site.model import Page
+from pmovalue.site.tools import run_tool
 
 _EXTERNAL = r"(?:https?:)?//"
 _SCRIPT_EXTERNAL = re.compile(
@@ -217,10 +218,7 @@ def bundle_modules(stage: Path, modules: set[str], esbuild: str) -> dict[str, se
             f"--metafile={meta}",
             "--log-level=error",
         ]
-        try:
-            res = subprocess.run(cmd, cwd=stage, capture_output=True, text=True, check=False)
-        except OSError as exc:
-            raise AssemblyError(f"could not run {esbuild}: {exc}") from exc
+        res = run_tool(cmd, stage)
         if res.returncode != 0:
             raise AssemblyError(
                 f"esbuild could not turn Quarto's module scripts into classic scripts:\n"

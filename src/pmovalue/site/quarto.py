@@ -44,6 +44,7 @@ from pmovalue.site.model import Page, SiteContext, draws_charts
 from pmovalue.site.offline import find_esbuild, finish_site
 from pmovalue.site.pages import ENGINE_SUFFIXES, PAGES_DIR, front_matter, read_page
 from pmovalue.site.project import QUARTO_FILE, read_project
+from pmovalue.site.tools import run_tool
 
 if TYPE_CHECKING:
     import jinja2
@@ -621,17 +622,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def run_quarto(quarto: str, project: Path) -> None:
-    try:
-        res = subprocess.run(
-            render_command(quarto, project),
-            cwd=project,
-            capture_output=True,
-            text=True,
-            env={**os.environ, "NO_COLOR": "1"},  # messages without terminal colours
-            check=False,
-        )
-    except OSError as exc:
-        raise AssemblyError(f"could not run {quarto}: {exc}") from exc
+    # NO_COLOR: messages without terminal colours
+    res = run_tool(render_command(quarto, project), project, {**os.environ, "NO_COLOR": "1"})
     if res.returncode != 0:
         raise AssemblyError(
             f"quarto render failed (exit {res.returncode}):\n"
