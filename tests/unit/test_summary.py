@@ -155,6 +155,11 @@ def test_each_sentence_has_its_number_and_links_its_metric() -> None:
     assert "GBP 5.8m forecast against a budget of GBP 5.3m" in by["period_variance_pct"]
     assert "is 1, ad hoc (red, target ≥\u00a03)" in by["maturity_level"]
     assert "the weakest dimension is governance (1.46)" in by["maturity_level"]
+    # Beyond the five shown, the benefits sentence names its two totals too.
+    more = {s.metric: s.html for s in summary_statements(unit(), most=20)}
+    assert more["benefits_realization_pct"].endswith(
+        ": GBP 820k realized of GBP 1.0m forecast to date."
+    )
 
 
 def test_money_at_risk_owner_and_the_section_hook() -> None:

@@ -132,27 +132,36 @@ def _delivery(w: _Writer) -> list[Statement | None]:
     ]
 
 
+def _totals(w: _Writer, first: str, second: str, text: str) -> str:
+    """`text` with `{first}` and `{second}` the two metrics as compact money, escaped; '' when
+    either is blank (the sentence then says no more than its metric)."""
+    a, b = w.view.value(first), w.view.value(second)
+    if is_blank(a) or is_blank(b):
+        return ""
+    return _esc(
+        text.format(first=money_compact(a, w.currency), second=money_compact(b, w.currency))
+    )
+
+
 def _kpi(w: _Writer) -> list[Statement | None]:
-    v = w.view
-    budget, forecast = v.value("period_budget_total"), v.value("period_forecast_total")
-    extra = ""
-    if not is_blank(budget) and not is_blank(forecast):
-        extra = _esc(
-            f": {money_compact(forecast, w.currency)} forecast against a budget of "
-            f"{money_compact(budget, w.currency)} this quarter"
-        )
+    extra = _totals(
+        w,
+        "period_forecast_total",
+        "period_budget_total",
+        ": {first} forecast against a budget of {second} this quarter",
+    )
     return [w.statement("kpi", "period_variance_pct", extra)]
 
 
 def _outcomes(w: _Writer) -> list[Statement | None]:
-    v = w.view
-    extras = {}
-    base, real = v.value("benefits_baseline_total"), v.value("benefits_realized_total")
-    if not is_blank(base) and not is_blank(real):
-        extras["benefits_realization_pct"] = _esc(
-            f": {money_compact(real, w.currency)} realized of "
-            f"{money_compact(base, w.currency)} forecast to date"
+    extras = {
+        "benefits_realization_pct": _totals(
+            w,
+            "benefits_realized_total",
+            "benefits_baseline_total",
+            ": {first} realized of {second} forecast to date",
         )
+    }
     return [w.statement("outcome", m, extras.get(m, "")) for m in OUTCOME_METRICS]
 
 
