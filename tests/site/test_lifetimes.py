@@ -28,6 +28,13 @@ def state(pid: int) -> str:
         return "gone"
 
 
+def command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")[:120].decode()
+    except OSError:
+        return "?"
+
+
 def parent_of(pid: int) -> int:
     try:
         return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
@@ -101,10 +108,16 @@ def _kill_while_held(out: Path, tmp_path: Path, kind: str) -> None:
     def orphans() -> list[int]:
         return [p for p in descendants(os.getpid()) if p not in ours_before]
 
-    def settled() -> bool:
-        return all(state(p) in ("T", "Z", "gone") for p in {*everything, *orphans()})
+    def unsettled() -> list[int]:
+        return sorted(p for p in {*everything, *orphans()} if state(p) not in ("T", "Z", "gone"))
 
-    wait_until(settled, 2, f"the build's running processes to end: {everything}")
+    def described(pids: list[int]) -> list[str]:
+        return [f"{p} {state(p)} parent {parent_of(p)}: {command(p)}" for p in pids]
+
+    try:
+        wait_until(lambda: not unsettled(), 2, "the build's running processes to end")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}: {described(unsettled())} (of {everything})") from None
     stopped = [p for p in orphans() if state(p) == "T"]
     assert stopped
 
