@@ -20,7 +20,8 @@ from pypdf import PdfReader
 
 from pmovalue.markup import table_html
 from pmovalue.pack import make_pack
-from pmovalue.pack.compose import plan_sections, soup_of
+from pmovalue.pack.chromium import Printer
+from pmovalue.pack.compose import Entry, plan_sections, render_document, render_part, soup_of
 from pmovalue.pack.paper import PAPERS
 from pmovalue.pack.version import read_facts
 from tests.conftest import run_cli
@@ -317,6 +318,37 @@ def test_a_pack_with_units_holds_only_those_units(sample_site: Path, facts, tmp_
 
 
 # ---- from a changed copy of the version -------------------------------------------------------
+
+
+def test_the_body_printed_a_part_at_a_time_is_the_body_printed_whole(
+    sample_site: Path, facts
+) -> None:
+    """The pack sends each section to Chromium as soon as its page is read: the print must be
+    the one of the whole document at once, page for page (a part that starts with a script,
+    as the last one does, once lost it, and every page was shrunk to fit a wide table)."""
+    chromium_path()
+    folder = sample_site / VERSION
+    paper = PAPERS["A4"]
+    sections = plan_sections(folder, facts)
+    base = folder.resolve().as_uri() + "/"
+    contents = [Entry(s, 0) for s in sections]
+    printer = Printer()
+    try:
+        printer.start(folder, paper)
+        whole = printer.pdf(
+            render_document(facts, paper, base, sections=sections, contents=contents), charts=True
+        )
+        printer.open(render_document(facts, paper, base, streamed=True))
+        for section in sections:
+            printer.add(render_part("section", facts, section=section))
+        printer.add(render_part("front", facts, contents=contents), at_start=True)
+        printer.add(render_part("tail", facts))
+        parts = printer.print_open(charts=True)
+    finally:
+        printer.close()
+    pages = [[p.extract_text() for p in PdfReader(io.BytesIO(d.pdf)).pages] for d in (whole, parts)]
+    assert len(pages[0]) > len(sections)
+    assert pages[1] == pages[0]
 
 
 @pytest.fixture

@@ -24,7 +24,14 @@ from pathlib import Path
 from pmovalue.errors import UsageError
 from pmovalue.pack import pdf
 from pmovalue.pack.chromium import Printer
-from pmovalue.pack.compose import Entry, Section, plan_sections, render_document, scenario_note
+from pmovalue.pack.compose import (
+    Entry,
+    Section,
+    iter_sections,
+    render_document,
+    render_part,
+    scenario_note,
+)
 from pmovalue.pack.paper import Paper, default_paper
 from pmovalue.pack.version import VersionFacts, read_facts
 
@@ -56,17 +63,8 @@ def make_pack(
     chromium = Printer() if printer is None else printer
     try:
         chromium.start(folder, paper)  # Chromium opens the version while its pages are read
-        sections = plan_sections(folder, facts, units)
-        if not sections:
-            raise UsageError(f"{folder}: the version has none of the pages a board pack needs")
         base = folder.resolve().as_uri() + "/"
         note = scenario_note(folder)
-        keys = {s.key for s in sections}
-        shown_units = (
-            [name for uid, name in facts.units.items() if f"unit-{uid}" in keys]
-            if units is not None
-            else None
-        )
 
         def document(**parts: object) -> str:
             return render_document(
@@ -79,20 +77,38 @@ def make_pack(
             )
 
         # 1. Everything, with the contents' page numbers left at 0: where each section starts
-        #    is read back from this print.
+        #    is read back from this print. Each section goes to Chromium as soon as its page
+        #    is read (its charts draw while the next page is read); the front matter, which
+        #    lists them all, goes before them last.
+        shown_units: list[str] | None = None
+        chromium.open(document(streamed=True))
+        sections: list[Section] = []
+        for section in iter_sections(folder, facts, units):
+            sections.append(section)
+            chromium.add(render_part("section", facts, section=section))
+        if not sections:
+            raise UsageError(f"{folder}: the version has none of the pages a board pack needs")
+        keys = {s.key for s in sections}
+        if units is not None:
+            shown_units = [name for uid, name in facts.units.items() if f"unit-{uid}" in keys]
         placeholder = [Entry(s, 0) for s in sections]
-        body = chromium.pdf(document(sections=sections, contents=placeholder), charts=True)
+        front = render_part(
+            "front", facts, contents=placeholder, units=shown_units, scenario_note=note
+        )
+        chromium.add(front, at_start=True)
+        chromium.add(render_part("tail", facts))
+        body = chromium.print_open(charts=True)
         lay = pdf.layout(body.pdf, [s.key for s in sections])
         entries = [Entry(s, lay.starts[s.key] + 1) for s in sections]
         # 2. The front matter again with the real numbers, and one sheet per page (its header
         #    and footer).
         sheets = [{"section": _running_head(i, lay, sections)} for i in range(lay.pages)]
-        front = chromium.pdf(document(contents=entries, stamps=sheets), charts=False)
+        printed_front = chromium.pdf(document(contents=entries, stamps=sheets), charts=False)
     finally:
         if printer is None:
             chromium.close()
-    data, pages = pdf.assemble(body.pdf, front.pdf, lay, entries, facts)
-    return PackResult(data, pages, paper, sections, entries, body.blocked + front.blocked)
+    data, pages = pdf.assemble(body.pdf, printed_front.pdf, lay, entries, facts)
+    return PackResult(data, pages, paper, sections, entries, body.blocked + printed_front.blocked)
 
 
 def _running_head(page: int, lay: pdf.Layout, sections: list[Section]) -> str | None:

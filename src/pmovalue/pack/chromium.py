@@ -47,48 +47,72 @@ CHROMIUM_ARGS = [
 ]
 CHART_TIMEOUT_MS = 60_000
 
-# The page the documents are written into: the version's plotly.js, loaded once.
+# The page the documents are written into: the version's plotly.js, loaded once, and how a
+# document's nodes are put into it. Scripts are made anew: the parser's copies would not run.
 SHELL = """<!doctype html>
 <html><head><meta charset="utf-8"><base href="{base}">
-<script src="_assets/plotly.min.js"></script></head><body></body></html>
+<script src="_assets/plotly.min.js"></script>
+<script>
+function packFresh(old) {{
+  const s = document.createElement('script');
+  for (const a of old.attributes) s.setAttribute(a.name, a.value);
+  s.textContent = old.textContent;
+  return s;
+}}
+function packAdopt(node) {{
+  const copy = document.importNode(node, true);
+  if (copy.nodeType !== Node.ELEMENT_NODE) return copy;
+  if (copy.tagName === 'SCRIPT') return packFresh(copy);
+  copy.querySelectorAll('script').forEach(s => s.replaceWith(packFresh(s)));
+  return copy;
+}}
+// The body's nodes of a parsed part, at the end of the document or before all of it, one
+// top-level element at a time: each section's charts are drawn (and renamed) before the next
+// section's scripts run.
+function packAdd(body, atStart) {{
+  const before = atStart ? (window.packNodes[0] || null) : null;
+  const nodes = [...body.childNodes].map(n => document.body.insertBefore(packAdopt(n), before));
+  window.packNodes = atStart ? [...nodes, ...window.packNodes] : [...window.packNodes, ...nodes];
+}}
+</script></head><body></body></html>
 """
 # Puts a document into the page, keeping plotly.js and what it added to the page (its styles,
-# its text-measuring element): the previous document's parts go, the new head's stylesheets
-# load before its body goes in, and the body goes in one top-level element at a time, so that
-# each section's charts are drawn (and renamed) before the next section's scripts run. Scripts
-# are made anew: the parser's copies would not run.
+# its text-measuring element): the previous document's parts go, but a stylesheet the new
+# head links again stays as it is (loading it again took ~0.15 s); the new head's other
+# stylesheets load before its body goes in.
 WRITE_DOCUMENT = """async html => {
   const doc = new DOMParser().parseFromString(html, 'text/html');
-  const fresh = old => {
-    const s = document.createElement('script');
-    for (const a of old.attributes) s.setAttribute(a.name, a.value);
-    s.textContent = old.textContent;
-    return s;
-  };
-  const adopt = node => {
-    const copy = document.importNode(node, true);
-    if (copy.nodeType !== Node.ELEMENT_NODE) return copy;
-    if (copy.tagName === 'SCRIPT') return fresh(copy);
-    copy.querySelectorAll('script').forEach(s => s.replaceWith(fresh(s)));
-    return copy;
-  };
   document.documentElement.className = doc.documentElement.className;
   document.title = doc.title;
-  document.querySelectorAll('head > [data-pack]').forEach(e => e.remove());
+  const before = window.packHead || new Map();
+  const now = new Map();
   const loading = [];
   for (const el of [...doc.head.children]) {
     if (['BASE', 'META', 'TITLE'].includes(el.tagName)) continue;
-    const node = adopt(el);
-    node.setAttribute('data-pack', '');
-    if (node.tagName === 'LINK') {
-      loading.push(new Promise(r => { node.onload = node.onerror = r; }));
+    const key = el.outerHTML;
+    let node = el.tagName === 'LINK' ? before.get(key) : undefined;
+    if (node) {
+      before.delete(key);
+    } else {
+      node = packAdopt(el);
+      if (node.tagName === 'LINK') {
+        loading.push(new Promise(r => { node.onload = node.onerror = r; }));
+      }
+      document.head.appendChild(node);
     }
-    document.head.appendChild(node);
+    now.set(key, node);
   }
+  before.forEach(n => n.remove());
+  window.packHead = now;
   await Promise.all(loading);
   (window.packNodes || []).forEach(n => n.remove());
-  window.packNodes = [...doc.body.childNodes].map(n => document.body.appendChild(adopt(n)));
+  window.packNodes = [];
+  packAdd(doc.body, false);
 }"""
+# Adds a part to the document written last: [html, at start]. (Parsed after a <body> tag: a
+# part that starts with a script would otherwise have it put into the parsed head.)
+ADD_PART = """([html, atStart]) =>
+  packAdd(new DOMParser().parseFromString('<body>' + html, 'text/html').body, atStart)"""
 # Fonts loaded, and two frames for what plotly draws (and the pages' narrow-layout updates) a
 # frame after the chart itself.
 READY = """() => document.fonts.ready.then(() => new Promise(r =>
@@ -152,8 +176,10 @@ class Printer:
 
     `start` does that without waiting (a build starts it while its last notebooks run, the
     pack command while it reads the pages: compiling plotly.js's 4.6 MB is a good part of
-    the pack's time). `pdf` then writes a document into that page (document.open keeps the
-    window, and so the compiled plotly.js) and prints it."""
+    the pack's time). `pdf` then writes a document into that page (keeping the window, and
+    so the compiled plotly.js) and prints it. A document can also come in parts: `open`, then
+    `add` each part as soon as it is made (Chromium draws a part's charts while the next one
+    is made), then `print_open`."""
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         require_extra()
@@ -167,7 +193,9 @@ class Printer:
         self._page: Page | None = None
         self._shell: tempfile.TemporaryDirectory[str] | None = None
         self._blocked: list[str] = []
+        self._blocked_before = 0
         self._errors: list[str] = []
+        self._parts: list[Future[None]] = []  # the open document's, not waited for yet
 
     def start(self, folder: Path, paper: Paper) -> None:
         """Launch Chromium and open the version in `folder` (at once; waited for by `pdf`)."""
@@ -178,9 +206,27 @@ class Printer:
     def pdf(self, html: str, charts: bool) -> Printed:
         """Print one document of the version given to `start`; with `charts`, once every
         chart has drawn."""
+        self.open(html)
+        return self.print_open(charts)
+
+    def open(self, html: str) -> None:
+        """Write a document into the page (without waiting): its parts may follow by `add`."""
         assert self._started is not None, "start() first"
         self._started.result()
-        return self._thread.submit(self._print, html, charts).result()
+        self._parts.append(self._thread.submit(self._open, html))
+
+    def add(self, html: str, at_start: bool = False) -> None:
+        """Add the body of `html` to the open document, at its end or before all of it
+        (without waiting)."""
+        self._parts.append(self._thread.submit(self._add, html, at_start))
+
+    def print_open(self, charts: bool) -> Printed:
+        """Print the open document; with `charts`, once every chart has drawn."""
+        printed = self._thread.submit(self._print, charts)
+        parts, self._parts = self._parts, []
+        for part in parts:
+            part.result()  # a part that failed: its error, not the print's
+        return printed.result()
 
     def close(self) -> None:
         if self._started is not None:
@@ -225,21 +271,29 @@ class Printer:
         self._page.emulate_media(media="print")
         self._page.goto(shell.as_uri(), wait_until="load")
 
-    def _print(self, html: str, charts: bool) -> Printed:
+    def _open(self, html: str) -> None:
         page = self._page
         assert page is not None
-        if charts and not page.evaluate("typeof window.Plotly === 'object'"):
+        if not page.evaluate("typeof window.Plotly === 'object'"):
             # The version's plotly.js was not there yet when the page opened (a build whose
             # engine writes its assets late): open it again.
             page.reload(wait_until="load")
-        blocked_before = len(self._blocked)
+        self._blocked_before = len(self._blocked)
         self._errors.clear()
         page.evaluate(WRITE_DOCUMENT, html)
+
+    def _add(self, html: str, at_start: bool) -> None:
+        assert self._page is not None
+        self._page.evaluate(ADD_PART, [html, at_start])
+
+    def _print(self, charts: bool) -> Printed:
+        page = self._page
+        assert page is not None
         if charts:
             self._wait_for_charts(page)
         page.evaluate(READY)
         pdf = page.pdf(prefer_css_page_size=True, print_background=True)
-        return Printed(pdf, self._blocked[blocked_before:])
+        return Printed(pdf, self._blocked[self._blocked_before :])
 
     def _wait_for_charts(self, page: Page) -> None:
         from playwright.sync_api import TimeoutError as PlaywrightTimeout

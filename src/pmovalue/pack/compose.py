@@ -16,9 +16,11 @@ marks it (`data-unit`: the methodology's units with their own targets).
 from __future__ import annotations
 
 import calendar
+import functools
 import posixpath
 import re
 import urllib.parse
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +31,7 @@ from pmovalue.pack.paper import Paper
 from pmovalue.pack.version import VersionFacts
 
 if TYPE_CHECKING:
+    import jinja2
     from bs4 import BeautifulSoup, Tag
 
 BOARD = "data-board"  # the attribute that marks a block of a page for the board pack
@@ -89,6 +92,14 @@ def plan_sections(
 ) -> list[Section]:
     """The sections of the pack of the version in `folder`. With `units` (ids or names), only
     those units' sections and the appendix: a pack for a unit's committee names no other unit."""
+    return list(iter_sections(folder, facts, units))
+
+
+def iter_sections(
+    folder: Path, facts: VersionFacts, units: list[str] | None = None
+) -> Iterator[Section]:
+    """`plan_sections` one section at a time, in pack order: each can be sent to the printer
+    while the next page is read."""
     chosen = select_units(facts, units)
     pages: list[tuple[str, str, str, str]] = []
     if units is None:
@@ -98,7 +109,6 @@ def plan_sections(
     present = [p for p in pages if (folder / p[0]).is_file()]
     in_pack = {path: key for path, key, _, _ in present}
 
-    sections: list[Section] = []
     for path, key, default_title, group in present:
         soup = soup_of(page_content((folder / path).read_text(encoding="utf-8")))
         main = soup.find("main") or soup.body or soup
@@ -112,9 +122,8 @@ def plan_sections(
             lead = split_lead(soup, main)
             if lead is not None:
                 lead_title, lead_html = lead
-                sections.append(Section("summary", lead_title, path, "", lead_html))
-        sections.append(Section(key, title, path, group, main.decode_contents()))
-    return sections
+                yield Section("summary", lead_title, path, "", lead_html)
+        yield Section(key, title, path, group, main.decode_contents())
 
 
 def scenario_note(folder: Path) -> str:
@@ -336,27 +345,55 @@ def render_document(
     stamps: list[dict[str, Any]] | None = None,
     units: list[str] | None = None,
     scenario_note: str = "",
+    streamed: bool = False,
 ) -> str:
     """One HTML document of the pack, printed by Chromium: the front matter (cover and
     contents) when `contents` is given, then the `sections`, then the `stamps` (one sheet per
-    page of the pack, with its header and footer, laid over the pages by pmovalue.pack.pdf)."""
+    page of the pack, with its header and footer, laid over the pages by pmovalue.pack.pdf).
+    `streamed`: a document whose body parts (`render_part`) are added one by one."""
+    return _template("pack.html.j2").render(
+        facts=facts,
+        paper=paper,
+        base_url=base_url,
+        sections=list(sections),
+        contents=contents,
+        stamps=stamps or [],
+        units=units,
+        scenario_note=scenario_note,
+        date=human_date(facts.published_at),
+        streamed=streamed,
+    )
+
+
+def render_part(
+    part: str,
+    facts: VersionFacts,
+    *,
+    section: Section | None = None,
+    contents: list[Entry] | None = None,
+    units: list[str] | None = None,
+    scenario_note: str = "",
+) -> str:
+    """One part of the pack's body, as `render_document` writes it: "front" (the cover and the
+    contents), "section" (one section and its script) or "tail" (what runs once all sections
+    are in), for the printer to add to a document opened with `render_document(streamed=True)`."""
+    return _template(f"pack-{part}.html.j2").render(
+        facts=facts,
+        s=section,
+        contents=contents,
+        stamps=[],
+        units=units,
+        scenario_note=scenario_note,
+        date=human_date(facts.published_at),
+    )
+
+
+@functools.cache
+def _template(name: str) -> jinja2.Template:
+    """A template of the pack, compiled once (a pack renders one per section)."""
     from pmovalue.site.assets import templates
 
-    return (
-        templates()
-        .get_template("pack.html.j2")
-        .render(
-            facts=facts,
-            paper=paper,
-            base_url=base_url,
-            sections=list(sections),
-            contents=contents,
-            stamps=stamps or [],
-            units=units,
-            scenario_note=scenario_note,
-            date=human_date(facts.published_at),
-        )
-    )
+    return templates().get_template(name)
 
 
 def human_date(iso: str) -> str:
