@@ -6,10 +6,11 @@
 the version's staging folder before it is published).
 
 How: `compose` turns the version's pages into the pack's HTML (sections in order, unit pages
-condensed); `chromium` prints it with the version's own stylesheet and plotly.js; the body is
-printed once (the page where each section starts is read back from the PDF), then the front
-matter with those page numbers and one sheet per page with its header and footer; `pdf` puts
-them together with pypdf.
+condensed); `chromium` prints it with the version's own stylesheet and plotly.js. The body goes
+to Chromium a section at a time, each as soon as its page is read (its charts draw while the
+next page is read), and is printed once (the page where each section starts is read back from
+the PDF); then the front matter with those page numbers and one sheet per page with its header
+and footer are printed; `pdf` puts them together with pypdf.
 """
 
 from __future__ import annotations
