@@ -183,21 +183,29 @@ def page_title(main: Tag) -> str:
 
 def prepare(main: Tag, page: str, in_pack: dict[str, str]) -> None:
     """Drop what a PDF cannot use and point links and sources at the right places."""
+    from bs4 import Tag
+
     folder = posixpath.dirname(page)
-    for el in main.find_all(True):
-        if el.decomposed:  # inside an element removed before
-            continue
-        if el.name == "h1" or _dropped(el):
-            el.decompose()
-            continue
-        if el.name == "a" and el.has_attr("href"):
-            href = _link(str(el["href"]), folder, page, in_pack)
-            if href:
-                el["href"] = href
-            else:
-                del el["href"]
-        if el.has_attr("src"):
-            el["src"] = _rebase(str(el["src"]), folder)
+    # A walk that does not go into what it removes. (Not find_all with a `decomposed` check on
+    # each element: for an element never removed, bs4 looks that attribute up as a child tag
+    # named "_decomposed", searching the element's whole subtree: 40% of a pack's reading.)
+    parents = [main]
+    while parents:
+        for el in list(parents.pop().children):
+            if not isinstance(el, Tag):
+                continue
+            if el.name == "h1" or _dropped(el):
+                el.decompose()
+                continue
+            if el.name == "a" and el.has_attr("href"):
+                href = _link(str(el["href"]), folder, page, in_pack)
+                if href:
+                    el["href"] = href
+                else:
+                    del el["href"]
+            if el.has_attr("src"):
+                el["src"] = _rebase(str(el["src"]), folder)
+            parents.append(el)
 
 
 def drop_other_units(main: Tag, chosen: set[str]) -> None:
