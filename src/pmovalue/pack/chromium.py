@@ -210,9 +210,9 @@ class Printer:
         return self.print_open(charts)
 
     def open(self, html: str) -> None:
-        """Write a document into the page (without waiting): its parts may follow by `add`."""
+        """Write a document into the page (without waiting, not even for Chromium to start:
+        the pack reads its pages meanwhile): its parts may follow by `add`."""
         assert self._started is not None, "start() first"
-        self._started.result()
         self._parts.append(self._thread.submit(self._open, html))
 
     def add(self, html: str, at_start: bool = False) -> None:
@@ -224,6 +224,8 @@ class Printer:
         """Print the open document; with `charts`, once every chart has drawn."""
         printed = self._thread.submit(self._print, charts)
         parts, self._parts = self._parts, []
+        assert self._started is not None
+        self._started.result()  # Chromium that did not start: that, before any part's error
         for part in parts:
             part.result()  # a part that failed: its error, not the print's
         return printed.result()
