@@ -33,11 +33,13 @@ from pmovalue.data.schemas import (
     pandera_schema,
 )
 from pmovalue.data.sql import Fetched, SqlRead, result_rows, take
-from pmovalue.data.units import slugify
+from pmovalue.data.units import service_slug, slugify
 from pmovalue.errors import InputError, Problem, ValidationFailed
 from pmovalue.hashing import file_sha256
 
 EXTENSIONS = (".csv", ".xlsx", ".parquet")
+# The tables whose periods are the data's periods (pmo_services must fall within them).
+PERIOD_TABLES = ("evm", "benefits", "survey", "maturity")
 ROW = "_row"  # source row number, carried until validation is over
 _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}
@@ -103,7 +105,7 @@ class Dataset:
     @property
     def periods(self) -> list[str]:
         found: set[str] = set()
-        for name in ("evm", "benefits", "survey", "maturity"):
+        for name in PERIOD_TABLES:
             if name in self.tables:
                 found |= set(self.tables[name]["period"].dropna().astype(str))
         return sorted(found)
@@ -803,7 +805,7 @@ def _cross_checks(tables: dict[str, pd.DataFrame], sources: dict[str, SourceFile
     # As plain objects: isin on Arrow-backed strings converts the lookup list value by value
     # (0.5 s per table for 50,000 projects), the object path hashes it once.
     known = projects["project_id"].dropna().unique().astype(object)
-    for name in ("evm", "benefits", "cashflows", "alignment"):
+    for name in ("evm", "benefits", "cashflows", "alignment", "pmo_services"):
         if name not in tables:
             continue
         frame = tables[name]
@@ -819,6 +821,8 @@ def _cross_checks(tables: dict[str, pd.DataFrame], sources: dict[str, SourceFile
             )
         if name == "benefits":
             frame["benefit_id"] = frame["benefit_id"].fillna(frame["project_id"])
+    if "pmo_services" in tables:
+        problems += _pmo_services_checks(tables, sources["pmo_services"].where)
     if "evm" in tables:
         evm = tables["evm"]
         bac = projects.set_index("project_id")["budget_at_completion"]
@@ -836,3 +840,33 @@ def _cross_checks(tables: dict[str, pd.DataFrame], sources: dict[str, SourceFile
                 )
             )
     return problems
+
+
+def _pmo_services_checks(tables: dict[str, pd.DataFrame], file: str) -> list[Problem]:
+    """Services slugged (`Health check` -> `health_check`); a period outside the data's
+    periods is an error (nothing to measure it against)."""
+    frame = tables["pmo_services"]
+    frame["service"] = _per_distinct(frame["service"], service_slug).astype("string")
+    periods = sorted(
+        {str(p) for n in PERIOD_TABLES if n in tables for p in tables[n]["period"].dropna()}
+    )
+    if not periods:
+        return [
+            Problem(
+                file,
+                "PMO services need periods to be measured against: add the evm table",
+            )
+        ]
+    period = frame["period"]
+    well_formed = period.str.match(PERIOD_PATTERN).fillna(False).astype(bool)
+    outside = well_formed & ~period.between(periods[0], periods[-1]).fillna(False).astype(bool)
+    return [
+        Problem(
+            file,
+            f"period {frame.at[idx, 'period']} is outside the data ({periods[0]} to "
+            f"{periods[-1]}); correct the period or add that quarter's data",
+            row=int(frame.at[idx, ROW]),
+            column="period",
+        )
+        for idx in frame.index[outside.to_numpy(dtype=bool)]
+    ]

@@ -142,6 +142,16 @@ TABLES: dict[str, TableSpec] = {
                 _c("respondent_id", "str"),
             ),
         ),
+        TableSpec(
+            "pmo_services",
+            (
+                _c("project_id", "str", required=True),
+                _c("period", "period", required=True),
+                _c("service", "str", required=True),  # free text, slugged by the loader
+                _c("hours", "float", min=0.0),
+                _c("cost", "float", **MONEY),  # blank: hours x pmo.hourly_rate
+            ),
+        ),
     ]
 }
 
