@@ -24,7 +24,16 @@ from pmovalue.data.units import UNIT_METRICS_FILE
 from pmovalue.errors import JobFailure, NotebookFailed
 from pmovalue.execute.cache import JobCache, job_key
 from pmovalue.execute.executors import Executor, make_executor
-from pmovalue.execute.plan import PORTFOLIO, UNIT, Job, largest_first, plan_jobs, stage_unit_inputs
+from pmovalue.execute.plan import (
+    PMO,
+    PMO_TABLES,
+    PORTFOLIO,
+    UNIT,
+    Job,
+    largest_first,
+    plan_jobs,
+    stage_unit_inputs,
+)
 from pmovalue.execute.processes import can_fork, run_in_child
 from pmovalue.execute.runner import JobResult, JobRun
 from pmovalue.inputs import Inputs, Log, prepare
@@ -174,7 +183,7 @@ def _execute(
                 stage_unit_inputs(job_dir, inputs.dataset, job.unit_id or "", peers.get())
             else:
                 unit_metrics = files.collect(units_ok(), "metrics")
-                # (the portfolio job's copy of the whole dataset is already there)
+                # (the portfolio and PMO jobs' copies of the dataset are already there)
                 handoff.write_tables(job_dir / "input", {UNIT_METRICS_FILE: unit_metrics})
             key = job_key(job.notebook, job.parameters, job_dir / "input")
             if cache.restore(key, job_dir, job.output_name):
@@ -195,10 +204,14 @@ def _execute(
             )
         if stage == 1:
             # Asked for once every unit job is submitted, so written while the units run.
-            for job in (j for j in jobs if j.kind == PORTFOLIO):
-                handoff.write_tables(
-                    (work / "jobs" / job.id / "input").resolve(), inputs.dataset.tables
+            tables = inputs.dataset.tables
+            for job in (j for j in jobs if j.kind in (PORTFOLIO, PMO)):
+                given = (
+                    tables
+                    if job.kind == PORTFOLIO
+                    else {name: tables[name] for name in PMO_TABLES if name in tables}
                 )
+                handoff.write_tables((work / "jobs" / job.id / "input").resolve(), given)
 
     peers = PeersAhead(inputs, work)  # while the executor below imports papermill
     try:
@@ -222,10 +235,14 @@ def _execute(
 def _peer_metrics(inputs: Inputs) -> pd.DataFrame:
     """Every unit measured with the portfolio's parameters: one yardstick for comparing units.
 
-    Independent of unit parameter files, so changing one unit's parameters re-runs only it."""
+    Independent of unit parameter files, so changing one unit's parameters re-runs only it.
+    The peers table shows no PMO-value figure: without the pmo_services table, the bootstrap
+    of the PMO's effect is not run for it a second time."""
     frames = []
     for uid, name in inputs.dataset.units.items():
-        m = compute_metrics(inputs.dataset.for_unit(uid), inputs.portfolio_params, inputs.period)
+        tables = inputs.dataset.for_unit(uid)
+        tables.pop("pmo_services", None)
+        m = compute_metrics(tables, inputs.portfolio_params, inputs.period)
         frames.append(m.assign(unit_id=uid, unit_name=name))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 

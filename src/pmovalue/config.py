@@ -206,6 +206,15 @@ class Changes(_Strict):
         return float(t)
 
 
+class Pmo(_Strict):
+    """The PMO-value evidence (pmo_services table): see pmovalue.metrics.pmo."""
+
+    hourly_rate: float = Field(85.0, ge=0)  # prices a service row that gives hours only
+    min_group_size: int = Field(5, ge=2)  # served and comparison projects, each
+    bootstrap_draws: int = Field(1000, ge=100, le=100_000)
+    band_width: float = Field(0.05, gt=0, le=1)  # of CPI/SPI, for matching on the prior value
+
+
 class Params(_Strict):
     """The merged, validated parameters of one job (a unit, or the portfolio)."""
 
@@ -217,6 +226,7 @@ class Params(_Strict):
     alignment: Alignment = Alignment()
     maturity: Maturity = Maturity()
     value_index: ValueIndex = ValueIndex()
+    pmo: Pmo = Pmo()
     targets: dict[str, float] = Field(default_factory=dict)
     changes: Changes = Changes()
     # Per-unit facts (params/units/<unit_id>.yml only).

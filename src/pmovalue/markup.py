@@ -67,7 +67,8 @@ def money_compact(value: float, currency: str = "", blank: str = "n/a") -> str:
 
 def fmt(metric_id: str, value: float, currency: str = "", blank: str = "n/a") -> str:
     """A metric value as a reader expects it: money with separators, indices to 2 decimals,
-    percentages to 1 decimal, days and counts as whole numbers, NPS signed."""
+    changes of an index signed to 3, percentages to 1 decimal, days and counts as whole
+    numbers, NPS signed."""
     if is_blank(value):
         return blank
     unit = METRICS[metric_id].unit if metric_id in METRICS else ""
@@ -79,6 +80,8 @@ def fmt(metric_id: str, value: float, currency: str = "", blank: str = "n/a") ->
         return f"{value:,.0f}"
     if unit == "days":
         return f"{value:,.0f} days"
+    if unit == "delta":  # a change of an index: small, and its sign is the point
+        return signed(value, 3)
     if metric_id == "nps":
         return signed(value, 0)
     if metric_id == "maturity_level":

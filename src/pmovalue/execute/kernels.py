@@ -79,8 +79,10 @@ def _warm_up() -> None:
     import pandas as pd
 
     from pmovalue import charts, handoff
+    from pmovalue.metrics import pmo
 
     charts.warm_up()
+    pmo.blas_threads()  # finding the BLAS libraries takes ~30 ms: once, not in every kernel
     _kernel_app()
     with tempfile.TemporaryDirectory() as folder:
         handoff.write_tables(Path(folder), {"warm-up": pd.DataFrame({"a": [1.0], "b": ["x"]})})

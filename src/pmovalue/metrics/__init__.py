@@ -11,7 +11,7 @@ Entry points:
 - `value_index_formula(params)`: the value index formula as shown on the page.
 
 One module per family (evm, schedule, delivery, kpi, benefits, finance, alignment,
-satisfaction, maturity, value_index, rag); each function's docstring gives its formula.
+satisfaction, maturity, pmo, value_index, rag); each function's docstring gives its formula.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ LEVELS = {
     "kpi": "Level 2: KPIs of the period against budget and forecast",
     "outcome": "Level 3: outcomes (benefits, financial value, alignment, satisfaction)",
     "maturity": "PMO maturity",
+    "pmo": "PMO value: what the PMO's services cost and what they achieve",
     "composite": "Composite: the value index",
 }
 UNITS = {
@@ -38,6 +39,7 @@ UNITS = {
     "days": "days",
     "score": "a score",
     "index": "an index (1.0 is on plan)",
+    "delta": "a change of an index (CPI or SPI), beyond that of comparison projects",
 }
 DIRECTIONS = {
     "higher": "higher is better",
@@ -127,6 +129,161 @@ def _maturity_gap(d: str) -> MetricInfo:
         "negative: a score above its target has gap 0.",
         example="Target 3: a score of 2.50 has gap 0.50; a score of 3.50 has gap 0.",
     )
+
+
+_PMO_SOURCES = ("pmo_services", "evm", "projects")
+_PMO_SCOPE = (
+    "engagements of the unit's projects (the portfolio: of every project) with t + 2 up to the "
+    "report period, each against comparison projects of its unit, quarter and band"
+)
+_PMO_BLANK = (
+    "Blank without the pmo_services table (“no pmo_services data”), before any engagement can "
+    "be measured (a service needs EVM rows the quarter before it and two quarters after it), "
+    "and below `pmo.min_group_size` served or comparison projects: the note then gives both "
+    "numbers."
+)
+# The served-weighted case of tests/unit/metrics/test_pmo.py, and one of its engagements.
+_EFFECT_CASE = (
+    "Cell 1: five served changes +.05 +.04 +.06 +.03 +.02 (mean +.04) against comparisons "
+    "+.01 +.02 0 +.03 −.01 (mean +.01): +.03; cell 2: one served +.02 against 0 and +.01: "
+    "+.015. (5 × .03 + 1 × .015) ÷ 6 = +0.0275."
+)
+
+
+def _pmo_estimate(index: str) -> list[MetricInfo]:
+    """The effect on an index and the ends of its 95% interval."""
+    name = index.upper()
+    estimate = MetricInfo(
+        f"pmo_effect_{index}",
+        f"PMO effect on {name}",
+        "pmo",
+        "delta",
+        "higher",
+        meaning=f"How much more the {name} of the projects the PMO served improved, over the "
+        "two quarters after a service, than that of comparable projects it did not serve: an "
+        "association, not proof.",
+        formula=f"Σ_c n_c · (mean change of the cell's engagements − mean change of its "
+        f"comparison projects) ÷ Σ_c n_c; change = {name} at the end of t+2 − {name} at the "
+        "end of t−1 for an engagement starting in quarter t (a service in t, none in t−1); "
+        "cell c = (unit, t, band of the value before, `pmo.band_width` wide from "
+        "`thresholds.index_amber_min`); comparison projects: no service in t−1..t+1; "
+        "n_c = the cell's engagements",
+        sources=_PMO_SOURCES,
+        scope=_PMO_SCOPE,
+        edge_cases=_PMO_BLANK + " Engagements in a cell without comparison projects are left "
+        "out and counted in the note; the PMO-value page explains the method (docs/"
+        "pmo-value.md).",
+        example=_EFFECT_CASE if index == "cpi" else f"As for CPI, with {name}.",
+    )
+    return [estimate, *(_pmo_bound(estimate, side) for side in ("low", "high"))]
+
+
+def _pmo_bound(of: MetricInfo, side: str) -> MetricInfo:
+    lower = side == "low"
+    value = {"delta": ("−0.004", "+0.036"), "currency": ("−109,000", "1,346,000")}[of.unit]
+    return MetricInfo(
+        f"{of.id}_{side}",
+        f"{of.label} (95% {side})",
+        "pmo",
+        of.unit,
+        meaning=f"The {'lower' if lower else 'upper'} end of the 95% interval of "
+        f"{of.id}: the true value is likely to lie between the two ends.",
+        formula=f"the {'2.5th' if lower else '97.5th'} percentile of {of.id} over "
+        "`pmo.bootstrap_draws` resamples of the projects (each project, with all its quarters, "
+        "drawn as a whole: Poisson weights fixed by its id, so the same data give the same "
+        "interval)",
+        sources=_PMO_SOURCES,
+        scope=f"as {of.id}",
+        edge_cases=_PMO_BLANK + " Resamples that leave no cell with both sides are left "
+        f"out; {of.id}'s note counts them.",
+        example=f"Of 1,000 resamples, the 25th smallest {of.id} is {value[0]} and the 975th "
+        f"{value[1]}: {value[0] if lower else value[1]} (the percentile interpolates between "
+        "neighbouring resamples).",
+    )
+
+
+def _pmo_metrics() -> list[MetricInfo]:
+    cost_avoided = MetricInfo(
+        "pmo_cost_avoided",
+        "Cost avoided by PMO services",
+        "pmo",
+        "currency",
+        "higher",
+        meaning="What the served projects would have been forecast to cost had they followed "
+        "their comparison projects' trend, less what they are forecast to cost now.",
+        formula="Σ over the engagements of pmo_effect_cpi of BAC ÷ (CPI before + mean change "
+        "of the cell's comparison projects) − BAC ÷ CPI after (EAC = BAC ÷ CPI)",
+        sources=_PMO_SOURCES,
+        scope="the engagements of pmo_effect_cpi",
+        edge_cases=_PMO_BLANK + " An engagement whose CPI at the comparison trend is not "
+        "positive is left out.",
+        example="BAC 1,000, CPI 0.86 before and 0.91 after, comparisons +0.01: 1,000 ÷ 0.87 − "
+        "1,000 ÷ 0.91 = 50.52.",
+    )
+    return [
+        MetricInfo(
+            "pmo_cost",
+            "PMO service cost",
+            "pmo",
+            "currency",
+            meaning="What the PMO's services to projects cost in the quarter.",
+            formula="Σ cost of the pmo_services rows of the period; a row without cost costs "
+            "hours × `pmo.hourly_rate`",
+            sources=("pmo_services",),
+            scope="services to the unit's projects (the portfolio: to every project)",
+            edge_cases="0, noted “no PMO service recorded”, when the table has no row in the "
+            "period; rows with neither cost nor hours are left out and counted in the note; "
+            "blank without the pmo_services table.",
+            example="Six services of 10 hours at 100 an hour and one costing 500: 6,500.",
+        ),
+        MetricInfo(
+            "pmo_cost_pct",
+            "PMO cost as share of project spend",
+            "pmo",
+            "pct",
+            meaning="The PMO's cost as a share of what the projects spent in the quarter.",
+            formula="100 · pmo_cost / Σ over projects of the growth of cumulative EVM actual "
+            "cost in the period (latest AC up to the period − latest AC up to the quarter "
+            "before; a project's first row counts in full)",
+            sources=("pmo_services", "evm"),
+            scope="as pmo_cost; the spend of every project with EVM rows",
+            edge_cases="Blank when no project spend is recorded in the period, or without the "
+            "pmo_services table.",
+            example="Services of 6,000 while 13 projects' AC grew from 10,000 to 15,000 each: "
+            "100 · 6,000 / 65,000 = 9.2 %.",
+        ),
+        MetricInfo(
+            "pmo_supported_pct",
+            "Active projects supported by the PMO",
+            "pmo",
+            "pct",
+            meaning="How many of the active projects the PMO has served lately.",
+            formula="100 · active projects with a service in the period or the three quarters "
+            "before / active projects",
+            sources=("pmo_services", "projects"),
+            scope="projects with status `active` (a blank status is `active`)",
+            edge_cases="Blank when there is no active project, or without the pmo_services table.",
+            example="6 of 12 active projects served in the last four quarters: 50 %.",
+        ),
+        *_pmo_estimate("cpi"),
+        *_pmo_estimate("spi"),
+        cost_avoided,
+        *(_pmo_bound(cost_avoided, side) for side in ("low", "high")),
+        MetricInfo(
+            "pmo_return",
+            "Return on PMO services (cost avoided / cost)",
+            "pmo",
+            "ratio",
+            "higher",
+            meaning="The cost avoided for each unit of money the measured services cost.",
+            formula="pmo_cost_avoided / the cost of the services of its engagements (quarters "
+            "t..t+2)",
+            sources=_PMO_SOURCES,
+            scope="the engagements of pmo_cost_avoided",
+            edge_cases=_PMO_BLANK + " Blank when those services cost nothing.",
+            example="Cost avoided 50.52 by services that cost 20: 2.53.",
+        ),
+    ]
 
 
 METRICS: dict[str, MetricInfo] = {
@@ -640,6 +797,8 @@ METRICS: dict[str, MetricInfo] = {
             "2 (evolving).",
         ),
         *[_maturity_gap(d) for d in MATURITY_DIMENSIONS],
+        # ------------------------------------------------------------- PMO value
+        *_pmo_metrics(),
         # ------------------------------------------------------------- composite
         MetricInfo(
             "value_index",

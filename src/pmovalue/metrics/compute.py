@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from pmovalue.metrics import alignment, benefits, delivery, evm, finance, kpi, value_index
+from pmovalue.metrics import alignment, benefits, delivery, evm, finance, kpi, pmo, value_index
 from pmovalue.metrics._common import (
     NOT_DELIVERING,
     Result,
@@ -265,6 +265,10 @@ def _period_results(
     if prep.base is not None:
         r.update(_delivery_period(rollup(prep, params, period), prep.tables, period))
     r.update(_outcomes_period(prep, params, period))
+    if prep.pmo is not None:
+        r.update(prep.pmo.metrics(period))
+    elif "pmo_services" not in prep.tables:
+        r.update(pmo.blank_metrics("no pmo_services data"))
     r["value_index"] = value_index.value_index(r, dict(params.value_index.weights)).result
     return {m: r[m] for m in METRIC_IDS}
 

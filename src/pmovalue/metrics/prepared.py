@@ -21,6 +21,7 @@ from pmovalue.metrics import (
     delivery,
     finance,
     maturity,
+    pmo,
     satisfaction,
     schedule,
 )
@@ -152,6 +153,7 @@ class Prepared:
     alignment: alignment.ProjectScores | None
     survey: satisfaction.Answers | None
     maturity: maturity.Assessments | None
+    pmo: pmo.Evidence | None
 
 
 def prepare(tables: Tables, params: Params) -> Prepared:
@@ -213,6 +215,7 @@ def prepare(tables: Tables, params: Params) -> Prepared:
         alignment=scores,
         survey=satisfaction.Answers.of(sv) if sv is not None else None,
         maturity=maturity.Assessments.from_table(mt) if mt is not None else None,
+        pmo=pmo.prepare_evidence(tables, pmo.evidence_settings(params)),
     )
 
 
