@@ -8,6 +8,11 @@ metrics of docs/metrics.md:
 - "Risk & Compliance" is well run (CPI and SPI about 1.0-1.05, mostly green);
   "Digital Channels" is in trouble (CPI and SPI about 0.85, many red and amber
   projects, late finishers, benefits under-delivered); the others lie between.
+- The PMO serves troubled projects (CPI below 0.90 the quarter before) far more often than
+  the others, and its cost reviews, recoveries and health checks really do make the later work
+  of a served project cheaper (``PMO_SERVICES``): pmo_services.csv records the services, and
+  the EVM actual cost of a served project after its service carries the effect.
+  ``pmo_engagements()`` gives the effect each engagement truly had, for the tests.
 - Edge cases: a late project whose earned value has caught up with planned value
   (SPI = 1, SPI(t) < 1), projects whose first quarter has PV > 0 but AC = 0,
   disbenefits, benefits not reported yet, a survey with four responses, and a
@@ -499,6 +504,120 @@ def simulate_evm(projects: list[Project], rng: np.random.Generator) -> None:
             p.evm.append((k, pv, ev_prev, ac_prev))
 
 
+# --- PMO services ---------------------------------------------------------------
+
+# Service as written in the PMO's time sheets: (hours low, hours high, effect). The effect is
+# how much cheaper the project's later work becomes: its spend after the service quarter is
+# divided by 1 + effect. Routine services (stage gates, coaching, benefits reviews) change
+# nothing; schedule reviews change nothing on cost either.
+PMO_SERVICES: dict[str, tuple[int, int, float]] = {
+    "Health check": (16, 40, 0.06),
+    "Cost review": (40, 90, 0.15),
+    "Recovery": (120, 320, 0.20),
+    "Schedule review": (24, 60, 0.0),
+    "Risk workshop": (12, 30, 0.04),
+    "Stage gate": (8, 20, 0.0),
+    "Coaching": (10, 40, 0.0),
+    "Benefits review": (16, 32, 0.0),
+}
+TROUBLED = (("Health check", 0.3), ("Cost review", 0.25), ("Recovery", 0.2),
+            ("Schedule review", 0.15), ("Risk workshop", 0.1))  # fmt: skip
+ROUTINE = (("Stage gate", 0.4), ("Coaching", 0.3), ("Benefits review", 0.2),
+           ("Risk workshop", 0.1))  # fmt: skip
+TROUBLED_BELOW = 0.90  # CPI the quarter before: the PMO's eye is on these projects
+HELP_TROUBLED, HELP_OTHERS, FOLLOW_UP = 0.35, 0.08, 0.3  # chances per quarter
+EXTERNAL_SHARE = 0.15  # rows priced by an outside consultant: their cost is given
+
+
+@dataclass(frozen=True)
+class Engagement:
+    """A PMO service that starts an engagement, and what it truly did to CPI two quarters on."""
+
+    project_id: str
+    period: int  # index into PERIODS
+    service: str
+    cpi_with: float  # CPI at the end of period + 2, as in the data (nan if not measured)
+    cpi_without: float  # the same had this engagement not happened
+
+
+def _cpi_at(p: Project, k: int) -> float | None:
+    row = next((r for r in p.evm if r[0] == k), None)
+    return row[2] / row[3] if row is not None and row[3] > 0 else None
+
+
+def _cheaper_after(p: Project, k: int, effect: float) -> None:
+    """The project's spend after period k divided by 1 + effect (cumulative AC re-based)."""
+    base = next((r[3] for r in p.evm if r[0] == k), None)
+    if base is None or effect == 0:
+        return
+    p.evm = [
+        (j, pv, ev, _money(base + (ac - base) / (1 + effect)) if j > k else ac)
+        for j, pv, ev, ac in p.evm
+    ]
+    p.cpi *= 1 + effect  # the forecasts of its project manager follow the better trend
+
+
+def _choose(mix: tuple[tuple[str, float], ...], rng: np.random.Generator) -> str:
+    names, weights = zip(*mix, strict=True)
+    return str(names[int(rng.choice(len(names), p=weights))])
+
+
+def simulate_pmo(
+    projects: list[Project], rng: np.random.Generator
+) -> tuple[pd.DataFrame, list[Engagement]]:
+    """The PMO's services quarter by quarter, and their effect on the served projects' EVM.
+
+    In each quarter a project in progress (an EVM row with spend, not paused) that had no
+    service in the two quarters before may start an engagement: with HELP_TROUBLED when its
+    CPI the quarter before was below TROUBLED_BELOW, else with HELP_OTHERS. The next quarter
+    may bring a follow-up of the same service. Mutates the projects' EVM and latent CPI."""
+    rows: list[tuple[str, str, str, float, float]] = []
+    engagements: list[tuple[Project, int, str, float | None]] = []
+    served: dict[str, set[int]] = {}
+
+    def record(p: Project, k: int, service: str) -> None:
+        low, high, _ = PMO_SERVICES[service]
+        hours = float(rng.integers(low, high + 1))
+        cost = _money(hours * rng.uniform(110, 150)) if rng.random() < EXTERNAL_SHARE else np.nan
+        rows.append((p.project_id, PERIODS[k], service, hours, cost))
+        served.setdefault(p.project_id, set()).add(k)
+
+    for k in range(N_PERIODS):
+        for p in projects:
+            row = next((r for r in p.evm if r[0] == k), None)
+            if row is None or row[3] == 0 or (p.hold_from is not None and k >= p.hold_from):
+                continue
+            mine = served.get(p.project_id, set())
+            if k - 1 in mine or k - 2 in mine:
+                if k - 1 in mine and k - 2 not in mine and rng.random() < FOLLOW_UP:
+                    record(p, k, next(s for j, s in _last(rows, p) if j == PERIODS[k - 1]))
+                continue
+            before = _cpi_at(p, k - 1)
+            troubled = before is not None and before < TROUBLED_BELOW
+            if rng.random() >= (HELP_TROUBLED if troubled else HELP_OTHERS):
+                continue
+            service = _choose(TROUBLED if troubled else ROUTINE, rng)
+            record(p, k, service)
+            after_without = _cpi_at(p, k + 2)
+            _cheaper_after(p, k, PMO_SERVICES[service][2])
+            engagements.append((p, k, service, after_without))
+    table = pd.DataFrame(rows, columns=["project_id", "period", "service", "hours", "cost"])
+    truth = [
+        Engagement(p.project_id, k, service, _nan(_cpi_at(p, k + 2)), _nan(without))
+        for p, k, service, without in engagements
+    ]
+    return table, truth
+
+
+def _last(rows: list[tuple[str, str, str, float, float]], p: Project) -> list[tuple[str, str]]:
+    """(period, service) of the project's service rows, latest first."""
+    return [(r[1], r[2]) for r in reversed(rows) if r[0] == p.project_id]
+
+
+def _nan(value: float | None) -> float:
+    return float("nan") if value is None else value
+
+
 # --- tables ---------------------------------------------------------------------
 
 
@@ -731,13 +850,13 @@ def write_csv(table: pd.DataFrame, path: Path) -> None:
     table.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", float_format="%.2f")
 
 
-def build_tables() -> dict[str, pd.DataFrame]:
-    """All sample tables, keyed by canonical table name."""
+def _simulate() -> tuple[dict[str, pd.DataFrame], list[Engagement]]:
     root = np.random.default_rng(SEED)
     # One independent stream per concern, so changing one table leaves the others.
-    streams = root.spawn(7)
+    streams = root.spawn(8)
     projects = build_portfolio(streams[0])
     simulate_evm(projects, streams[1])
+    services, engagements = simulate_pmo(projects, streams[7])
     return {
         "projects": projects_table(projects, streams[2]),
         "evm": evm_table(projects),
@@ -746,7 +865,22 @@ def build_tables() -> dict[str, pd.DataFrame]:
         "alignment": alignment_table(projects, streams[4]),
         "survey": survey_table(streams[5]),
         "maturity": maturity_table(streams[6]),
-    }
+        "pmo_services": services,
+    }, engagements
+
+
+def build_tables() -> dict[str, pd.DataFrame]:
+    """All sample tables, keyed by canonical table name."""
+    return _simulate()[0]
+
+
+def pmo_engagements() -> pd.DataFrame:
+    """Every engagement of the sample's PMO with the effect it truly had on CPI at the end of
+    the second quarter after its service (cpi_with - cpi_without; nan where not measured)."""
+    frame = pd.DataFrame([e.__dict__ for e in _simulate()[1]])
+    frame["period"] = [PERIODS[k] for k in frame["period"]]
+    frame["effect"] = frame["cpi_with"] - frame["cpi_without"]
+    return frame
 
 
 def main(out_dir: Path = Path("data/sample")) -> None:

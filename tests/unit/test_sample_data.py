@@ -51,6 +51,7 @@ COLUMNS = {
     "alignment": ["project_id", "criterion", "score"],
     "survey": ["unit_id", "period", "instrument", "score", "respondent_id"],
     "maturity": ["unit_id", "period", "dimension", "item_id", "score", "respondent_id"],
+    "pmo_services": ["project_id", "period", "service", "hours", "cost"],
 }
 PERIODS = [
     "2024-Q4",
@@ -146,7 +147,7 @@ def test_evm_is_cumulative_and_within_bac(tables: dict[str, pd.DataFrame]) -> No
 
 def test_every_project_reference_exists(tables: dict[str, pd.DataFrame]) -> None:
     known = set(tables["projects"]["project_id"])
-    for name in ("evm", "benefits", "cashflows", "alignment"):
+    for name in ("evm", "benefits", "cashflows", "alignment", "pmo_services"):
         assert set(tables[name]["project_id"]) <= known, name
 
 
@@ -187,3 +188,38 @@ def test_edge_cases_the_report_relies_on(tables: dict[str, pd.DataFrame]) -> Non
     coverage = maturity.groupby(["unit_id", "dimension"])["score"].apply(lambda s: s.notna().mean())
     assert coverage[("Operations & Technology", "technology")] < 0.8
     assert (coverage.drop(("Operations & Technology", "technology")) >= 0.8).all()
+
+
+def test_the_pmo_serves_troubled_projects_first(tables: dict[str, pd.DataFrame]) -> None:
+    evm = tables["evm"].assign(cpi=lambda e: e["earned_value"] / e["actual_cost"])
+    order = {p: i for i, p in enumerate(PERIODS)}
+    before = evm.assign(k=evm["period"].map(order) + 1).set_index(["project_id", "k"])["cpi"]
+    services = tables["pmo_services"]
+    keys = zip(services["project_id"], services["period"].map(order), strict=True)
+    served_cpi = before.reindex(list(keys)).dropna()
+    everyone = evm[evm["period"].map(order) < order[REPORT]]["cpi"]
+    # most services go to projects in trouble, though only a minority of projects is
+    assert (served_cpi < 0.90).mean() > 0.5 > (everyone < 0.90).mean()
+    assert set(services["service"]) == set(_load_script().PMO_SERVICES)
+
+
+def test_the_pmo_effect_found_in_the_sample_is_the_one_put_in() -> None:
+    from pmovalue.config import load_params
+    from pmovalue.data.loading import load_dataset
+    from pmovalue.metrics.pmo import ALL, evidence_settings, prepare_evidence
+
+    truth = _load_script().pmo_engagements().dropna(subset=["effect"])
+    params = load_params(ROOT / "params")
+    evidence = prepare_evidence(
+        load_dataset(SAMPLE).tables, evidence_settings(params), by_service=True
+    )
+    assert evidence is not None
+    cpi = evidence.group_row(ALL, REPORT, "cpi")
+    assert cpi["effect_low"] <= truth["effect"].mean() <= cpi["effect_high"]
+    assert cpi["avoided"] > 0
+    spi = evidence.group_row(ALL, REPORT, "spi")  # the PMO's help changed no schedule
+    assert spi["effect_low"] <= 0 <= spi["effect_high"]
+    # what the sample site can say for sure: cost reviews pay
+    reviews = evidence.group_row("cost_review", REPORT, "cpi")
+    assert reviews["effect_low"] > 0
+    assert reviews["effect_low"] <= truth.query("service == 'Cost review'")["effect"].mean()
