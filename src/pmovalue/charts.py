@@ -677,6 +677,109 @@ def value_index_dumbbell(rows: pd.DataFrame, before: str, now: str) -> Figure:
     return fig
 
 
+# ---- PMO value page ----------------------------------------------------------------------------
+
+
+def pmo_forest(estimates: pd.DataFrame, index_label: str) -> Figure:
+    """A forest plot: each group's estimated effect (rows in the order given, the first, all
+    services, in black) with its 95% interval as a bar, and a line at zero (no effect).
+
+    `estimates`: label, effect, effect_low, effect_high, served_projects, comparison_projects
+    (only the groups that have an estimate)."""
+    shape, note = vline(0, {"color": "#666", "width": 1, "dash": "dot"}, "0 = no effect")
+    values = [*estimates["effect_low"], *estimates["effect_high"], *estimates["effect"]]
+    labels = [str(x) for x in estimates["label"]]
+    fig = _figure(
+        f"PMO effect on {index_label}, 95% interval",
+        f"Change in {index_label} two quarters after the service, against comparison projects",
+        "",
+        xaxis={"range": fit_range(values, (0.0,), pad=0.1), "zeroline": False},
+        yaxis={"autorange": "reversed", "type": "category", "showgrid": False},
+        shapes=[shape],
+        annotations=[note],
+        height=140 + 36 * max(1, len(labels)),
+        showlegend=False,
+    )
+    overall = [i == 0 for i in range(len(labels))]
+    fig["data"].append(
+        dict(
+            type="scatter",
+            x=estimates["effect"].tolist(),
+            y=labels,
+            mode="markers",
+            marker={
+                "symbol": ["diamond" if o else "circle" for o in overall],
+                "size": [13 if o else 10 for o in overall],
+                "color": ["#000000" if o else OKABE_ITO[0] for o in overall],
+            },
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": (estimates["effect_high"] - estimates["effect"]).tolist(),
+                "arrayminus": (estimates["effect"] - estimates["effect_low"]).tolist(),
+                "thickness": 2,
+                "width": 6,
+                "color": "#444",
+            },
+            customdata=estimates[
+                ["effect_low", "effect_high", "served_projects", "comparison_projects"]
+            ].to_numpy(),
+            hovertemplate="%{y}: %{x:+.3f}<br>95% interval %{customdata[0]:+.3f} to "
+            "%{customdata[1]:+.3f}<br>%{customdata[2]} served, %{customdata[3]} comparison "
+            "projects<extra></extra>",
+        )
+    )
+    return fig
+
+
+def pmo_cost_and_avoided(estimates: pd.DataFrame, currency: str) -> Figure:
+    """Per group (rows): what its evaluated services cost, and the cost they avoided with its
+    95% interval.
+
+    `estimates`: label, service_cost, avoided, avoided_low, avoided_high."""
+    labels = [str(x) for x in estimates["label"]]
+    fig = _figure(
+        "Cost avoided against PMO cost",
+        currency,
+        "",
+        yaxis={"autorange": "reversed", "type": "category", "showgrid": False},
+        barmode="group",
+        height=160 + 56 * max(1, len(labels)),
+    )
+    fig["data"].append(
+        dict(
+            type="bar",
+            orientation="h",
+            x=estimates["service_cost"].tolist(),
+            y=labels,
+            name="PMO cost of the services",
+            marker={"color": OKABE_ITO[1]},
+            hovertemplate="%{y}: PMO cost %{x:,.0f}<extra></extra>",
+        )
+    )
+    fig["data"].append(
+        dict(
+            type="bar",
+            orientation="h",
+            x=estimates["avoided"].tolist(),
+            y=labels,
+            name="Cost avoided (95% interval)",
+            marker={"color": OKABE_ITO[2], "pattern": {"shape": "/"}},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": (estimates["avoided_high"] - estimates["avoided"]).tolist(),
+                "arrayminus": (estimates["avoided"] - estimates["avoided_low"]).tolist(),
+                "color": "#444",
+            },
+            customdata=estimates[["avoided_low", "avoided_high"]].to_numpy(),
+            hovertemplate="%{y}: cost avoided %{x:,.0f}<br>95% interval %{customdata[0]:,.0f} "
+            "to %{customdata[1]:,.0f}<extra></extra>",
+        )
+    )
+    return fig
+
+
 def narrow_meta(below: int, on: dict[str, Any], off: dict[str, Any]) -> dict[str, Any]:
     """A figure's `layout.meta` for changes to apply when the chart is narrower than `below`
     pixels (a phone), and how to undo them: `{"data": {attr: [per trace]}, "layout": {attr:

@@ -20,7 +20,7 @@ from pmovalue.config import Params, load_params, unit_param_files
 from pmovalue.data.loading import Dataset, load_dataset
 from pmovalue.data.units import PORTFOLIO_ID, slugify
 from pmovalue.errors import UsageError
-from pmovalue.execute.plan import MATURITY, NOTEBOOKS, PORTFOLIO, UNIT
+from pmovalue.execute.plan import MATURITY, NOTEBOOKS, PMO, PORTFOLIO, UNIT
 from pmovalue.options import BuildOptions
 from pmovalue.publish import version_name
 from pmovalue.quick import site_hashes
@@ -95,7 +95,7 @@ def prepare(opts: BuildOptions, log: Log, engine: str | None = None) -> Inputs:
     version = version_name(period, opts.scenario)
     notes = commentary.load(opts.project_dir, version, dataset.units)
     notebooks = {}
-    for kind in (UNIT, PORTFOLIO, MATURITY):
+    for kind in (UNIT, PORTFOLIO, MATURITY, PMO):
         nb = opts.notebooks_dir / NOTEBOOKS[kind]
         if not nb.is_file():
             raise UsageError(

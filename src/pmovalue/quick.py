@@ -28,9 +28,18 @@ from pmovalue.site.pages import page_hashes
 from pmovalue.site.project import QUARTO_FILE
 
 # The canonical tables (pmovalue.data.schemas.TABLE_ORDER; a test keeps the two equal).
-TABLE_NAMES = ("projects", "evm", "benefits", "cashflows", "alignment", "survey", "maturity")
+TABLE_NAMES = (
+    "projects",
+    "evm",
+    "benefits",
+    "cashflows",
+    "alignment",
+    "survey",
+    "maturity",
+    "pmo_services",
+)
 EXTENSIONS = (".csv", ".xlsx", ".parquet")
-NOTEBOOK_FILES = ("unit_report.ipynb", "portfolio.ipynb", "maturity.ipynb")
+NOTEBOOK_FILES = ("unit_report.ipynb", "portfolio.ipynb", "maturity.ipynb", "pmo_value.ipynb")
 
 
 def data_fingerprint(data_dir: Path, results: dict[str, str] | None = None) -> str | None:

@@ -73,7 +73,9 @@ def test_unit_page_on_a_phone(open_page, served: Served) -> None:
 # ---- the other pages with charts ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("page", "charts"), [("index.html", 1), ("changes.html", 1)])
+@pytest.mark.parametrize(
+    ("page", "charts"), [("index.html", 1), ("changes.html", 1), ("pmo-value.html", 3)]
+)
 def test_version_pages_draw_their_charts(open_page, served: Served, page: str, charts: int) -> None:
     visit = open_page(served.url(f"{VERSION}/{page}"))
     assert wait_for_charts(visit.page, charts) >= charts
@@ -98,6 +100,7 @@ def test_pages_without_charts_load_cleanly(open_page, served: Served, page: str)
         UNIT_PAGE,
         f"{VERSION}/index.html",
         f"{VERSION}/changes.html",
+        f"{VERSION}/pmo-value.html",
     ],
 )
 def test_every_chart_has_a_data_table(open_page, sample_site: Path, page: str) -> None:

@@ -39,6 +39,7 @@ def test_site_layout(sample_site: Path) -> None:
     for rel in [
         "index.html",
         "maturity.html",
+        "pmo-value.html",
         "changes.html",
         "data-quality.html",
         "data/metrics.csv",
@@ -50,7 +51,8 @@ def test_site_layout(sample_site: Path) -> None:
     ]:
         assert (v / rel).is_file(), rel
     assert sorted(p.name for p in (v / "notebooks").glob("*.ipynb")) == sorted(
-        [f"unit-{u}.ipynb" for u in UNITS] + ["portfolio.ipynb", "maturity.ipynb"]
+        [f"unit-{u}.ipynb" for u in UNITS]
+        + ["portfolio.ipynb", "maturity.ipynb", "pmo-value.ipynb"]
     )
     assert (sample_site / "latest" / "units" / "digital-channels.html").is_file()
 
@@ -262,6 +264,7 @@ def test_manifest(sample_site: Path) -> None:
         "alignment",
         "survey",
         "maturity",
+        "pmo_services",
     }
     assert man["units"] == dict.fromkeys(UNITS, "ok")
     assert man["versions"]["pmovalue"]
@@ -370,6 +373,12 @@ def test_sample_metrics_are_blank_only_where_the_data_is_missing(sample_site: Pa
         sample_site / VERSION / "data" / "metrics.csv", keep_default_na=False, na_values=[""]
     )
     blank = m[m["value"].isna()]
+    # PMO effects need enough served and comparison projects: the portfolio has them, some
+    # units do not, and say how many they have.
+    pmo = blank["metric"].str.startswith("pmo_")
+    assert not (blank["unit_id"][pmo] == "_portfolio").any()
+    assert blank["note"][pmo].str.startswith("too few projects to compare: ").all()
+    blank = blank[~pmo]
     # The sample's one gap: Operations & Technology answered 47% of its technology items.
     assert sorted(zip(blank["unit_id"], blank["metric"], strict=True)) == [
         ("operations-technology", "maturity_gap_technology"),

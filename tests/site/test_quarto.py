@@ -71,6 +71,7 @@ def sample_pages(
     pages.append(
         Page("maturity.html", "PMO maturity", "maturity", notebook=notebooks / "maturity.ipynb")
     )
+    pages.append(Page("pmo-value.html", "PMO value", "pmo", notebook=notebooks / "pmo-value.ipynb"))
     pages.append(
         Page(
             "changes.html",
@@ -180,6 +181,7 @@ def test_every_page_rendered_and_in_navigation(
         "Portfolio",
         "Units",
         "Maturity",
+        "PMO value",
         "Changes",
         "Data quality",
     ]

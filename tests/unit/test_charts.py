@@ -433,7 +433,27 @@ def every_chart() -> dict[str, charts.Figure]:
             "2026-Q2",
             "2026-Q3",
         ),
+        "pmo_forest": charts.pmo_forest(pmo_estimates(), "CPI"),
+        "pmo_cost_avoided": charts.pmo_cost_and_avoided(pmo_estimates(), "GBP"),
     }
+
+
+def pmo_estimates() -> pd.DataFrame:
+    """Estimates of the PMO page: all services first, then service types (one with <b>)."""
+    return pd.DataFrame(
+        {
+            "label": ["All services", "Cost review", "<b>Coaching</b>"],
+            "effect": [0.016, 0.064, -0.012],
+            "effect_low": [-0.004, 0.020, -0.053],
+            "effect_high": [0.036, 0.109, 0.032],
+            "served_projects": [31, 5, 6],
+            "comparison_projects": [51, 8, 17],
+            "service_cost": [154_509.0, 51_183.0, 11_409.0],
+            "avoided": [744_608.0, 481_124.0, 3_312.0],
+            "avoided_low": [-109_198.0, 2_967.0, -116_638.0],
+            "avoided_high": [1_346_250.0, 987_769.0, 147_026.0],
+        }
+    )
 
 
 def drawn(page: str) -> list[Any]:

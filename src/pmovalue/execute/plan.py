@@ -19,8 +19,15 @@ from pmovalue.data.loading import Dataset
 from pmovalue.data.units import PORTFOLIO_ID
 from pmovalue.handoff import write_tables
 
-UNIT, PORTFOLIO, MATURITY = "unit", "portfolio", "maturity"
-NOTEBOOKS = {UNIT: "unit_report.ipynb", PORTFOLIO: "portfolio.ipynb", MATURITY: "maturity.ipynb"}
+UNIT, PORTFOLIO, MATURITY, PMO = "unit", "portfolio", "maturity", "pmo"
+NOTEBOOKS = {
+    UNIT: "unit_report.ipynb",
+    PORTFOLIO: "portfolio.ipynb",
+    MATURITY: "maturity.ipynb",
+    PMO: "pmo_value.ipynb",
+}
+# The tables the PMO-value page reads (the organisation's, not one unit's).
+PMO_TABLES = ("projects", "evm", "pmo_services")
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,16 @@ def plan_jobs(
             notebooks_dir / NOTEBOOKS[MATURITY],
             "maturity.html",
             "PMO maturity",
+            dict(common),
+        )
+    )
+    jobs.append(
+        Job(
+            "pmo-value",
+            PMO,
+            notebooks_dir / NOTEBOOKS[PMO],
+            "pmo-value.html",
+            "PMO value",
             dict(common),
         )
     )

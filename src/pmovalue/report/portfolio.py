@@ -112,7 +112,9 @@ def show_portfolio_trends(view: PortfolioView) -> None:
 
 
 def show_portfolio_totals(view: PortfolioView) -> None:
-    rows = view.metrics[view.metrics["metric"].map(lambda x: METRICS[x].unit == "currency")]
+    # (the PMO's cost and cost avoided are on the PMO-value page, with their intervals)
+    money = view.metrics["metric"].map(lambda x: METRICS[x].unit == "currency")
+    rows = view.metrics[money & (view.metrics["metric"].map(lambda x: METRICS[x].level) != "pmo")]
     cur = view.params.report.currency
     out = pd.DataFrame(
         {

@@ -25,7 +25,8 @@ class NavLink:
 class Page:
     path: str  # inside the version, e.g. units/retail-banking.html
     title: str
-    kind: str  # portfolio | unit | maturity | changes | data-quality | methodology | page
+    # portfolio | unit | maturity | pmo | changes | data-quality | methodology | page
+    kind: str
     notebook: Path | None = None  # the executed notebook (None: body_html or source is given)
     body_html: str | None = None
     source: Path | None = None  # a page of the project's own: its pages/*.md or *.qmd file
@@ -66,6 +67,7 @@ class SiteContext:
 MAIN_NAV = [
     NavLink("Portfolio", "index.html"),
     NavLink("Maturity", "maturity.html"),
+    NavLink("PMO value", "pmo-value.html"),
     NavLink("Changes", "changes.html"),
     NavLink("Data quality", "data-quality.html"),
     NavLink("Methodology", "methodology.html"),

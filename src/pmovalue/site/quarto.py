@@ -217,9 +217,9 @@ def project_config(
 def navigation(
     entries: list[ProjectPage], site: SiteContext, listed: Collection[str] = ()
 ) -> list[dict[str, Any]]:
-    """Portfolio, a Units menu with every unit page, Maturity, Changes, Data quality,
-    Methodology, then the project's own pages (but those the user's navbar lists already,
-    `listed`).
+    """Portfolio, a Units menu with every unit page, Maturity, PMO value, Changes, Data
+    quality, Methodology, then the project's own pages (but those the user's navbar lists
+    already, `listed`).
 
     Items are `text` + `href` pairs and a `menu` list, as in
     https://quarto.org/docs/websites/website-navigation.html#top-navigation.
@@ -247,6 +247,7 @@ def navigation(
         items.append({"text": "Units", "menu": units})
     for kind, text in (
         ("maturity", "Maturity"),
+        ("pmo", "PMO value"),
         ("changes", "Changes"),
         ("data-quality", "Data quality"),
         ("methodology", "Methodology"),
