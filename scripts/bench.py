@@ -21,10 +21,13 @@ What is measured, in one run (progress goes to stderr, the JSON to stdout):
    sample's published version, ``--repeat`` times, the median counting (goal: at most 15 s);
    and full builds with ``--pdf`` and without, in turns, ``--repeat`` of each, the ratio of
    their medians (goal: at most 2x).
-6. a large organisation (default 100 units, 50,000 projects, 8 quarters) generated from the
-   sample: full build, and the naive loop on its first unit jobs, extrapolated to all jobs
-   (``--full-naive`` measures the whole naive loop instead).
-7. database sources (``sql``): the no-op rebuild of the example PPM database
+6. a large organisation (default 100 units, 50,000 projects, 8 quarters, 20,000 PMO service
+   rows) generated from the sample: full build, and the naive loop on its first unit jobs,
+   extrapolated to all jobs (``--full-naive`` measures the whole naive loop instead).
+7. the PMO-value work on the large organisation: the same full build without its
+   pmo_services table (the difference is what the PMO-value evidence adds to the build), and
+   the PMO computations timed alone as the build's jobs make them (CPU seconds).
+8. database sources (``sql``): the no-op rebuild of the example PPM database
    (examples/sqlite-ppm: the sample's projects and EVM rows) read from SQLite and from a
    throwaway PostgreSQL server (scripts/pgserver.py), and of the same rows as CSV files; and
    the large organisation's projects and EVM rows read from PostgreSQL against the same rows
@@ -34,7 +37,8 @@ What is measured, in one run (progress goes to stderr, the JSON to stdout):
 Usage (from the repository root)::
 
     .venv/bin/python scripts/bench.py [--skip-large] [--skip-pack] [--full-naive] [--jobs N]
-                                      [--repeat N] [--keep DIR] [--sql-only]
+                                      [--repeat N] [--large-services N] [--skip-pmo-ab]
+                                      [--keep DIR] [--sql-only]
 """
 
 from __future__ import annotations
@@ -69,6 +73,7 @@ GOAL_NOOP_SECONDS = 1.0
 GOAL_SQL_READ_RATIO = 1.5  # reading from PostgreSQL / reading the same rows from CSV
 GOAL_PACK_SECONDS = 15.0  # pmovalue pack of the sample
 GOAL_PDF_BUILD_RATIO = 2.0  # build --pdf / build, on the sample
+GOAL_PMO_ADDS_SECONDS = 5.0  # the large organisation's PMO-value work, on top of its build
 MIB = 1024 * 1024
 BUILD_TIMEOUT = 4 * 3600
 
@@ -475,7 +480,15 @@ def naive_loop(
     extrapolated from their mean. `between(i)` is called after the i-th job, untimed."""
     from pmovalue.build import BuildOptions, _peer_metrics
     from pmovalue.data.units import UNIT_METRICS_FILE
-    from pmovalue.execute.plan import PORTFOLIO, UNIT, plan_jobs, stage_unit_inputs, write_tables
+    from pmovalue.execute.plan import (
+        PMO,
+        PMO_TABLES,
+        PORTFOLIO,
+        UNIT,
+        plan_jobs,
+        stage_unit_inputs,
+        write_tables,
+    )
     from pmovalue.inputs import prepare
     from pmovalue.results import ResultFiles
 
@@ -511,6 +524,10 @@ def naive_loop(
             tables = {UNIT_METRICS_FILE: ResultFiles(work).collect(unit_jobs, "metrics")}
             if job.kind == PORTFOLIO:
                 tables = {**inputs.dataset.tables, **tables}
+            elif job.kind == PMO:
+                data_tables = inputs.dataset.tables
+                given = {n: data_tables[n] for n in PMO_TABLES if n in data_tables}
+                tables = {**given, **tables}
             write_tables(job_dir / "input", tables)
         staging += time.perf_counter() - t
         output = job_dir / job.output_name
@@ -574,7 +591,7 @@ def naive_loop(
         out["extrapolated"] = True
         out["extrapolation"] = (
             f"mean of the first {len(per_job)} unit jobs x {len(jobs)} jobs "
-            "(portfolio and maturity jobs counted at the unit mean)"
+            "(portfolio-level jobs counted at the unit mean)"
         )
     if failures:
         out["failures"] = failures
@@ -584,19 +601,25 @@ def naive_loop(
 
 # ---- the large organisation -------------------------------------------------------------------
 
-PROJECT_TABLES = ("evm", "benefits", "cashflows", "alignment")
+PROJECT_TABLES = ("evm", "benefits", "cashflows", "alignment", "pmo_services")
 UNIT_TABLES = ("survey", "maturity")
 
 
 def make_large_org(
-    out: Path, units: int = 100, projects: int = 50_000, source: Path = SAMPLE
+    out: Path,
+    units: int = 100,
+    projects: int = 50_000,
+    source: Path = SAMPLE,
+    services: int | None = 20_000,
 ) -> dict[str, int]:
     """Replicate the sample into `units` units ("Unit 001", ...) holding `projects` projects.
 
     Unit k copies the projects of sample unit k mod 6 (cycling through them), with new unique
-    project and benefit ids; each project keeps its EVM, benefits, cash flows and alignment rows
-    (so EV <= BAC still holds), and each unit gets its sample unit's survey and maturity rows
-    with its own respondent ids. Periods are the sample's (8 quarters). Returns rows per table.
+    project and benefit ids; each project keeps its EVM, benefits, cash flows, alignment and
+    PMO service rows (so EV <= BAC still holds), and each unit gets its sample unit's survey
+    and maturity rows with its own respondent ids. Periods are the sample's (8 quarters).
+    `services`: the number of PMO service rows, drawn (fixed seed) from the copies, with
+    repeats when there are fewer (None: the copies as they are). Returns rows per table.
     """
     if units < 1 or projects < units:
         raise ValueError("need at least one unit and one project per unit")
@@ -647,6 +670,13 @@ def make_large_org(
             ]
         j["project_id"] = j["new"]
         tables[name] = j[list(t.columns)]
+
+    if services is not None and "pmo_services" in tables:
+        copied = tables["pmo_services"]
+        rows = np.random.default_rng(0).choice(
+            len(copied), size=services, replace=services > len(copied)
+        )
+        tables["pmo_services"] = copied.iloc[np.sort(rows)]
 
     units_map = m.drop_duplicates("unit")[["unit", "src_unit", "tag"]]
     for name in UNIT_TABLES:
@@ -724,6 +754,13 @@ def goal(value: Any, target: str, passed: bool | None) -> dict[str, Any]:
     return {"value": value, "goal": target, "pass": passed}
 
 
+def portfolio_level_jobs() -> int:
+    """The jobs of a build besides the units': one per notebook other than the unit page's."""
+    from pmovalue.execute.plan import NOTEBOOKS as PAGES
+
+    return len(PAGES) - 1
+
+
 def bench_sample(root: Path, jobs: int, repeat: int = 5) -> dict[str, Any]:
     from pmovalue.build import BuildOptions
     from pmovalue.inputs import prepare
@@ -735,7 +772,7 @@ def bench_sample(root: Path, jobs: int, repeat: int = 5) -> dict[str, Any]:
     )
     res["units"] = len(inputs.units)
     res["projects"] = len(inputs.dataset.tables["projects"])
-    res["jobs"] = len(inputs.units) + 2
+    res["jobs"] = len(inputs.units) + portfolio_level_jobs()
 
     # A full build lasts seconds where the naive loop lasts a minute, and this machine's speed
     # drifts over a minute: a build measured before or after the loop meets other conditions
@@ -806,7 +843,8 @@ def bench_sample(root: Path, jobs: int, repeat: int = 5) -> dict[str, Any]:
     # The portfolio jobs read the units' recorded metrics: they must re-run when the unit's
     # metrics changed, and may be reused from the cache when they did not.
     metrics_changed = rows_before != rows_after
-    expected = sorted([f"unit-{unit}", *(("maturity", "portfolio") if metrics_changed else ())])
+    stage_2 = ("maturity", "pmo-value", "portfolio")
+    expected = sorted([f"unit-{unit}", *(stage_2 if metrics_changed else ())])
     reexecuted = sorted(j["job"] for j in lines if not j["cached"])
     # The memory of a full sample build, from this one (untimed; see the module docstring).
     res["pmovalue_full"] |= first.memory | {"memory_from": "cached_build_original_params"}
@@ -921,24 +959,37 @@ def bench_pack(root: Path, jobs: int, repeat: int) -> dict[str, Any]:
     return res
 
 
+def large_build(root: Path, data: Path, name: str, jobs: int) -> tuple[Run, list[str], Path]:
+    """A full build of `data` (--no-cache) into root/<name>-site from root/<name>-project:
+    the run, its command line and its project folder."""
+    proj = root / f"{name}-project"
+    proj.mkdir()
+    argv = build_argv(data, PARAMS, root / f"{name}-site", jobs, "--no-cache")
+    return run_watched(argv, proj, echo=True), argv, proj
+
+
 def bench_large(
-    root: Path, jobs: int, units: int, projects: int, naive_jobs: int, full_naive: bool
+    root: Path,
+    jobs: int,
+    units: int,
+    projects: int,
+    naive_jobs: int,
+    full_naive: bool,
+    services: int = 20_000,
+    skip_pmo_ab: bool = False,
 ) -> dict[str, Any]:
     res: dict[str, Any] = {}
     data = root / "large-data"
     progress(f"large: generating {units} units x {projects} projects into {data}")
     t = time.perf_counter()
-    res["rows"] = make_large_org(data, units, projects)
+    res["rows"] = make_large_org(data, units, projects, services=services)
     res["generate_seconds"] = round(time.perf_counter() - t, 2)
     res["units"] = units
     res["projects"] = projects
-    res["jobs"] = units + 2
+    res["jobs"] = units + portfolio_level_jobs()
 
     progress("large: pmovalue full build --no-cache")
-    proj = root / "large-project"
-    proj.mkdir()
-    argv = build_argv(data, PARAMS, root / "large-site", jobs, "--no-cache")
-    full = run_watched(argv, proj, echo=True)
+    full, argv, proj = large_build(root, data, "large", jobs)
     res["pmovalue_full"] = summarise_build(full)
     if full.returncode == 0 and res["pmovalue_full"]["version"]:
         res["pmovalue_full"]["inside_notebooks"] = notebook_profile(
@@ -949,6 +1000,8 @@ def bench_large(
     noop = run_watched(argv, proj, echo=False)
     res["noop_rebuild"] = summarise_build(noop)
 
+    res["pmo_value"] = bench_large_pmo(root, data, jobs, full, skip_ab=skip_pmo_ab)
+
     limit = None if full_naive else naive_jobs
     what = "all jobs" if full_naive else f"the first {naive_jobs} unit jobs"
     progress(f"large: naive loop on {what}")
@@ -958,6 +1011,75 @@ def bench_large(
         "value": round(res["naive"]["seconds"] / full.seconds, 2) if ok else None,
         "extrapolated": res["naive"]["extrapolated"],
     }
+    return res
+
+
+def pmo_cpu_seconds(data: Path) -> dict[str, float]:
+    """The PMO-value computations of a build, timed alone (CPU seconds of this process): each
+    unit job's evidence and metrics, the portfolio job's, and the PMO-value page's (every
+    service type). The build spreads them over its lanes."""
+    from pmovalue.config import load_params
+    from pmovalue.data.loading import load_dataset
+    from pmovalue.execute.plan import PMO_TABLES
+    from pmovalue.metrics import pmo
+
+    dataset = load_dataset(data)
+    settings = pmo.evidence_settings(load_params(PARAMS))
+    periods = dataset.periods
+    period = periods[-1]
+    units = [dataset.for_unit(u) for u in dataset.units]  # the jobs' inputs, made apart
+
+    def timed(work: Callable[[], object]) -> float:
+        start = time.process_time()
+        work()
+        return time.process_time() - start
+
+    def metrics_of(tables: dict[str, pd.DataFrame]) -> None:
+        evidence = pmo.prepare_evidence(tables, settings)
+        assert evidence is not None
+        for p in periods:
+            evidence.metrics(p)
+
+    def page() -> None:
+        tables = {n: dataset.tables[n] for n in PMO_TABLES if n in dataset.tables}
+        evidence = pmo.prepare_evidence(tables, settings, by_service=True)
+        assert evidence is not None
+        evidence.metrics(period)
+        evidence.table(period)
+
+    out = {
+        "unit_jobs": sum(timed(lambda t=t: metrics_of(t)) for t in units),
+        "portfolio_job": timed(lambda: metrics_of(dataset.tables)),
+        "pmo_value_page": timed(page),
+    }
+    out["total"] = sum(out.values())
+    return {k: round(v, 2) for k, v in out.items()}
+
+
+def bench_large_pmo(
+    root: Path, data: Path, jobs: int, full: Run | None, skip_ab: bool = False
+) -> dict[str, Any]:
+    """What the PMO-value work adds to the large organisation's build: the same full build
+    without the pmo_services table (the page then only says what to provide), and the PMO
+    computations alone."""
+    res: dict[str, Any] = {"service_rows": len(pd.read_csv(data / "pmo_services.csv"))}
+    progress("large: the PMO computations alone")
+    res["cpu_seconds"] = pmo_cpu_seconds(data)
+    if skip_ab:
+        return res
+    without = root / "large-data-without-services"
+    shutil.copytree(data, without)
+    (without / "pmo_services.csv").unlink()
+    progress("large: pmovalue full build --no-cache without pmo_services")
+    other = large_build(root, without, "large-without-services", jobs)[0]
+    res["build_without_services"] = summarise_build(other)
+    ok = full is not None and full.returncode == 0 and other.returncode == 0
+    added = round(full.seconds - other.seconds, 2) if full is not None and ok else None
+    res["added_seconds"] = goal(
+        added,
+        f"<= {GOAL_PMO_ADDS_SECONDS:g} s",
+        None if added is None else added <= GOAL_PMO_ADDS_SECONDS,
+    )
     return res
 
 
@@ -1132,6 +1254,14 @@ def main(argv: list[str] | None = None) -> int:
         "--naive-large-jobs", type=int, default=10, help="unit jobs measured on the large org"
     )
     ap.add_argument("--sql-only", action="store_true", help="only the database sources part")
+    ap.add_argument(
+        "--large-services", type=int, default=20_000, help="PMO service rows of the large org"
+    )
+    ap.add_argument(
+        "--skip-pmo-ab",
+        action="store_true",
+        help="skip the large build without pmo_services (time the PMO computations only)",
+    )
     args = ap.parse_args(argv)
 
     if args.keep is not None:
@@ -1165,6 +1295,7 @@ def main(argv: list[str] | None = None) -> int:
             "large_units": args.large_units,
             "large_projects": args.large_projects,
             "sql_only": args.sql_only,
+            "large_services": args.large_services,
         },
         "memory_note": (
             "peak_tree_*: the build's whole process tree (pool workers, zygotes, forked kernels) "
@@ -1187,11 +1318,15 @@ def main(argv: list[str] | None = None) -> int:
                 args.large_projects,
                 args.naive_large_jobs,
                 args.full_naive,
+                args.large_services,
+                args.skip_pmo_ab,
             )
         large = None if args.skip_large else root / "large-data"
         if large is not None and not large.is_dir():
             progress(f"sql: generating the large organisation into {large}")
-            make_large_org(large, args.large_units, args.large_projects)
+            make_large_org(
+                large, args.large_units, args.large_projects, services=args.large_services
+            )
         report["sql"] = bench_sql(root, args.jobs, max(1, args.repeat), large)
     finally:
         if args.keep is None:
@@ -1221,6 +1356,9 @@ def main(argv: list[str] | None = None) -> int:
             report["goals"][f"noop_rebuild_le_1s_{name}"] = sql[name]["noop_seconds"]["pass"]
     if "large_read" in sql:
         report["goals"]["postgres_read_le_1_5x_csv"] = sql["large_read"]["read_ratio"]["pass"]
+    added = report.get("large", {}).get("pmo_value", {}).get("added_seconds")
+    if added is not None:
+        report["goals"]["large_pmo_value_adds_le_5s"] = added["pass"]
     # Exit 1 when a measurement itself failed (a build or a naive job), not for a missed goal.
     runs_ok = _all_ok(report)
     report["all_runs_ok"] = runs_ok

@@ -134,3 +134,18 @@ def test_the_database_read_comparison_reads_the_same_rows(
         res = bench.read_large_from_postgres(server, tmp_path / "large", tmp_path, repeat=1)
     assert res["rows"]["csv"] == res["rows"]["postgres"] > 30
     assert res["read_seconds"]["postgres"] > 0 and res["load_seconds"]["csv"] > 0
+
+
+def test_large_org_has_the_pmo_service_rows_asked_for(bench: ModuleType, tmp_path: Path) -> None:
+    rows = bench.make_large_org(tmp_path, units=3, projects=30, services=40)
+    ds = load_dataset(tmp_path)  # every service of a known project, in the data's quarters
+    services = ds.tables["pmo_services"]
+    assert len(services) == rows["pmo_services"] == 40
+    assert set(services["project_id"]) <= set(ds.tables["projects"]["project_id"])
+    res = bench.bench_large_pmo(tmp_path, tmp_path, jobs=1, full=None, skip_ab=True)
+    assert res["service_rows"] == 40
+    seconds = res["cpu_seconds"]
+    assert set(seconds) == {"unit_jobs", "portfolio_job", "pmo_value_page", "total"}
+    assert seconds["total"] == pytest.approx(
+        seconds["unit_jobs"] + seconds["portfolio_job"] + seconds["pmo_value_page"], abs=0.02
+    )
