@@ -380,7 +380,10 @@ def chart_html(
             f"{table_html(table, csv_name=csv_name, **kw)}</details>"
         )
     mark = f" {BOARD}" if board else ""
-    return f'<figure class="chart" aria-label="{title}"{mark}>{plot}{alt}</figure>'
+    # A chart drawn at its own height keeps it: the default minimum height would let it grow
+    # past its box on the first resize and cover what follows.
+    kind = "chart sized" if layout.get("height") else "chart"
+    return f'<figure class="{kind}" aria-label="{title}"{mark}>{plot}{alt}</figure>'
 
 
 def show_chart(

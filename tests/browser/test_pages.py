@@ -83,6 +83,33 @@ def test_version_pages_draw_their_charts(open_page, served: Served, page: str, c
 
 
 @pytest.mark.parametrize(
+    "page",
+    [UNIT_PAGE, f"{VERSION}/index.html", f"{VERSION}/changes.html", f"{VERSION}/pmo-value.html"],
+)
+def test_charts_stay_in_their_box_after_a_resize(open_page, served: Served, page: str) -> None:
+    """A window resize redraws every chart to fit its box: none may then grow past it and
+    cover what follows (the PMO-value page's charts are drawn at their own, smaller height)."""
+    visit = open_page(served.url(page), viewport={"width": 1440, "height": 900})
+    wait_for_charts(visit.page)
+    visit.page.set_viewport_size({"width": 1200, "height": 900})
+    visit.page.wait_for_timeout(500)  # plotly's resize handler is debounced
+    visit.page.set_viewport_size({"width": 1440, "height": 900})
+    visit.page.wait_for_function(
+        """() => [...document.querySelectorAll('.js-plotly-plot')].every(el =>
+             Math.abs(el.querySelector('.main-svg').getBoundingClientRect().width
+                      - el.getBoundingClientRect().width) < 2)"""
+    )
+    overflow = visit.page.evaluate(
+        """() => [...document.querySelectorAll('figure.chart')].map(f => {
+             const svg = f.querySelector('.main-svg').getBoundingClientRect();
+             return [f.getAttribute('aria-label'),
+                     Math.round(svg.bottom - f.getBoundingClientRect().bottom)];
+           }).filter(([, over]) => over > 0)"""
+    )
+    assert overflow == [], f"charts drawn past their box (px): {overflow}"
+
+
+@pytest.mark.parametrize(
     "page", ["maturity.html", "data-quality.html", "methodology.html", "pages/about.html"]
 )
 def test_pages_without_charts_load_cleanly(open_page, served: Served, page: str) -> None:

@@ -389,7 +389,8 @@ def test_chart_html_table_alternative_toolbar_and_narrow_screens() -> None:
     statuses = pd.DataFrame({"cpi": ["green", "red"]}, index=["Ops & Tech", "Retail"])
     table = statuses.reset_index().rename(columns={"index": "Unit"})
     out = markup.chart_html(charts.units_heatmap(statuses), table, "rag.csv")
-    assert out.startswith('<figure class="chart" aria-label="RAG status by unit and metric">')
+    # drawn at its own height (rows x 40 px): no minimum height lets it outgrow its box
+    assert out.startswith('<figure class="chart sized" aria-label="RAG status by unit and metric">')
     details = out.split('<details class="chart-data">')[1]
     assert "<summary>Data table: RAG status by unit and metric</summary>" in details
     assert "Ops &amp; Tech" in details and 'download="rag.csv"' in details
