@@ -687,18 +687,27 @@ def pmo_forest(estimates: pd.DataFrame, index_label: str) -> Figure:
     `estimates`: label, effect, effect_low, effect_high, served_projects, comparison_projects
     (only the groups that have an estimate)."""
     shape, note = vline(0, {"color": "#666", "width": 1, "dash": "dot"}, "0 = no effect")
+    assert note is not None
+    note.update(yanchor="bottom")  # above the plot, where no row's marker can cover it
     values = [*estimates["effect_low"], *estimates["effect_high"], *estimates["effect"]]
     labels = [str(x) for x in estimates["label"]]
+    x_title = f"Change in {index_label} two quarters after the service, against comparison projects"
     fig = _figure(
         f"PMO effect on {index_label}, 95% interval",
-        f"Change in {index_label} two quarters after the service, against comparison projects",
+        x_title,
         "",
         xaxis={"range": fit_range(values, (0.0,), pad=0.1), "zeroline": False},
         yaxis={"autorange": "reversed", "type": "category", "showgrid": False},
         shapes=[shape],
         annotations=[note],
-        height=140 + 36 * max(1, len(labels)),
+        height=160 + 36 * max(1, len(labels)),
+        margin={**_LAYOUT["margin"], "t": 64},
         showlegend=False,
+        meta=narrow_meta(
+            below=600,
+            on={"layout": {"xaxis.title.text": f"Change in {index_label}<br>against comparison"}},
+            off={"layout": {"xaxis.title.text": x_title}},
+        ),
     )
     overall = [i == 0 for i in range(len(labels))]
     fig["data"].append(

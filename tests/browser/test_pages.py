@@ -82,6 +82,46 @@ def test_version_pages_draw_their_charts(open_page, served: Served, page: str, c
     assert_clean(visit, served.base)
 
 
+FOREST = """f => {
+  const gd = f.querySelector('.js-plotly-plot');
+  const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+  const ticks = [...gd.querySelectorAll('.ytick text')]
+    .sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)
+    .map(t => t.textContent);
+  const estimated = [...f.querySelectorAll('details.chart-data tbody tr')]
+    .map(r => [...r.cells].map(c => c.textContent))
+    .filter(cells => cells[1] !== '\u2013').map(cells => cells[0]);
+  return {
+    ticks, estimated,
+    points: gd.querySelectorAll('.scatterlayer .point').length,
+    intervals: gd.querySelectorAll('.scatterlayer .errorbar').length,
+    zero: xa._offset + xa.l2p(0),
+    plot: [ya._offset, ya._offset + ya._length],
+    lines: [...gd.querySelectorAll('.shapelayer path')].map(p => p.getAttribute('d')),
+    notes: [...gd.querySelectorAll('.annotation-text')].map(a => a.textContent),
+  };
+}"""
+
+
+@pytest.mark.parametrize("index", ["CPI", "SPI"])
+def test_pmo_forest_plot_drawn(open_page, served: Served, index: str) -> None:
+    """Each group with an estimate is a row, all services on top, each with its point and
+    interval, and the zero line is drawn at 0 across the whole plot."""
+    visit = open_page(served.url(f"{VERSION}/pmo-value.html"))
+    wait_for_charts(visit.page, 3)
+    figure = visit.page.locator(f'figure[aria-label="PMO effect on {index}, 95% interval"]')
+    drawn = figure.evaluate(FOREST)
+    assert drawn["ticks"] == drawn["estimated"] and drawn["ticks"][0] == "All services"
+    assert len(drawn["ticks"]) >= 2  # the sample has a service type with an estimate
+    assert drawn["points"] == drawn["intervals"] == len(drawn["ticks"])
+    (line,) = drawn["lines"]
+    x0, y0, x1, y1 = map(float, re.findall(r"-?[\d.]+", line))
+    assert x0 == x1 == pytest.approx(drawn["zero"], abs=0.5)
+    assert sorted([y0, y1]) == pytest.approx(drawn["plot"], abs=0.5)
+    assert drawn["notes"] == ["0 = no effect"]
+    assert_clean(visit, served.base)
+
+
 @pytest.mark.parametrize(
     "page",
     [UNIT_PAGE, f"{VERSION}/index.html", f"{VERSION}/changes.html", f"{VERSION}/pmo-value.html"],

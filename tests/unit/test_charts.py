@@ -302,6 +302,39 @@ def test_value_index_dumbbell_joins_last_and_this_quarter() -> None:
     assert narrow["off"]["data"]["mode"][-1] == "markers+text"
 
 
+def test_pmo_forest_rows_intervals_and_zero_line() -> None:
+    estimates = pmo_estimates()
+    fig = figure(charts.pmo_forest(estimates, "CPI"))
+    (trace,) = fig.data
+    # one row per group, all services first and set apart, in the order given
+    assert list(trace.y) == ["All services", "Cost review", "<b>Coaching</b>"]
+    assert list(trace.marker.symbol) == ["diamond", "circle", "circle"]
+    assert trace.marker.color[0] == "#000000" and len(set(trace.marker.color)) == 2
+    assert fig.layout.yaxis.autorange == "reversed"  # the first row on top
+    # each point with its 95% interval as the error bar
+    np.testing.assert_allclose(trace.x, estimates["effect"])
+    np.testing.assert_allclose(
+        np.subtract(trace.x, trace.error_x.arrayminus), estimates["effect_low"]
+    )
+    np.testing.assert_allclose(np.add(trace.x, trace.error_x.array), estimates["effect_high"])
+    # the dotted zero line across the plot, named above it, inside the axis range
+    (line,) = fig.layout.shapes
+    assert (line.x0, line.x1, line.xref, line.y0, line.y1) == (0, 0, "x", 0, 1)
+    assert line.yref == "y domain" and line.line.dash == "dot"
+    (note,) = fig.layout.annotations
+    assert note.text == "0 = no effect" and (note.y, note.yanchor) == (1, "bottom")
+    low, high = fig.layout.xaxis.range
+    assert low < estimates["effect_low"].min() and high > estimates["effect_high"].max()
+    assert low < 0 < high
+    # a phone gets the axis title on two lines, and the wide one back
+    narrow = fig.layout.meta["narrow"]
+    assert "<br>" in narrow["on"]["layout"]["xaxis.title.text"]
+    assert narrow["off"]["layout"]["xaxis.title.text"] == fig.layout.xaxis.title.text
+    # the zero line stays in view when every interval is on one side of it
+    clear = estimates.assign(effect_low=[0.05] * 3, effect_high=[0.2] * 3, effect=[0.1] * 3)
+    assert figure(charts.pmo_forest(clear, "SPI")).layout.xaxis.range[0] < 0
+
+
 def test_every_rag_status_has_a_label_symbol_and_safe_colour() -> None:
     for status in ("green", "amber", "red", ""):
         assert charts.RAG_LABELS[status]

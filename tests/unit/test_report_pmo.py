@@ -57,6 +57,23 @@ def test_findings_always_give_an_estimate_with_its_interval(tmp_path: Path, samp
     for sentence in findings:
         if re.search(r"[+-]\d\.\d{3}", sentence):  # any effect stated
             assert "95% interval" in sentence, sentence
+    # the return, too: the cost avoided's bounds over the same services' cost
+    low, high = (cpi[f"avoided_{b}"] / cpi["service_cost"] for b in ("low", "high"))
+    spent = f"for each {params.report.currency} spent"
+    said = next(s for s in findings if spent in s)
+    assert f"{cpi['return']:.1f} {spent} (95% interval {low:.1f} to {high:.1f})" in said
+
+
+def test_every_estimate_card_gives_its_interval(tmp_path: Path, sample) -> None:
+    tables, params = sample
+    view = view_of(tmp_path, tables, params)
+    notes = report_pmo._card_notes(view).set_index("metric")["note"]
+    m = view.metrics.set_index("metric")["value"]
+    for mid in ("pmo_effect_cpi", "pmo_effect_spi", "pmo_cost_avoided", "pmo_return"):
+        assert not math.isnan(m[mid]) and "95% interval" in notes[mid], mid
+    cpi = view.estimates.query("group == @ALL and index == 'cpi'").iloc[0]
+    low = cpi["avoided_low"] / cpi["service_cost"]
+    assert notes["pmo_return"].startswith(f"95% interval {low:.1f} to ")
 
 
 def test_without_the_table_every_section_says_what_to_provide(

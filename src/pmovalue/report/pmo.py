@@ -106,6 +106,13 @@ def _money_interval(low: float, high: float, currency: str) -> str:
     return f"95% interval {money_compact(low, currency)} to {money_compact(high, currency)}"
 
 
+def _return_interval(row: pd.Series) -> str:
+    """The return's 95% interval: the cost avoided's bounds over the same services' cost
+    (a fixed sum: the cost avoided is the only uncertain part)."""
+    cost = row["service_cost"]
+    return f"95% interval {row['avoided_low'] / cost:.1f} to {row['avoided_high'] / cost:.1f}"
+
+
 def _card_notes(view: PmoView) -> pd.DataFrame:
     """The headline's metrics, an estimate's note giving its interval and group sizes."""
     m = view.metrics.set_index("metric")
@@ -125,6 +132,12 @@ def _card_notes(view: PmoView) -> pd.DataFrame:
             m.at["pmo_cost_avoided_low", "value"], m.at["pmo_cost_avoided_high", "value"],
             view.currency,
         )  # fmt: skip
+    if not math.isnan(m.at["pmo_return", "value"]):
+        row = _row(view, ALL, "cpi")
+        notes["pmo_return"] = (
+            f"{_return_interval(row)}; cost avoided ÷ "
+            f"{money_compact(row['service_cost'], view.currency)} of services"
+        )
     out["note"] = out["metric"].map(notes)
     return out
 
@@ -180,7 +193,11 @@ def pmo_findings(view: PmoView) -> list[str]:
         )
     row = _row(view, ALL, "cpi")
     if not math.isnan(row["avoided"]):
-        ret = f": {row['return']:.1f} for each {cur} spent" if not math.isnan(row["return"]) else ""
+        ret = (
+            f": {row['return']:.1f} for each {cur} spent ({_return_interval(row)})"
+            if not math.isnan(row["return"])
+            else ""
+        )
         out.append(
             f"At the comparison projects' cost trend the served projects would have been "
             f"forecast to cost {money_compact(row['avoided'], cur)} more "
