@@ -1,5 +1,6 @@
 """The pmo_services table: loaded, mapped and checked like every other table."""
 
+import sqlite3
 from pathlib import Path
 
 import pandas as pd
@@ -104,3 +105,36 @@ def test_a_time_sheet_export_read_through_mapping(tmp_path: Path) -> None:
     pd.testing.assert_series_equal(
         table["hours"], pd.Series([7.5, 12.0], name="hours"), check_index=False
     )
+
+
+def test_services_from_a_database_like_every_table(tmp_path: Path) -> None:
+    """A time-sheet table in the PPM tool's database (SQLite here): mapped, slugged and
+    checked as from a file, problems naming the query and the row of its result."""
+    data = folder(tmp_path, "unused\n")
+    (tmp_path / "pmo_services.csv").unlink()
+    with sqlite3.connect(tmp_path / "ppm.db") as db:
+        db.executescript(
+            "create table bookings (proj text, qtr text, activity text, hrs numeric);"
+            "insert into bookings values ('P1', '2026-Q1', 'Health check', 16),"
+            " ('P2', '2026-Q2', 'Cost-Review', 12.5);"
+        )
+    db.close()
+    (tmp_path / "mapping.yml").write_text(
+        "pmo_services:\n"
+        "  source: sqlite:///ppm.db\n"
+        "  query: select proj, qtr, activity, hrs from bookings order by proj\n"
+        "  columns: {project_id: proj, period: qtr, service: activity, hours: hrs}\n"
+    )
+    dataset = load_dataset(data)
+    table = dataset.tables["pmo_services"]
+    assert table["service"].tolist() == ["health_check", "cost_review"]
+    assert table["hours"].tolist() == [16.0, 12.5] and table["cost"].isna().all()
+    assert dataset.sources["pmo_services"].sql is not None
+    with sqlite3.connect(tmp_path / "ppm.db") as db:
+        db.execute("insert into bookings values ('P9', '2026-Q2', 'Recovery', -3)")
+    db.close()
+    where = f"pmo_services (query at {tmp_path / 'mapping.yml'}:3)"
+    assert sorted(errors(data)) == [
+        f"{where}: row 3: column hours (hrs): -3.0 is below the minimum 0",
+        f"{where}: row 3: column project_id: project 'P9' is not in the projects table",
+    ]

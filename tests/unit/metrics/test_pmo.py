@@ -89,6 +89,100 @@ def test_effect_is_the_served_weighted_difference_of_cell_means() -> None:
     assert r["caveat"] == "6 engagement(s) of 6 served projects against 7 comparison projects"
 
 
+# SPI (PV = EV / SPI), end of 2026-Q1 and of 2026-Q4. Band 0.90-0.95: S1-S5 against C1-C5;
+# band 1.00-1.05: S6 against C6 and C7.
+SPI = {"S1": (0.91, 0.97), "S2": (0.92, 0.95), "S3": (0.93, 0.93), "S4": (0.94, 0.99),
+       "S5": (0.90, 0.96), "C1": (0.91, 0.92), "C2": (0.92, 0.91), "C3": (0.93, 0.95),
+       "C4": (0.94, 0.94), "C5": (0.90, 0.93), "S6": (1.02, 1.01), "C6": (1.01, 1.03),
+       "C7": (1.03, 1.02)}  # fmt: skip
+# by hand: band 0.90-0.95 served changes .06 .03 0 .05 .06 (mean .04), comparisons .01 -.01
+# .02 0 .03 (mean .01): d = .03; band 1.00-1.05: -.01 - mean(.02, -.01) = -.015.
+EFFECT_SPI = (5 * 0.03 + 1 * -0.015) / 6
+
+
+def with_spi(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The organisation with SPI's before and after values of `SPI` (as CPI: the "before"
+    value holds until 2026-Q3)."""
+    evm = tables["evm"].copy()
+    last = (evm["period"] == Q[-1]).astype(int)
+    spi = [SPI[p][k] for p, k in zip(evm["project_id"], last, strict=True)]
+    evm["planned_value"] = evm["earned_value"] / np.asarray(spi)
+    return {**tables, "evm": evm}
+
+
+def test_spi_effect_by_hand() -> None:
+    tables = with_spi(organisation())
+    evidence = prepare_evidence(tables, SETTINGS)
+    assert evidence is not None
+    r = evidence.group_row(pmo.ALL, "2026-Q4", "spi")
+    assert r["effect"] == pytest.approx(EFFECT_SPI, abs=1e-12)
+    assert (r["engagements"], r["served_projects"], r["comparison_projects"]) == (6, 6, 7)
+    assert r["effect_low"] < r["effect"] < r["effect_high"]
+    # SPI has no cost avoided; CPI is untouched by PV
+    assert math.isnan(r["avoided"]) and math.isnan(r["return"])
+    assert evidence.group_row(pmo.ALL, "2026-Q4", "cpi")["effect"] == pytest.approx(EFFECT)
+    params = Params.model_validate({"pmo": {"hourly_rate": 100, "bootstrap_draws": 200}})
+    m = compute_metrics(tables, params, "2026-Q4").set_index("metric")["value"]
+    assert m["pmo_effect_spi"] == pytest.approx(EFFECT_SPI, abs=1e-12)
+    assert (m["pmo_effect_spi_low"], m["pmo_effect_spi_high"]) == (
+        r["effect_low"],
+        r["effect_high"],
+    )
+
+
+def brute_force_bootstrap(tables: dict[str, pd.DataFrame], index: str, draws: int) -> dict:
+    """The interval the way the method defines it, one draw at a time and one cell at a time:
+    each project weighted by its Poisson weight of the draw; a cell's comparison mean is the
+    weighted mean of its comparisons' changes; the effect is the weighted mean of the
+    engagements' differences from it, the cost avoided their weighted sum of
+    BAC / (before + comparison mean) - BAC / after. Engagements start in 2026-Q2 (one cell
+    per band: every project is in unit-a)."""
+    ratio = {"cpi": "actual_cost", "spi": "planned_value"}[index]
+    evm = tables["evm"].assign(value=lambda e: e["earned_value"] / e[ratio])
+    value = evm.pivot(index="project_id", columns="period", values="value")
+    before, after = value[Q[0]], value[Q[-1]]
+    served = set(tables["pmo_services"].query("period == '2026-Q2'")["project_id"])
+    busy = set(tables["pmo_services"].query("period in ['2026-Q1', '2026-Q3']")["project_id"])
+    band = np.floor((before - 0.90) / 0.05 + 1e-9)
+    ids = value.index.to_numpy(dtype=object)
+    keys = project_keys(ids)
+    effects, avoided = [], []
+    for b in range(1, draws + 1):
+        w = pd.Series(bootstrap_weights(keys, b, 1)[0], index=value.index)
+        num = den = saved = 0.0
+        for cell in band.unique():
+            mine = band.index[band == cell]
+            ctrl = [p for p in mine if p not in served and p not in busy]
+            treated = [p for p in mine if p in served]
+            if not treated or w[ctrl].sum() == 0:
+                continue
+            change = after - before
+            mean = (w[ctrl] * change[ctrl]).sum() / w[ctrl].sum()
+            num += (w[treated] * (change[treated] - mean)).sum()
+            den += w[treated].sum()
+            saved += (w[treated] * (BAC / (before[treated] + mean) - BAC / after[treated])).sum()
+        if den > 0:
+            effects.append(num / den)
+            avoided.append(saved)
+    low, high = np.percentile(effects, [2.5, 97.5])
+    a_low, a_high = np.percentile(avoided, [2.5, 97.5])
+    return {"effect": (low, high), "avoided": (a_low, a_high), "kept": len(effects)}
+
+
+@pytest.mark.parametrize("index", ["cpi", "spi"])
+def test_bounds_are_the_percentiles_of_the_resampled_estimates(index: str) -> None:
+    tables = with_spi(organisation())
+    evidence = prepare_evidence(tables, SETTINGS)
+    assert evidence is not None
+    r = evidence.group_row(pmo.ALL, "2026-Q4", index)
+    ref = brute_force_bootstrap(tables, index, SETTINGS.bootstrap_draws)
+    assert SETTINGS.bootstrap_draws - r["draws_left_out"] == ref["kept"]
+    # the method resamples in single precision
+    assert (r["effect_low"], r["effect_high"]) == pytest.approx(ref["effect"], abs=1e-6)
+    if index == "cpi":
+        assert (r["avoided_low"], r["avoided_high"]) == pytest.approx(ref["avoided"], rel=1e-5)
+
+
 def test_cost_avoided_and_return_by_hand() -> None:
     # each served project: BAC / (before + its cell's comparison mean change) - BAC / after
     expected = sum(BAC / (b + 0.01) - BAC / a for b, a in SERVED.values()) + sum(
