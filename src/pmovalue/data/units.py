@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import pandas as pd
-
 PORTFOLIO_ID = "_portfolio"
 UNIT_METRICS_FILE = "unit_metrics"  # input of portfolio-level jobs: every unit job's metrics
 
@@ -23,7 +21,13 @@ def service_slug(name: object) -> str | None:
 
     The PMO's service catalogue as ids. Letters lose their accents; a name with no ASCII
     letter or digit at all is kept, lowercased, with underscores for spaces."""
-    if name is None or name is pd.NA or (isinstance(name, float) and name != name):
+    # None, NaN or pandas' NA, told apart without importing pandas: the no-op check imports
+    # this module and must stay light.
+    if (
+        name is None
+        or type(name).__name__ == "NAType"
+        or (isinstance(name, float) and name != name)
+    ):
         return None
     raw = str(name).strip().lower()
     if not raw:

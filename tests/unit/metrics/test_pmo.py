@@ -337,6 +337,8 @@ def test_service_slugs_and_labels() -> None:
     assert pmo.service_slug("Cost-Review") == "cost_review"
     assert pmo.service_slug("Révision des coûts") == "revision_des_couts"
     assert pmo.service_slug("") is None and pmo.service_slug(None) is None
+    assert pmo.service_slug(pd.NA) is None and pmo.service_slug(math.nan) is None
+    assert pmo.service_slug(12) == "12"
     assert pmo.service_label("health_check") == "Health check"
     assert pmo.service_label(pmo.ALL) == "All services"
 
