@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from pmovalue.markup import table_html
+from pmovalue.markup import signed, table_html
 from pmovalue.pack import make_pack
 from pmovalue.pack.chromium import Printer
 from pmovalue.pack.compose import Entry, plan_sections, render_document, render_part, soup_of
@@ -101,10 +101,14 @@ def facts(sample_site: Path):
     return read_facts(sample_site / VERSION)
 
 
+# The sample's sections after the units, as the contents name them.
+AFTER_UNITS = ["PMO maturity", "What changed", "PMO value"]
+
+
 def section_pages(pack: Pack, facts) -> dict[str, range]:
     """Each section's pages (1-based), from the bookmarks."""
     marks = pack.outline()
-    titles = ["Portfolio overview", *facts.units.values(), "PMO maturity", "What changed"]
+    titles = ["Portfolio overview", *facts.units.values(), *AFTER_UNITS, "Methodology"]
     starts = [marks[t] for t in titles]
     ends = [*starts[1:], len(pack.reader.pages) + 1]
     return {t: range(s, e) for t, s, e in zip(titles, starts, ends, strict=True)}
@@ -141,8 +145,7 @@ def test_the_contents_agree_with_the_pages(pack: Pack, facts) -> None:
     # The sample's portfolio page has an executive summary and commentary (they open the
     # pack) and the version a methodology page (the appendix).
     lead = "Executive summary and PMO commentary"
-    expected = [lead, "Portfolio overview", *facts.units.values(), "PMO maturity"]
-    expected += ["What changed", "Methodology"]
+    expected = [lead, "Portfolio overview", *facts.units.values(), *AFTER_UNITS, "Methodology"]
     assert [t for t in entries if t in expected] == expected
     marks = pack.outline()
     for title in expected:
@@ -160,6 +163,20 @@ def test_the_contents_agree_with_the_pages(pack: Pack, facts) -> None:
     for i in range(2, n + 1):
         assert f"Page {i} of {n}" in texts[i - 1], i
     assert "Page 1 of" not in texts[0]
+
+
+def test_pmo_value_with_its_intervals_as_on_the_site(pack: Pack, facts, sample_site: Path) -> None:
+    """The PMO-value page is the pack's section after What changed: its estimates with their
+    95% intervals; each unit's section keeps its PMO-support sentences."""
+    pages = section_pages(pack, facts)
+    text = " ".join(" ".join(pack.texts[i - 1] for i in pages["PMO value"]).split())
+    m = pd.read_csv(sample_site / VERSION / "data" / "metrics.csv")
+    value = m[m["unit_id"] == "_portfolio"].set_index("metric")["value"]
+    low, high = value["pmo_effect_cpi_low"], value["pmo_effect_cpi_high"]
+    assert f"95% interval {signed(low, 3)} to {signed(high, 3)}" in text
+    assert "association, not proof" in text and "Who was compared with whom" in text
+    unit = " ".join(" ".join(pack.texts[i - 1] for i in pages["Digital Channels"]).split())
+    assert "PMO support" in unit and "comparable projects of the unit (95% interval" in unit
 
 
 def test_the_cover_and_the_provenance_line(pack: Pack, facts) -> None:
@@ -264,12 +281,14 @@ def test_every_chart_is_drawn(pack: Pack, facts, sample_site: Path, tmp_path: Pa
         "portfolio": "Portfolio overview",
         "maturity": "PMO maturity",
         "changes": "What changed",
+        "pmo-value": "PMO value",
     }
     for section in sections:
         title = by_title.get(section.key) or section.title
         charts = [f["aria-label"] for f in soup_of(section.html).select("figure.chart")]
         for chart in charts:
-            first = chart.split()[:3]
+            # the title's first words (a card's label may start like a chart's title)
+            first = chart.split()[:5]
             where = None
             for page in pages[title]:
                 ws = words(pack.path, page)

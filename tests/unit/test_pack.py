@@ -190,7 +190,8 @@ def test_sections_of_the_sample_in_pack_order(version: Path) -> None:
     keys = [s.key for s in sections]
     units = [f"unit-{u}" for u in facts.units]
     # The portfolio page's summary and commentary open the pack; the methodology closes it.
-    assert keys == ["summary", "portfolio", *units, "maturity", "changes", "methodology"]
+    after = ["maturity", "changes", "pmo-value", "methodology"]
+    assert keys == ["summary", "portfolio", *units, *after]
     assert [s.title for s in sections if s.group == "units"] == list(facts.units.values())
     assert sections[0].title == "Executive summary and PMO commentary"
     assert 'class="exec-summary"' in sections[0].html and 'class="commentary"' in sections[0].html
@@ -209,6 +210,9 @@ def test_a_unit_section_holds_what_a_board_reads(version: Path) -> None:
     for gone in ("All delivery metrics", "Download CSV", "Data table:", "anchor-link"):
         assert gone not in html
     assert "<h1" not in html  # the pack gives each section its own title
+    # the PMO-support section, its link to the PMO-value section a link inside the PDF
+    assert "PMO support" in html and "(95% interval" in html
+    assert '<a href="#pmo-value">PMO value</a>' in html
 
 
 def _copy(version: Path, tmp_path: Path) -> Path:
@@ -240,6 +244,7 @@ def test_links_into_the_pack_stay_and_other_site_links_go(version: Path, tmp_pat
         "league": None,  # a place inside a page: the PDF has no such anchor
         "csv": None,
         "web": "https://example.org/pmo",
+        "PMO value": "#pmo-value",  # the unit's PMO-support section links the PMO-value page
     }
     assert soup.find("img")["src"] == "_assets/logo.png"  # relative to the version's root
 
