@@ -681,8 +681,9 @@ def value_index_dumbbell(rows: pd.DataFrame, before: str, now: str) -> Figure:
 
 
 def pmo_forest(estimates: pd.DataFrame, index_label: str) -> Figure:
-    """A forest plot: each group's estimated effect (rows in the order given, the first, all
-    services, in black) with its 95% interval as a bar, and a line at zero (no effect).
+    """A forest plot: each group's estimated effect (rows in the order given; the first, all
+    services, in black, the others in blue) with its 95% interval as a bar, and a line at zero
+    (no effect).
 
     `estimates`: label, effect, effect_low, effect_high, served_projects, comparison_projects
     (only the groups that have an estimate)."""
@@ -691,7 +692,8 @@ def pmo_forest(estimates: pd.DataFrame, index_label: str) -> Figure:
     note.update(yanchor="bottom")  # above the plot, where no row's marker can cover it
     values = [*estimates["effect_low"], *estimates["effect_high"], *estimates["effect"]]
     labels = [str(x) for x in estimates["label"]]
-    x_title = f"Change in {index_label} two quarters after the service, against comparison projects"
+    # short enough for an A4 page; a phone gets it on two lines (meta below)
+    x_title = f"Change in {index_label} two quarters later, against comparison projects"
     fig = _figure(
         f"PMO effect on {index_label}, 95% interval",
         x_title,
@@ -709,35 +711,37 @@ def pmo_forest(estimates: pd.DataFrame, index_label: str) -> Figure:
             off={"layout": {"xaxis.title.text": x_title}},
         ),
     )
-    overall = [i == 0 for i in range(len(labels))]
-    fig["data"].append(
-        dict(
-            type="scatter",
-            x=estimates["effect"].tolist(),
-            y=labels,
-            mode="markers",
-            marker={
-                "symbol": ["diamond" if o else "circle" for o in overall],
-                "size": [13 if o else 10 for o in overall],
-                "color": ["#000000" if o else OKABE_ITO[0] for o in overall],
-            },
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": (estimates["effect_high"] - estimates["effect"]).tolist(),
-                "arrayminus": (estimates["effect"] - estimates["effect_low"]).tolist(),
-                "thickness": 2,
-                "width": 6,
-                "color": "#444",
-            },
-            customdata=estimates[
-                ["effect_low", "effect_high", "served_projects", "comparison_projects"]
-            ].to_numpy(),
-            hovertemplate="%{y}: %{x:+.3f}<br>95% interval %{customdata[0]:+.3f} to "
-            "%{customdata[1]:+.3f}<br>%{customdata[2]} served, %{customdata[3]} comparison "
-            "projects<extra></extra>",
+    # the first row (all services) in black, the service types in blue: point and interval
+    for rows, symbol, size, colour in (
+        (estimates.iloc[:1], "diamond", 13, "#000000"),
+        (estimates.iloc[1:], "circle", 10, OKABE_ITO[0]),
+    ):
+        if rows.empty:
+            continue
+        fig["data"].append(
+            dict(
+                type="scatter",
+                x=rows["effect"].tolist(),
+                y=[str(x) for x in rows["label"]],
+                mode="markers",
+                marker={"symbol": symbol, "size": size, "color": colour},
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": (rows["effect_high"] - rows["effect"]).tolist(),
+                    "arrayminus": (rows["effect"] - rows["effect_low"]).tolist(),
+                    "thickness": 2,
+                    "width": 6,
+                    "color": colour,
+                },
+                customdata=rows[
+                    ["effect_low", "effect_high", "served_projects", "comparison_projects"]
+                ].to_numpy(),
+                hovertemplate="%{y}: %{x:+.3f}<br>95% interval %{customdata[0]:+.3f} to "
+                "%{customdata[1]:+.3f}<br>%{customdata[2]} served, %{customdata[3]} "
+                "comparison projects<extra></extra>",
+            )
         )
-    )
     return fig
 
 

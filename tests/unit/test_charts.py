@@ -305,18 +305,21 @@ def test_value_index_dumbbell_joins_last_and_this_quarter() -> None:
 def test_pmo_forest_rows_intervals_and_zero_line() -> None:
     estimates = pmo_estimates()
     fig = figure(charts.pmo_forest(estimates, "CPI"))
-    (trace,) = fig.data
+    overall, types = fig.data
     # one row per group, all services first and set apart, in the order given
-    assert list(trace.y) == ["All services", "Cost review", "<b>Coaching</b>"]
-    assert list(trace.marker.symbol) == ["diamond", "circle", "circle"]
-    assert trace.marker.color[0] == "#000000" and len(set(trace.marker.color)) == 2
+    assert [*overall.y, *types.y] == ["All services", "Cost review", "<b>Coaching</b>"]
+    assert (overall.marker.symbol, overall.marker.color) == ("diamond", "#000000")
+    assert types.marker.symbol == "circle" and types.marker.color != "#000000"
     assert fig.layout.yaxis.autorange == "reversed"  # the first row on top
-    # each point with its 95% interval as the error bar
-    np.testing.assert_allclose(trace.x, estimates["effect"])
-    np.testing.assert_allclose(
-        np.subtract(trace.x, trace.error_x.arrayminus), estimates["effect_low"]
-    )
-    np.testing.assert_allclose(np.add(trace.x, trace.error_x.array), estimates["effect_high"])
+    # each point with its 95% interval as the error bar, in the point's colour
+    for trace, rows in ((overall, estimates.iloc[:1]), (types, estimates.iloc[1:])):
+        np.testing.assert_allclose(trace.x, rows["effect"])
+        x = np.asarray(trace.x)
+        np.testing.assert_allclose(x - trace.error_x.arrayminus, rows["effect_low"])
+        np.testing.assert_allclose(x + trace.error_x.array, rows["effect_high"])
+        assert trace.error_x.color == trace.marker.color
+    # only all services: one trace
+    assert len(figure(charts.pmo_forest(estimates.iloc[:1], "CPI")).data) == 1
     # the dotted zero line across the plot, named above it, inside the axis range
     (line,) = fig.layout.shapes
     assert (line.x0, line.x1, line.xref, line.y0, line.y1) == (0, 0, "x", 0, 1)
