@@ -449,7 +449,7 @@ def test_a_version_assembled_by_quarto(sample_build, facts, tmp_path: Path) -> N
     assert result.blocked == []
     keys = [s.key for s in result.sections]
     units = [f"unit-{u}" for u in facts.units]
-    assert keys == ["summary", "portfolio", *units, "maturity", "changes"]
+    assert keys == ["summary", "portfolio", *units, "maturity", "changes", "pmo-value"]
     lead, portfolio = result.sections[:2]
     assert 'class="exec-summary"' in lead.html and 'class="headline"' not in lead.html
     assert 'class="headline"' in portfolio.html
@@ -460,3 +460,5 @@ def test_a_version_assembled_by_quarto(sample_build, facts, tmp_path: Path) -> N
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(result.pdf)).pages)
     for name in facts.units.values():
         assert name in text
+    pmo = next(s for s in result.sections if s.key == "pmo-value")
+    assert pmo.html.count("plotly-graph-div") == 3 and "association, not proof" in pmo.html

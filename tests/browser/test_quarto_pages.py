@@ -26,11 +26,16 @@ from .conftest import (
     wait_for_charts,
     with_a_scenario,
 )
-from .test_pages import VERSION, assert_clean
+from .test_pages import FOREST, VERSION, assert_clean
 
 pytestmark = pytest.mark.skipif(shutil.which("quarto") is None, reason=QUARTO_MISSING)
 
-CHARTS = {f"units/{UNIT}.html": UNIT_CHARTS, "index.html": 1, "changes.html": 1}
+CHARTS = {
+    f"units/{UNIT}.html": UNIT_CHARTS,
+    "index.html": 1,
+    "changes.html": 1,
+    "pmo-value.html": 3,
+}
 PAGES = [
     *CHARTS,
     "maturity.html",
@@ -74,6 +79,21 @@ def test_every_page_loads_cleanly(
     if visit.page.locator("nav#TOC").count():
         visit.page.wait_for_selector("nav#TOC a.nav-link.active")
     assert_clean(visit, allowed)
+
+
+def test_pmo_forest_plots_drawn(open_page, served_quarto: Served) -> None:
+    """Quarto's PMO-value page draws the forest plots as the builtin one does: a row per
+    group with an estimate, all services on top, and the zero line at 0."""
+    visit = open_page(served_quarto.url(f"{VERSION}/pmo-value.html"))
+    wait_for_charts(visit.page, 3)
+    for index in ("CPI", "SPI"):
+        figure = visit.page.locator(f'figure[aria-label="PMO effect on {index}, 95% interval"]')
+        drawn = figure.evaluate(FOREST)
+        assert drawn["ticks"] == drawn["estimated"] and drawn["ticks"][0] == "All services"
+        assert drawn["points"] == drawn["intervals"] == len(drawn["ticks"])
+        (line,) = drawn["lines"]
+        assert float(line[1:].split(",")[0]) == pytest.approx(drawn["zero"], abs=0.5)
+    assert_clean(visit, served_quarto.base)
 
 
 def test_table_of_contents_follows_the_reader_from_file(open_page, quarto_site: Path) -> None:

@@ -125,6 +125,7 @@ def test_own_pages_with_quartos_features(quarto_build: BuildResult) -> None:
         "Portfolio",
         "Units",
         "Maturity",
+        "PMO value",
         "Changes",
         "Data quality",
         "Methodology",
