@@ -299,6 +299,7 @@ PARAM_WORDS = {
     "alignment": "Strategic alignment",
     "maturity": "Maturity",
     "value_index": "Value index",
+    "pmo": "PMO value",
     "targets": "Target",
     "changes": "Material change",
 }

@@ -107,6 +107,7 @@ def test_parameters_in_words_for_readers() -> None:
     assert param_label("targets.nps") == "Target: Net promoter score (NPS)"
     assert param_label("changes.material.cpi") == "Material change: Cost performance index (CPI)"
     assert param_label("owner") == "Owner"
+    assert param_label("pmo.hourly_rate") == "PMO value: hourly rate"
 
 
 def test_shipped_defaults_set_a_material_change_for_every_metric(repo: Path) -> None:

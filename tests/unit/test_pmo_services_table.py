@@ -1,11 +1,13 @@
 """The pmo_services table: loaded, mapped and checked like every other table."""
 
+import re
 import sqlite3
 from pathlib import Path
 
 import pandas as pd
 
 from pmovalue.data.loading import load_dataset, validate_data
+from pmovalue.site.generated import data_quality_html
 
 PROJECTS = (
     "project_id,project_name,unit_id,budget_at_completion\n"
@@ -138,3 +140,34 @@ def test_services_from_a_database_like_every_table(tmp_path: Path) -> None:
         f"{where}: row 3: column hours (hrs): -3.0 is below the minimum 0",
         f"{where}: row 3: column project_id: project 'P9' is not in the projects table",
     ]
+
+
+def test_services_of_a_project_left_out_go_with_it(tmp_path: Path) -> None:
+    """`on_invalid: skip` leaves a project out: its service rows are left out and counted, as
+    its EVM rows are, not reported as services of an unknown project."""
+    data = folder(
+        tmp_path,
+        "project_id,period,service,hours,cost\n"
+        "P1,2026-Q1,Health check,16,\n"
+        "P2,2026-Q2,Recovery,4,\n",
+        projects=PROJECTS.replace("P2,Beta,Field Ops,2000", "P2,Beta,Field Ops,TBC"),
+    )
+    (tmp_path / "mapping.yml").write_text(
+        "projects:\n  file: projects.csv\n"
+        "  columns: {project_id: project_id, project_name: project_name, unit_id: unit_id,"
+        " budget_at_completion: budget_at_completion}\n"
+        "  on_invalid: {budget_at_completion: skip}\n"
+    )
+    assert errors(data) == []
+    dataset = load_dataset(data)
+    assert dataset.tables["pmo_services"]["project_id"].tolist() == ["P1"]
+    skipped = {(s.table, s.column): s for s in dataset.skipped}
+    assert skipped[("pmo_services", "project_id")].examples == ("P2",)
+    assert dataset.sources["pmo_services"].rows == 1
+
+
+def test_the_data_quality_page_names_the_table_when_it_is_missing(tmp_path: Path) -> None:
+    (tmp_path / "projects.csv").write_text(PROJECTS)
+    (tmp_path / "evm.csv").write_text(EVM)
+    page = data_quality_html(load_dataset(tmp_path))
+    assert re.search(r"Tables not provided: [^<]*PMO services", page)

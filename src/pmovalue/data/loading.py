@@ -40,6 +40,8 @@ from pmovalue.hashing import file_sha256
 EXTENSIONS = (".csv", ".xlsx", ".parquet")
 # The tables whose periods are the data's periods (pmo_services must fall within them).
 PERIOD_TABLES = ("evm", "benefits", "survey", "maturity")
+# The tables whose rows are about a project of the projects table.
+PROJECT_TABLES = ("evm", "benefits", "cashflows", "alignment", "pmo_services")
 ROW = "_row"  # source row number, carried until validation is over
 _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}
@@ -782,7 +784,7 @@ def _leave_out_projects(
     counts = []
     known = set(tables["projects"]["project_id"].dropna().astype(str))
     gone = left_out - known
-    for name in ("evm", "benefits", "cashflows", "alignment"):
+    for name in PROJECT_TABLES:
         if name not in tables:
             continue
         frame = tables[name]
@@ -805,7 +807,7 @@ def _cross_checks(tables: dict[str, pd.DataFrame], sources: dict[str, SourceFile
     # As plain objects: isin on Arrow-backed strings converts the lookup list value by value
     # (0.5 s per table for 50,000 projects), the object path hashes it once.
     known = projects["project_id"].dropna().unique().astype(object)
-    for name in ("evm", "benefits", "cashflows", "alignment", "pmo_services"):
+    for name in PROJECT_TABLES:
         if name not in tables:
             continue
         frame = tables[name]

@@ -870,4 +870,18 @@ MATERIAL_CHANGE: dict[str, float | str | None] = {
     "maturity_level": 1,
     **{f"maturity_gap_{d}": None for d in MATURITY_DIMENSIONS},
     "value_index": 2,
+    # PMO value: the estimates move with every quarter's engagements; their bounds follow them
+    "pmo_cost": "20%",
+    "pmo_cost_pct": "20%",
+    "pmo_supported_pct": 5,
+    "pmo_effect_cpi": 0.02,
+    "pmo_effect_cpi_low": None,
+    "pmo_effect_cpi_high": None,
+    "pmo_effect_spi": 0.02,
+    "pmo_effect_spi_low": None,
+    "pmo_effect_spi_high": None,
+    "pmo_cost_avoided": "25%",
+    "pmo_cost_avoided_low": None,
+    "pmo_cost_avoided_high": None,
+    "pmo_return": "25%",
 }

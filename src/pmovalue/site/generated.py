@@ -81,7 +81,7 @@ def data_quality_html(dataset: Dataset) -> str:
     parts.append(table_html(src, csv_name="sources.csv"))
     missing = [
         t
-        for t in ("evm", "benefits", "cashflows", "alignment", "survey", "maturity")
+        for t in ("evm", "benefits", "cashflows", "alignment", "survey", "maturity", "pmo_services")
         if t not in dataset.tables
     ]
     if missing:
