@@ -216,3 +216,42 @@ def test_scenario_leads_with_the_metrics_that_moved() -> None:
     assert re.search(r"Value index\s+61\.0\s+52\.6\s+−8\.4\s+▼ worse", text)
     same = scenario_html(unit(official=metrics, official_params=PARAMS))
     assert "No metric of this page moves" in same
+
+
+PMO = {"pmo_effect_cpi": 0.031, "pmo_effect_cpi_low": 0.008, "pmo_effect_cpi_high": 0.055}
+
+
+def with_pmo(values: dict[str, float], keep: list[str] | None = None) -> r.UnitView:
+    metrics, _ = frames()
+    if keep is not None:
+        metrics = metrics[metrics["metric"].isin(keep)]
+    extra = pd.DataFrame({"metric": list(values), "value": list(values.values())})
+    metrics = pd.concat([metrics, extra.assign(status="", note="")], ignore_index=True)
+    return unit(metrics=metrics)
+
+
+def test_the_pmo_effect_is_cited_only_with_its_interval() -> None:
+    # five areas with something to say: the PMO's effect waits for a place
+    assert "pmo_effect_cpi" not in {s.metric for s in summary_statements(with_pmo(PMO))}
+    # an area without data leaves one
+    view = with_pmo(PMO, keep=["cpi", "period_variance_pct", "nps", "value_index"])
+    by = {s.metric: s.html for s in summary_statements(view)}
+    assert by["pmo_effect_cpi"] == (
+        '<a class="metric" href="../methodology.html#pmo_effect_cpi">PMO effect on CPI</a> is '
+        "+0.031 (95% interval +0.008 to +0.055)."
+    )
+    # without its bounds, never
+    bare = with_pmo({**PMO, "pmo_effect_cpi_high": NAN}, keep=["cpi"])
+    assert "pmo_effect_cpi" not in {s.metric for s in summary_statements(bare)}
+
+
+def test_every_estimate_any_summary_cites_gives_its_interval() -> None:
+    from pmovalue.metrics.catalog import METRICS
+
+    values = {m: 0.5 for m in METRICS}  # every metric has something to say
+    view = with_pmo(values, keep=[])
+    estimates = {m for m in METRICS if f"{m}_low" in METRICS}
+    found = summary_statements(view, most=len(METRICS))
+    assert estimates & {s.metric for s in found}
+    for s in found:
+        assert (s.metric in estimates) == ("95% interval" in s.html), s.html

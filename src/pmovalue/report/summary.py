@@ -6,8 +6,10 @@ Each candidate sentence is about one metric and weighs what a board would weigh:
 status (red 3, amber 2, green 1, none 0.5), plus 1.5 when it changed materially for the worse
 since the previous quarter (0.5 for the better; `changes.material`). Each area (the four
 levels and maturity) gives its heaviest sentence, so the summary covers them all; an area
-without data leaves its place to the heaviest sentence left, whatever its area. The summary is in
-`<section class="exec-summary">`, which other outputs (the board pack) can take as it is.
+without data leaves its place to the heaviest sentence left, whatever its area. The PMO's
+measured effect can take such a place, and, as every estimate, only with its 95% interval. The
+summary is in `<section class="exec-summary">`, which other outputs (the board pack) can take
+as it is.
 """
 
 from __future__ import annotations
@@ -99,13 +101,30 @@ class _Writer:
             return text, 0.0
         return text, 1.5 if verdict(mid, before, now, "", "") == "worse" else 0.5
 
+    def interval(self, mid: str) -> str | None:
+        """` (95% interval <low> to <high>)` for an estimate whose bounds the catalogue has
+        (`<id>_low`, `<id>_high`); '' for any other metric; None when the bounds are blank:
+        an estimate is never cited without its interval."""
+        low, high = f"{mid}_low", f"{mid}_high"
+        if low not in catalog.METRICS or high not in catalog.METRICS:
+            return ""
+        a, b = self.view.value(low), self.view.value(high)
+        if is_blank(a) or is_blank(b):
+            return None
+        return _esc(
+            f" (95% interval {fmt(low, a, self.currency)} to {fmt(high, b, self.currency)})"
+        )
+
     def statement(
         self, area: str, mid: str, extra: str = "", after_value: str = ""
     ) -> Statement | None:
         """`<label> is <value><after_value> (<status>, target …), <change><extra>.` (None
-        when the metric is blank)."""
-        if is_blank(self.view.value(mid)):
+        when the metric is blank); an estimate gives its 95% interval after its value (None
+        without one)."""
+        interval = self.interval(mid)
+        if is_blank(self.view.value(mid)) or interval is None:
             return None
+        after_value = interval + after_value
         change, moved = self.change(mid)
         weight = STATUS_WEIGHT.get(self.view.status(mid), 0.5) + moved
         text = (
@@ -211,12 +230,19 @@ def _maturity(w: _Writer) -> list[Statement | None]:
     return [w.statement("maturity", "maturity_level", extra, stage)]
 
 
+def _pmo(w: _Writer) -> list[Statement | None]:
+    """The PMO's measured effect on CPI, with its interval (pmovalue.metrics.pmo). Not one of
+    `AREAS`: it takes a place only when an area leaves one."""
+    return [w.statement("pmo", "pmo_effect_cpi")]
+
+
 SOURCES: tuple[Callable[[_Writer], list[Statement | None]], ...] = (
     _delivery,
     _kpi,
     _outcomes,
     _sustained,
     _maturity,
+    _pmo,
 )
 
 
