@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from pmovalue.build import build
+from pmovalue.markup import money_compact
 from pmovalue.metrics.catalog import METRICS
 from tests.conftest import REPO, options
 
@@ -21,7 +22,7 @@ from .conftest import UNIT_PAGE, Served, file_url, serve_site, wait_for_charts
 VERSION = "2026-Q3"
 PHONE = {"width": 390, "height": 844}
 BOARD_PAGES = ["index.html", f"units/{UNIT_PAGE.rsplit('/', 1)[1]}", "maturity.html"]
-BOARD_PAGES += ["changes.html", "data-quality.html", "methodology.html"]
+BOARD_PAGES += ["changes.html", "data-quality.html", "methodology.html", "pmo-value.html"]
 
 # Text in <main> that is exactly a metric's label (or starts with it, then its unit in
 # brackets) without being its link; charts (SVG) and their data tables are left aside.
@@ -74,7 +75,9 @@ def test_summary_and_commentary_open_the_portfolio_and_unit_pages(
         assert top == sorted(top)
 
 
-def test_attention_list_ranks_by_money_exposed(open_page, served: Served) -> None:
+def test_attention_list_ranks_by_money_exposed(
+    open_page, served: Served, sample_site: Path
+) -> None:
     page = open_page(served.url(UNIT_PAGE)).page
     wrap = page.locator(".table-wrap", has=page.locator(".caption", has_text="need attention"))
     rows = wrap.locator("tbody tr")
@@ -84,8 +87,10 @@ def test_attention_list_ranks_by_money_exposed(open_page, served: Served) -> Non
         for text in wrap.locator('td[data-label="Exposure (GBP)"]').all_inner_texts()
     ]
     assert exposures == sorted(exposures, reverse=True) and exposures[0] > 0
-    assert rows.first.locator(".pid").inner_text() == "DC-030"  # the GBP 800k overrun first
-    assert "forecast overrun GBP 800k" in rows.first.inner_text()
+    assert rows.first.locator(".pid").inner_text() == "DC-030"  # the largest overrun first
+    projects = pd.read_csv(sample_site / VERSION / "data" / "projects.csv").set_index("project_id")
+    overrun = projects.at["DC-030", "eac"] - projects.at["DC-030", "bac"]
+    assert f"forecast overrun {money_compact(overrun, 'GBP')}" in rows.first.inner_text()
     assert rows.first.locator('td[data-label="Rating"] .rag').count() == 1  # a badge
     assert page.locator("a[href='../methodology.html#exposure']").count() >= 1
 
@@ -97,7 +102,8 @@ def test_every_metric_label_names_one_metric_and_links_to_it(open_page, served: 
     anchors = set(method.eval_on_selector_all("section.metric-def", "els => els.map(e => e.id)"))
     labels = sorted({m.label for m in METRICS.values()})
     seen: dict[str, set[str]] = {}
-    for rel in ("index.html", UNIT_PAGE.split("/", 1)[1], "maturity.html", "changes.html"):
+    pages = ("index.html", UNIT_PAGE.split("/", 1)[1], "maturity.html", "changes.html")
+    for rel in (*pages, "pmo-value.html"):
         page = open_page(served.url(f"{VERSION}/{rel}")).page
         links = page.eval_on_selector_all(
             "a.metric", "els => els.map(a => [a.getAttribute('href'), a.textContent])"

@@ -15,6 +15,7 @@ from pmovalue.data.loading import load_dataset
 from pmovalue.execute.plan import PMO_TABLES
 from pmovalue.markup import signed
 from pmovalue.metrics import all_metrics, compute_metrics
+from pmovalue.metrics.catalog import METRICS
 from pmovalue.metrics.pmo import ALL, PMO_METRICS
 from pmovalue.report import UnitView
 from pmovalue.report import pmo as report_pmo
@@ -129,8 +130,8 @@ def test_method_names_who_was_compared_with_whom(tmp_path: Path, sample) -> None
         "Who was compared with whom",
     ):
         assert words in text, words
-    for mid in PMO_METRICS:
-        assert f"<code>{mid}</code>" in text
+    for mid in PMO_METRICS:  # each linked to its definition, with its id in metrics.csv
+        assert f'href="methodology.html#{mid}">{METRICS[mid].label}</a> <code>{mid}</code>' in text
 
 
 def test_unit_section_sentences(sample) -> None:

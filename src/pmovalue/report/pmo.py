@@ -6,7 +6,6 @@ module shows them, and says what to provide when the pmo_services table is missi
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from pmovalue.data.units import UNIT_METRICS_FILE
 from pmovalue.markup import (
     BLANK,
     fmt,
+    metric_label_html,
     money_compact,
     show_chart,
     show_html,
@@ -30,7 +30,6 @@ from pmovalue.markup import (
 )
 from pmovalue.metrics import pmo, rag_status
 from pmovalue.metrics._common import num, period_index
-from pmovalue.metrics.catalog import METRICS
 from pmovalue.metrics.pmo import ALL, Evidence, ServiceRows, service_label
 from pmovalue.report.findings import findings_html
 from pmovalue.report.headline import headline_html
@@ -453,15 +452,13 @@ def method_html(view: PmoView) -> str:
         )
         parts.append("<h3>Who was compared with whom</h3>")
         parts.append(table_html(sizes, csv_name="pmo-group-sizes.csv"))
-    rows = "".join(
-        f"<tr><td><code>{m}</code></td><td>{html.escape(METRICS[m].label)}</td>"
-        f"<td>{html.escape(METRICS[m].meaning)} <em>How:</em> "
-        f"{html.escape(METRICS[m].formula)}.</td></tr>"
-        for m in pmo.PMO_METRICS
+    items = "".join(
+        f"<li>{metric_label_html(m, '')} <code>{m}</code></li>" for m in pmo.PMO_METRICS
     )
     parts.append(
-        '<h3>The metrics</h3><table class="data"><thead><tr><th>Id</th><th>Metric</th>'
-        f"<th>How it is computed</th></tr></thead><tbody>{rows}</tbody></table>"
+        "<h3>The metrics</h3><p>Each is defined, with its formula and what counts, on the "
+        "methodology page; in <code>data/metrics.csv</code> under its id.</p>"
+        f'<ul class="pmo-metrics">{items}</ul>'
     )
     return "\n".join(parts)
 
@@ -522,7 +519,7 @@ def show_pmo_support(view: UnitView) -> None:
             {
                 "Service": [service_label(s) for s in by.size().index],
                 "Services given": by.size().to_numpy(),
-                "Projects": by["project_id"].nunique().to_numpy(),
+                "Projects served": by["project_id"].nunique().to_numpy(),
                 f"Cost ({view.params.report.currency})": [
                     fmt("pmo_cost", v) for v in by["cost"].sum(min_count=1)
                 ],

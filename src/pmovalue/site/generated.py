@@ -78,7 +78,9 @@ def data_quality_html(dataset: Dataset) -> str:
     completeness."""
     parts = ["<h2>Sources</h2>"]
     src = pd.DataFrame([_source_row(s) for s in dataset.sources.values()])
-    parts.append(table_html(src, csv_name="sources.csv"))
+    # a file name or database URL is an identifier, shown as code (`pmo_services.csv`)
+    shown = src.assign(Source=[f"<code>{html.escape(str(s))}</code>" for s in src["Source"]])
+    parts.append(table_html(shown, csv_name="sources.csv", csv=src, html_columns=["Source"]))
     missing = [
         t
         for t in ("evm", "benefits", "cashflows", "alignment", "survey", "maturity", "pmo_services")
