@@ -48,7 +48,7 @@ def test_the_database_is_named_on_the_data_quality_page_and_in_the_manifest(
         assert (entry["source"], entry["rows"]) == ("sqlite:///ppm.db", rows)
         assert entry["read_seconds"] >= 0
     page = (site / "data-quality.html").read_text()
-    assert page.count("<td>sqlite:///ppm.db</td>") == 2
+    assert page.count("<td><code>sqlite:///ppm.db</code></td>") == 2
     assert files["projects"]["query_sha256"][:16] in page
     assert files["evm"]["sha256"][:16] in page
 

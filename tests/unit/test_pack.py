@@ -244,7 +244,6 @@ def test_links_into_the_pack_stay_and_other_site_links_go(version: Path, tmp_pat
         "league": None,  # a place inside a page: the PDF has no such anchor
         "csv": None,
         "web": "https://example.org/pmo",
-        "PMO value": "#pmo-value",  # the unit's PMO-support section links the PMO-value page
     }
     assert soup.find("img")["src"] == "_assets/logo.png"  # relative to the version's root
 
