@@ -208,6 +208,7 @@ def test_phone_navbar_never_clips(open_page, served: Served) -> None:
         (UNIT_PAGE.split("/", 1)[1], "Compared with the other units"),
         ("maturity.html", "Scores from 1 to 4 against target"),
         ("changes.html", "Material changes"),
+        ("pmo-value.html", "By unit"),
     ],
 )
 def test_phone_wide_tables_become_cards(open_page, served: Served, rel: str, caption: str) -> None:

@@ -394,6 +394,7 @@ def show_pmo_units(view: PmoView) -> None:
         "pmo-by-unit.csv",
         csv=pd.DataFrame(raw),
         numeric_columns=list(shown.columns[1:4]),
+        cards=True,  # a phone shows each unit as a card: the notes are long
     )
 
 
