@@ -282,6 +282,25 @@ def test_a_zygote_starts_even_if_a_preloaded_module_is_gone() -> None:
     assert '"ready"' in proc.stdout
 
 
+def test_a_zygote_that_cannot_start_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broken install (here a dependency the warm-up needs that fails to import) is named
+    in the error every job reports, instead of "failed to start" alone."""
+    from pmovalue.execute.kernels import Zygote
+
+    broken = tmp_path / "threadpoolctl"
+    broken.mkdir()
+    (broken / "__init__.py").write_text('raise ImportError("threadpoolctl is broken here")\n')
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    z = Zygote()
+    try:
+        with pytest.raises(RuntimeError, match=r"failed to start.*threadpoolctl is broken here"):
+            z.wait_ready()
+    finally:
+        z.close()
+
+
 def test_the_zygote_serves_kernels_first_and_warms_rendering_up_when_quiet() -> None:
     from pmovalue.execute.kernels import _requests
 

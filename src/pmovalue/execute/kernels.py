@@ -150,7 +150,12 @@ def zygote_main(parent: int | None = None) -> None:
     use_python_strings()  # see pmovalue.strings; forked kernels inherit it
     for module in PRELOAD:
         _head_start(module)
-    _warm_up()
+    try:
+        _warm_up()
+    except Exception as exc:  # e.g. a broken install: say why, rather than end in silence
+        sys.stdout.write(json.dumps({"error": f"{type(exc).__name__}: {exc}"}) + "\n")
+        sys.stdout.flush()
+        os._exit(1)
     # Everything loaded so far lives as long as the kernels: keep the garbage collector from
     # walking it in every kernel, which also spares the copy-on-write of those pages.
     gc.collect()
@@ -362,7 +367,13 @@ class Zygote:
             line = self.proc.stdout.readline() if self.proc.stdout else ""
             if not line:
                 raise RuntimeError("the kernel zygote failed to start")
-            self._ready = int(json.loads(line)["ready"])
+            reply = json.loads(line)
+            if "error" in reply:
+                raise RuntimeError(
+                    f"the kernel zygote failed to start ({reply['error']}); is pmovalue "
+                    "installed with its dependencies? (pip install -e . in its environment)"
+                )
+            self._ready = int(reply["ready"])
 
     def _fork(self, request: dict[str, str]) -> int:
         """Send one request to the zygote; the pid of the child it forked for it."""
