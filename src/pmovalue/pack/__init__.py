@@ -66,23 +66,11 @@ def make_pack(
         chromium.start(folder, paper)  # Chromium opens the version while its pages are read
         base = folder.resolve().as_uri() + "/"
         note = scenario_note(folder)
-
-        def document(**parts: object) -> str:
-            return render_document(
-                facts,
-                paper,
-                base,
-                units=shown_units,
-                scenario_note=note,
-                **parts,  # type: ignore[arg-type]
-            )
-
         # 1. Everything, with the contents' page numbers left at 0: where each section starts
         #    is read back from this print. Each section goes to Chromium as soon as its page
         #    is read (its charts draw while the next page is read); the front matter, which
         #    lists them all, goes before them last.
-        shown_units: list[str] | None = None
-        chromium.open(document(streamed=True))
+        chromium.open(render_document(facts, paper, base, streamed=True))
         sections: list[Section] = []
         for section in iter_sections(folder, facts, units):
             sections.append(section)
@@ -90,8 +78,11 @@ def make_pack(
         if not sections:
             raise UsageError(f"{folder}: the version has none of the pages a board pack needs")
         keys = {s.key for s in sections}
-        if units is not None:
-            shown_units = [name for uid, name in facts.units.items() if f"unit-{uid}" in keys]
+        shown_units = (
+            [name for uid, name in facts.units.items() if f"unit-{uid}" in keys]
+            if units is not None
+            else None
+        )
         placeholder = [Entry(s, 0) for s in sections]
         front = render_part(
             "front", facts, contents=placeholder, units=shown_units, scenario_note=note
@@ -104,7 +95,16 @@ def make_pack(
         # 2. The front matter again with the real numbers, and one sheet per page (its header
         #    and footer).
         sheets = [{"section": _running_head(i, lay, sections)} for i in range(lay.pages)]
-        printed_front = chromium.pdf(document(contents=entries, stamps=sheets), charts=False)
+        again = render_document(
+            facts,
+            paper,
+            base,
+            contents=entries,
+            stamps=sheets,
+            units=shown_units,
+            scenario_note=note,
+        )
+        printed_front = chromium.pdf(again, charts=False)
     finally:
         if printer is None:
             chromium.close()
