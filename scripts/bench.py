@@ -26,7 +26,7 @@ What is measured, in one run (progress goes to stderr, the JSON to stdout):
    extrapolated to all jobs (``--full-naive`` measures the whole naive loop instead).
 7. the PMO-value work on the large organisation: the same full build without its
    pmo_services table (the difference is what the PMO-value evidence adds to the build), and
-   the PMO computations timed alone as the build's jobs make them (CPU seconds).
+   the PMO computations timed alone as the build shares them out (CPU seconds).
 8. database sources (``sql``): the no-op rebuild of the example PPM database
    (examples/sqlite-ppm: the sample's projects and EVM rows) read from SQLite and from a
    throwaway PostgreSQL server (scripts/pgserver.py), and of the same rows as CSV files; and
@@ -482,10 +482,10 @@ def naive_loop(
     from pmovalue.data.units import UNIT_METRICS_FILE
     from pmovalue.execute.plan import (
         PMO,
-        PMO_TABLES,
         PORTFOLIO,
         UNIT,
         plan_jobs,
+        stage_organisation_inputs,
         stage_unit_inputs,
         write_tables,
     )
@@ -519,15 +519,13 @@ def naive_loop(
         job_dir = (work / "jobs" / job.id).resolve()
         t = time.perf_counter()
         if job.kind == UNIT:
-            stage_unit_inputs(job_dir, inputs.dataset, job.unit_id or "", peers)
+            uid = job.unit_id or ""
+            stage_unit_inputs(job_dir, inputs.dataset, uid, peers, inputs.params_of(uid))
         else:
+            if job.kind in (PORTFOLIO, PMO):
+                org = {job.kind: job_dir}
+                stage_organisation_inputs(org, inputs.dataset, inputs.portfolio_params)
             tables = {UNIT_METRICS_FILE: ResultFiles(work).collect(unit_jobs, "metrics")}
-            if job.kind == PORTFOLIO:
-                tables = {**inputs.dataset.tables, **tables}
-            elif job.kind == PMO:
-                data_tables = inputs.dataset.tables
-                given = {n: data_tables[n] for n in PMO_TABLES if n in data_tables}
-                tables = {**given, **tables}
             write_tables(job_dir / "input", tables)
         staging += time.perf_counter() - t
         output = job_dir / job.output_name
@@ -1015,12 +1013,13 @@ def bench_large(
 
 
 def pmo_cpu_seconds(data: Path) -> dict[str, float]:
-    """The PMO-value computations of a build, timed alone (CPU seconds of this process): each
-    unit job's evidence and metrics, the portfolio job's, and the PMO-value page's (every
-    service type). The build spreads them over its lanes."""
+    """The PMO-value computations of a build, timed alone (CPU seconds of this process), as
+    the build shares them out: each unit's evidence, prepared by the build as it stages the
+    unit's job, with the unit's metrics in every quarter (in the job); the organisation's
+    evidence by service type, prepared once for the portfolio and PMO-value jobs, with the
+    portfolio's metrics and the page's table of estimates."""
     from pmovalue.config import load_params
     from pmovalue.data.loading import load_dataset
-    from pmovalue.execute.plan import PMO_TABLES
     from pmovalue.metrics import pmo
 
     dataset = load_dataset(data)
@@ -1034,23 +1033,17 @@ def pmo_cpu_seconds(data: Path) -> dict[str, float]:
         work()
         return time.process_time() - start
 
-    def metrics_of(tables: dict[str, pd.DataFrame]) -> None:
-        evidence = pmo.prepare_evidence(tables, settings)
+    def metrics_of(tables: dict[str, pd.DataFrame], by_service: bool = False) -> None:
+        evidence = pmo.prepare_evidence(tables, settings, by_service)
         assert evidence is not None
         for p in periods:
             evidence.metrics(p)
-
-    def page() -> None:
-        tables = {n: dataset.tables[n] for n in PMO_TABLES if n in dataset.tables}
-        evidence = pmo.prepare_evidence(tables, settings, by_service=True)
-        assert evidence is not None
-        evidence.metrics(period)
-        evidence.table(period)
+        if by_service:
+            evidence.table(period)
 
     out = {
-        "unit_jobs": sum(timed(lambda t=t: metrics_of(t)) for t in units),
-        "portfolio_job": timed(lambda: metrics_of(dataset.tables)),
-        "pmo_value_page": timed(page),
+        "units": sum(timed(lambda t=t: metrics_of(t)) for t in units),
+        "organisation": timed(lambda: metrics_of(dataset.tables, by_service=True)),
     }
     out["total"] = sum(out.values())
     return {k: round(v, 2) for k, v in out.items()}

@@ -26,12 +26,12 @@ from pmovalue.execute.cache import JobCache, job_key
 from pmovalue.execute.executors import Executor, make_executor
 from pmovalue.execute.plan import (
     PMO,
-    PMO_TABLES,
     PORTFOLIO,
     UNIT,
     Job,
     largest_first,
     plan_jobs,
+    stage_organisation_inputs,
     stage_unit_inputs,
 )
 from pmovalue.execute.processes import can_fork, run_in_child
@@ -180,7 +180,8 @@ def _execute(
         for job in largest_first([j for j in jobs if j.stage == stage], sizes):
             job_dir = (work / "jobs" / job.id).resolve()
             if job.kind == UNIT:
-                stage_unit_inputs(job_dir, inputs.dataset, job.unit_id or "", peers.get())
+                uid = job.unit_id or ""
+                stage_unit_inputs(job_dir, inputs.dataset, uid, peers.get(), inputs.params_of(uid))
             else:
                 unit_metrics = files.collect(units_ok(), "metrics")
                 # (the portfolio and PMO jobs' copies of the dataset are already there)
@@ -204,14 +205,15 @@ def _execute(
             )
         if stage == 1:
             # Asked for once every unit job is submitted, so written while the units run.
-            tables = inputs.dataset.tables
-            for job in (j for j in jobs if j.kind in (PORTFOLIO, PMO)):
-                given = (
-                    tables
-                    if job.kind == PORTFOLIO
-                    else {name: tables[name] for name in PMO_TABLES if name in tables}
-                )
-                handoff.write_tables((work / "jobs" / job.id / "input").resolve(), given)
+            stage_organisation_inputs(
+                {
+                    j.kind: (work / "jobs" / j.id).resolve()
+                    for j in jobs
+                    if j.kind in (PORTFOLIO, PMO)
+                },
+                inputs.dataset,
+                inputs.portfolio_params,
+            )
 
     peers = PeersAhead(inputs, work)  # while the executor below imports papermill
     try:

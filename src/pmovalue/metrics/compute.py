@@ -273,10 +273,13 @@ def _period_results(
     return {m: r[m] for m in METRIC_IDS}
 
 
-def metric_results(tables: Tables, params: Params, period: str) -> dict[str, Result]:
-    """Every catalog metric as a Result (value + note), before RAG status."""
+def metric_results(
+    tables: Tables, params: Params, period: str, evidence: pmo.Evidence | None = None
+) -> dict[str, Result]:
+    """Every catalog metric as a Result (value + note), before RAG status. `evidence`: the
+    PMO evidence of the tables, if already prepared (see `prepare`)."""
     period = check_period(period)
-    prep = prepare(tables, params)
+    prep = prepare(tables, params, evidence)
     return _period_results(prep, params, _snapshot_results(prep, params), period)
 
 
@@ -297,9 +300,11 @@ def _metrics_frame(results: dict[str, Result], params: Params) -> dict[str, list
     }
 
 
-def compute_metrics(tables: Tables, params: Params, period: str) -> pd.DataFrame:
+def compute_metrics(
+    tables: Tables, params: Params, period: str, evidence: pmo.Evidence | None = None
+) -> pd.DataFrame:
     """One row per catalog metric id, in catalog order: metric, value, status, note."""
-    cols = _metrics_frame(metric_results(tables, params, period), params)
+    cols = _metrics_frame(metric_results(tables, params, period, evidence), params)
     return pd.DataFrame({**cols, "value": pd.Series(cols["value"], dtype="float64")})
 
 
@@ -312,15 +317,21 @@ class MetricSet:
     history: pd.DataFrame  # metric_history over the periods
 
 
-def all_metrics(tables: Tables, params: Params, period: str, periods: Sequence[str]) -> MetricSet:
+def all_metrics(
+    tables: Tables,
+    params: Params,
+    period: str,
+    periods: Sequence[str],
+    evidence: pmo.Evidence | None = None,
+) -> MetricSet:
     """compute_metrics, project_metrics and metric_history at once, equal to calling each.
 
     The tables are prepared and the snapshot computed once, and the period's metrics are
     computed once even when the period is also in the history: a unit page needs all three,
-    and preparing three times was most of its cost."""
+    and preparing three times was most of its cost. `evidence` as for `metric_results`."""
     period = check_period(period)
     periods = [check_period(p) for p in periods]
-    prep = prepare(tables, params)
+    prep = prepare(tables, params, evidence)
     snapshot = _snapshot_results(prep, params)
     by_period = {
         p: _period_results(prep, params, snapshot, p) for p in dict.fromkeys([*periods, period])

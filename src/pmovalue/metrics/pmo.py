@@ -240,6 +240,7 @@ class Evidence:
     """Everything the PMO-value metrics need, for any report period, computed once."""
 
     settings: Settings
+    by_service: bool  # each service type estimated too (`groups` beyond ALL)
     groups: tuple[str, ...]  # ALL, then the service types (when asked for)
     q: np.ndarray  # absolute quarter index of each evaluable service quarter t
     cost_by_q: dict[int, float]  # Σ known service cost per quarter
@@ -447,6 +448,7 @@ def prepare_evidence(
     sums_ = _bootstrap(panels, bac, ids.to_numpy(dtype=object), draws, len(design.t))
     return Evidence(
         settings=settings,
+        by_service=by_service,
         groups=(ALL, *types),
         q=design.q,
         cost_by_q={q0 + k: float(v) for k, v in enumerate(cost_by_q) if has_rows[k]},
@@ -799,6 +801,19 @@ def naive_before_after(index: np.ndarray, served: np.ndarray) -> float:
     change = index[:, design.t + AFTER] - index[:, design.t - BEFORE]
     mine = design.starts[0] & ~np.isnan(change)
     return float(change[mine].mean()) if mine.any() else math.nan
+
+
+def evidence_of(
+    tables: Tables, settings: Settings, given: Evidence | None = None, by_service: bool = False
+) -> Evidence | None:
+    """`prepare_evidence`, or `given` when it was prepared with the same settings (and by
+    service type, if asked for). The build prepares every job's evidence once, in one warm
+    process, and hands it to the job (`pmovalue.handoff`): prepared in each freshly started
+    kernel it cost several times as much. The ALL group's estimates do not depend on whether
+    the service types were estimated too."""
+    if given is not None and given.settings == settings and (given.by_service or not by_service):
+        return given
+    return prepare_evidence(tables, settings, by_service)
 
 
 def evidence_settings(params: Params) -> Settings:

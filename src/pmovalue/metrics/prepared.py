@@ -156,8 +156,9 @@ class Prepared:
     pmo: pmo.Evidence | None
 
 
-def prepare(tables: Tables, params: Params) -> Prepared:
-    """Normalise the tables (see `Prepared`)."""
+def prepare(tables: Tables, params: Params, evidence: pmo.Evidence | None = None) -> Prepared:
+    """Normalise the tables (see `Prepared`). `evidence`: the PMO evidence of these tables,
+    when already prepared (used if its settings are the parameters')."""
     cf = tables.get("cashflows")
     cash = finance.cashflow_summary(cf, params.finance.discount_rate) if cf is not None else None
     al = tables.get("alignment")
@@ -215,7 +216,7 @@ def prepare(tables: Tables, params: Params) -> Prepared:
         alignment=scores,
         survey=satisfaction.Answers.of(sv) if sv is not None else None,
         maturity=maturity.Assessments.from_table(mt) if mt is not None else None,
-        pmo=pmo.prepare_evidence(tables, pmo.evidence_settings(params)),
+        pmo=pmo.evidence_of(tables, pmo.evidence_settings(params), evidence),
     )
 
 

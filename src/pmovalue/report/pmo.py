@@ -77,7 +77,8 @@ def pmo_view(input_dir: str | Path, period: str, params: dict[str, Any]) -> PmoV
     tables = handoff.read_tables(input_dir)
     units = tables.pop(UNIT_METRICS_FILE, pd.DataFrame())
     p = Params.model_validate(params)
-    evidence = pmo.prepare_evidence(tables, pmo.evidence_settings(p), by_service=True)
+    given = handoff.read_evidence(input_dir)
+    evidence = pmo.evidence_of(tables, pmo.evidence_settings(p), given, by_service=True)
     results = (
         evidence.metrics(period)
         if evidence is not None

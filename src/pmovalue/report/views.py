@@ -17,6 +17,7 @@ from pmovalue import handoff
 from pmovalue.config import Params
 from pmovalue.data.units import PORTFOLIO_ID, UNIT_METRICS_FILE
 from pmovalue.metrics import all_metrics, compute_metrics
+from pmovalue.metrics.pmo import Evidence
 
 
 def load_tables(input_dir: str | Path) -> dict[str, pd.DataFrame]:
@@ -113,9 +114,10 @@ def unit_view(
     changes. `commentary`: the PMO's commentary for the page (`pmovalue.commentary`)."""
     tables = load_tables(input_dir)
     peers = tables.pop("peers", pd.DataFrame())
+    evidence = handoff.read_evidence(input_dir)
     p = Params.model_validate(params)
-    computed = all_metrics(tables, p, period, _periods_to(tables, period))
-    official, official_p = _official(tables, period, official_params)
+    computed = all_metrics(tables, p, period, _periods_to(tables, period), evidence)
+    official, official_p = _official(tables, period, official_params, evidence)
     view = UnitView(
         unit_id=unit_id,
         unit_name=unit_name,
@@ -145,13 +147,16 @@ def unit_view(
 
 
 def _official(
-    tables: dict[str, pd.DataFrame], period: str, params: dict[str, Any] | None
+    tables: dict[str, pd.DataFrame],
+    period: str,
+    params: dict[str, Any] | None,
+    evidence: Evidence | None,
 ) -> tuple[pd.DataFrame | None, Params | None]:
     """The metrics at `period` with the official parameters (None when not a scenario)."""
     if params is None:
         return None, None
     official = Params.model_validate(params)
-    return compute_metrics(tables, official, period), official
+    return compute_metrics(tables, official, period, evidence), official
 
 
 def portfolio_view(
@@ -174,9 +179,10 @@ def portfolio_view(
     metrics = history = projects = pd.DataFrame()
     official, official_p = None, None
     if compute:
-        computed = all_metrics(tables, p, period, _periods_to(tables, period))
+        evidence = handoff.read_evidence(input_dir)
+        computed = all_metrics(tables, p, period, _periods_to(tables, period), evidence)
         metrics, projects, history = computed.metrics, computed.projects, computed.history
-        official, official_p = _official(tables, period, official_params)
+        official, official_p = _official(tables, period, official_params, evidence)
     if results_dir is not None and compute:
         record(
             results_dir,
