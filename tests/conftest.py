@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,12 @@ from pmovalue.build import BuildOptions, BuildResult, build
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample"
+
+# The board pack keeps Chromium's compiled plotly.js in a cache folder: the tests' own, never the
+# user's (every test and every command a test runs sees this one).
+_CACHE = tempfile.mkdtemp(prefix="pmovalue-test-cache-")
+os.environ["PMOVALUE_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 
 def options(tmp: Path, **kw: object) -> BuildOptions:

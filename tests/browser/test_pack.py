@@ -20,7 +20,7 @@ from pypdf import PdfReader
 
 from pmovalue.markup import signed, table_html
 from pmovalue.pack import make_pack
-from pmovalue.pack.chromium import Printer
+from pmovalue.pack.chromium import BASE_URL, Printer
 from pmovalue.pack.compose import Entry, plan_sections, render_document, render_part, soup_of
 from pmovalue.pack.paper import PAPERS
 from pmovalue.pack.version import read_facts
@@ -349,7 +349,7 @@ def test_the_body_printed_a_part_at_a_time_is_the_body_printed_whole(
     folder = sample_site / VERSION
     paper = PAPERS["A4"]
     sections = plan_sections(folder, facts)
-    base = folder.resolve().as_uri() + "/"
+    base = BASE_URL
     contents = [Entry(s, 0) for s in sections]
     printer = Printer()
     try:

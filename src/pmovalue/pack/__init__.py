@@ -24,7 +24,7 @@ from pathlib import Path
 
 from pmovalue.errors import UsageError
 from pmovalue.pack import pdf
-from pmovalue.pack.chromium import Printer
+from pmovalue.pack.chromium import BASE_URL, Printer
 from pmovalue.pack.compose import (
     Entry,
     Section,
@@ -64,7 +64,7 @@ def make_pack(
     chromium = Printer() if printer is None else printer
     try:
         chromium.start(folder, paper)  # Chromium opens the version while its pages are read
-        base = folder.resolve().as_uri() + "/"
+        base = BASE_URL
         note = scenario_note(folder)
         # 1. Everything, with the contents' page numbers left at 0: where each section starts
         #    is read back from this print. Each section goes to Chromium as soon as its page
@@ -105,6 +105,7 @@ def make_pack(
             scenario_note=note,
         )
         printed_front = chromium.pdf(again, charts=False)
+        chromium.quit_soon()  # while the PDF is put together
     finally:
         if printer is None:
             chromium.close()

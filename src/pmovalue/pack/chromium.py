@@ -2,10 +2,10 @@
 
 Chromium is found as `PMOVALUE_CHROMIUM`, then `chromium` or `google-chrome` on PATH, then the
 browser Playwright installs itself (`python -m playwright install chromium`). The version is
-opened from its folder over file://: every request is routed, and one outside that folder is
-refused and reported (nothing is fetched from elsewhere). The charts are drawn by the version's
-own plotly.js at exactly the printed column's width, and a document is printed only once every
-chart has drawn.
+opened from its folder through a private loopback server (`pmovalue.pack.loopback`, which also
+says why not file://): a request for anything outside that folder is refused and reported
+(nothing is fetched from elsewhere). The charts are drawn by the version's own plotly.js at
+exactly the printed column's width, and a document is printed only once every chart has drawn.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,11 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pmovalue.errors import AssemblyError, BrowserUnavailable
+from pmovalue.pack.loopback import ORIGIN, PLOTLY, SHELL_PATH, PackServer, digest
+from pmovalue.pack.paper import Paper
+from pmovalue.pack.profile import ChromiumProfile, profile_key
+from pmovalue.site.assets import plotly_js
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page, Playwright, Route
-
-from pmovalue.pack.paper import Paper
+    from playwright.sync_api import BrowserContext, Page, Playwright, Request
 
 ENV_VAR = "PMOVALUE_CHROMIUM"
 ON_PATH = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -46,34 +47,38 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 CHART_TIMEOUT_MS = 60_000
+BASE_URL = ORIGIN + "/"  # the version's folder, as the pack's Chromium sees it
+# What a page may ask for besides the version's folder: nothing fetched.
+LOCAL_SCHEMES = ("data:", "blob:", "about:")
 
 # The page the documents are written into: the version's plotly.js, loaded once, and how a
 # document's nodes are put into it. Scripts are made anew: the parser's copies would not run.
+# ({base} and {plotly} are filled in when the page is served.)
 SHELL = """<!doctype html>
 <html><head><meta charset="utf-8"><base href="{base}">
-<script src="_assets/plotly.min.js"></script>
+<script src="{plotly}"></script>
 <script>
-function packFresh(old) {{
+function packFresh(old) {
   const s = document.createElement('script');
   for (const a of old.attributes) s.setAttribute(a.name, a.value);
   s.textContent = old.textContent;
   return s;
-}}
-function packAdopt(node) {{
+}
+function packAdopt(node) {
   const copy = document.importNode(node, true);
   if (copy.nodeType !== Node.ELEMENT_NODE) return copy;
   if (copy.tagName === 'SCRIPT') return packFresh(copy);
   copy.querySelectorAll('script').forEach(s => s.replaceWith(packFresh(s)));
   return copy;
-}}
+}
 // The body's nodes of a parsed part, at the end of the document or before all of it, one
 // top-level element at a time: each section's charts are drawn (and renamed) before the next
 // section's scripts run.
-function packAdd(body, atStart) {{
+function packAdd(body, atStart) {
   const before = atStart ? (window.packNodes[0] || null) : null;
   const nodes = [...body.childNodes].map(n => document.body.insertBefore(packAdopt(n), before));
   window.packNodes = atStart ? [...nodes, ...window.packNodes] : [...window.packNodes, ...nodes];
-}}
+}
 </script></head><body></body></html>
 """
 # Puts a document into the page, keeping plotly.js and what it added to the page (its styles,
@@ -175,33 +180,37 @@ class Printer:
     that made them), with one page open on the version's folder that has loaded its plotly.js.
 
     `start` does that without waiting (a build starts it while its last notebooks run, the
-    pack command while it reads the pages: compiling plotly.js's 4.6 MB is a good part of
-    the pack's time). `pdf` then writes a document into that page (keeping the window, and
-    so the compiled plotly.js) and prints it. A document can also come in parts: `open`, then
-    `add` each part as soon as it is made (Chromium draws a part's charts while the next one
-    is made), then `print_open`."""
+    pack command while it reads the pages). `pdf` then writes a document into that page
+    (keeping the window, and so the loaded plotly.js) and prints it. A document can also come
+    in parts: `open`, then `add` each part as soon as it is made (Chromium draws a part's
+    charts while the next one is made), then `print_open`. `quit_soon` after the last print
+    lets Chromium quit while the caller goes on; `close` waits for it."""
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         require_extra()
         # Found now, so that a missing one is said before any work (a build's notebooks).
         self.executable = find_chromium(environ) or playwright_chromium()
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="pack-chromium")
+        self._launched: Future[None] | None = None
         self._started: Future[None] | None = None
-        self._folder: Path | None = None
+        self._quitting: Future[None] | None = None
         self._playwright: Playwright | None = None
-        self._browser: Browser | None = None
+        self._context: BrowserContext | None = None
         self._page: Page | None = None
-        self._shell: tempfile.TemporaryDirectory[str] | None = None
+        self._server: PackServer | None = None
+        self._profile: ChromiumProfile | None = None
+        self._expected = ""  # the digest of the plotly.js this pmovalue writes
         self._blocked: list[str] = []
         self._blocked_before = 0
         self._errors: list[str] = []
         self._parts: list[Future[None]] = []  # the open document's, not waited for yet
 
     def start(self, folder: Path, paper: Paper) -> None:
-        """Launch Chromium and open the version in `folder` (at once; waited for by `pdf`)."""
-        if self._started is None:
-            self._folder = folder.resolve()
-            self._started = self._thread.submit(self._launch, self._folder, paper)
+        """Launch Chromium, its page the width of `paper`'s printed column, and open the
+        version in `folder` (at once; waited for by `pdf`)."""
+        if self._launched is None:
+            self._launched = self._thread.submit(self._launch, paper)
+            self._started = self._thread.submit(self._open_folder, folder.resolve())
 
     def pdf(self, html: str, charts: bool) -> Printed:
         """Print one document of the version given to `start`; with `charts`, once every
@@ -230,48 +239,62 @@ class Printer:
             part.result()  # a part that failed: its error, not the print's
         return printed.result()
 
+    def quit_soon(self) -> None:
+        """No more documents: Chromium starts quitting now, while the caller goes on (`close`
+        waits for it)."""
+        if self._launched is not None and self._quitting is None:
+            self._quitting = self._thread.submit(self._quit)
+
     def close(self) -> None:
-        if self._started is not None:
-            self._thread.submit(self._quit).result()
+        if self._launched is not None:
+            self.quit_soon()
+            assert self._quitting is not None
+            self._quitting.result()
         self._thread.shutdown()
 
     # ---- in the printer's thread -------------------------------------------------------------
 
-    def _launch(self, folder: Path, paper: Paper) -> None:
+    def _launch(self, paper: Paper) -> None:
         from playwright.sync_api import Error, sync_playwright
 
+        shell = SHELL.replace("{base}", html_escape(BASE_URL))
+        self._server = PackServer(lambda src: shell.replace("{plotly}", src))
+        self._expected = digest(plotly_js())  # the plotly.js this pmovalue puts in a version
+        self._profile = ChromiumProfile(profile_key(self._expected, self.executable))
         self._playwright = sync_playwright().start()
         try:
-            self._browser = self._playwright.chromium.launch(
-                executable_path=self.executable, headless=True, args=CHROMIUM_ARGS
+            # The printed column's width: the charts size themselves to it once, as printed.
+            self._context = self._playwright.chromium.launch_persistent_context(
+                self._profile.path,
+                executable_path=self.executable,
+                headless=True,
+                args=[*CHROMIUM_ARGS, *self._server.chromium_args()],
+                viewport={"width": paper.content_width_px, "height": 1000},
             )
         except Error as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else "no reason given"
             raise BrowserUnavailable(
                 f"{self.executable}: Chromium did not start ({first})"
             ) from None
-        self._shell = tempfile.TemporaryDirectory(prefix="pmovalue-pack-")
-        shell = Path(self._shell.name).resolve() / "shell.html"
-        shell.write_text(SHELL.format(base=html_escape(folder.as_uri() + "/")), encoding="utf-8")
-        allowed = (folder.as_uri() + "/", shell.as_uri())
+        page = self._context.pages[0] if self._context.pages else self._context.new_page()
+        self._page = page
+        page.on("request", self._note_request)
+        page.on("pageerror", lambda exc: self._errors.append(str(exc)))
+        page.emulate_media(media="print")
 
-        def route(r: Route) -> None:
-            url = r.request.url
-            if url.startswith(allowed) or url.startswith("data:"):
-                r.continue_()
-            else:
-                self._blocked.append(url)
-                r.abort("blockedbyclient")
+    def _open_folder(self, folder: Path) -> None:
+        assert self._launched is not None
+        self._launched.result()  # Chromium that did not start: that
+        assert self._server is not None and self._page is not None
+        self._server.serve(folder)
+        self._page.goto(ORIGIN + SHELL_PATH, wait_until="load")
 
-        # The printed column's width: the charts size themselves to it once, as printed.
-        context = self._browser.new_context(
-            viewport={"width": paper.content_width_px, "height": 1000}
-        )
-        context.route("**/*", route)
-        self._page = context.new_page()
-        self._page.on("pageerror", lambda exc: self._errors.append(str(exc)))
-        self._page.emulate_media(media="print")
-        self._page.goto(shell.as_uri(), wait_until="load")
+    def _note_request(self, request: Request) -> None:
+        """A request outside the version's folder: refused (by the server, as Chromium's
+        proxy, or by Chromium itself), and reported."""
+        url = request.url
+        if not url.startswith((BASE_URL, *LOCAL_SCHEMES)):
+            self._blocked.append(url)
 
     def _open(self, html: str) -> None:
         page = self._page
@@ -311,12 +334,34 @@ class Printer:
             ) from None
 
     def _quit(self) -> None:
-        if self._browser is not None:
-            self._browser.close()
-            self._browser = None
+        warmed = self._warm_up()
+        if self._context is not None:
+            self._context.close()
+            self._context = None
         if self._playwright is not None:
             self._playwright.stop()
             self._playwright = None
-        if self._shell is not None:
-            self._shell.cleanup()
-            self._shell = None
+        if self._profile is not None:
+            if warmed:
+                self._profile.keep()  # Chromium has closed: its caches are written
+            self._profile.cleanup()
+            self._profile = None
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+    def _warm_up(self) -> bool:
+        """When nothing was kept for this plotly.js, load it a second time: Chromium then
+        writes its compiled code to the profile, with the functions that drew the charts, to
+        be kept for the next pack (see `pmovalue.pack.profile`). True if it did."""
+        page, profile, server = self._page, self._profile, self._server
+        if page is None or profile is None or not profile.cold or server is None:
+            return False
+        served = server.folder / PLOTLY if server.folder is not None else None
+        if served is None or not served.is_file() or digest(served.read_bytes()) != self._expected:
+            return False  # no version opened, or one with another plotly.js
+        try:
+            page.goto(ORIGIN + SHELL_PATH, wait_until="load")
+        except Exception:  # only a speed-up for later: never a reason for this pack to fail
+            return False
+        return True

@@ -29,15 +29,18 @@ def static_text(name: str) -> str:
     return (resources.files("pmovalue") / "site" / "static" / name).read_text(encoding="utf-8")
 
 
+def plotly_js() -> bytes:
+    """The plotly.js of every version: the file plotly.offline.get_plotlyjs() reads, as bytes
+    (copied, not decoded and encoded again: 4.6 MB)."""
+    return (resources.files("plotly") / "package_data" / "plotly.min.js").read_bytes()
+
+
 def write_assets(stage: Path, extra: dict[str, str] | None = None) -> None:
     """plotly.js once per version, plus our stylesheet and script (and `extra`, name -> text):
     nothing from a CDN."""
     assets = stage / ASSETS
     assets.mkdir(parents=True, exist_ok=True)
-    # The file plotly.offline.get_plotlyjs() reads, copied as bytes: not decoded and encoded
-    # again (4.6 MB).
-    plotly_js = resources.files("plotly") / "package_data" / "plotly.min.js"
-    (assets / "plotly.min.js").write_bytes(plotly_js.read_bytes())
+    (assets / "plotly.min.js").write_bytes(plotly_js())
     static = resources.files("pmovalue") / "site" / "static"
     for name in ("pmovalue.css", "pmovalue.js"):
         (assets / name).write_bytes((static / name).read_bytes())
