@@ -5,9 +5,9 @@ Chromium writes a script's compiled code to its profile the second time it loads
 (`ChromiumProfile.cold`: the pack then loads plotly.js once more, ~0.1 s, from memory); a run
 that found nothing kept copies its profile's HTTP cache and code cache to a cache folder
 (`cache_root`), under a key of the plotly.js and the Chromium used (either changed: nothing kept
-is used). The next runs load plotly.js in ~0.25 s
-instead of ~1.1 s (see `pmovalue.pack.loopback`). It is only a speed-up: a cache folder that
-cannot be read or written makes a run start from nothing, as the first one did.
+is used). The next runs load plotly.js in ~0.25 s instead of ~1.1 s (see
+`pmovalue.pack.loopback`). It is only a speed-up: a cache folder that cannot be read or written
+makes a run start from nothing, as the first one did.
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ import tempfile
 from pathlib import Path
 
 KEPT = ("Cache", "Code Cache")  # the profile's folders (under Default/) worth keeping
-
-
 CACHE_VAR = "PMOVALUE_CACHE_DIR"
 
 
