@@ -488,6 +488,7 @@ def naive_loop(
         UNIT,
         plan_jobs,
         stage_organisation_inputs,
+        stage_unit_evidence,
         stage_unit_inputs,
         write_tables,
     )
@@ -522,7 +523,8 @@ def naive_loop(
         t = time.perf_counter()
         if job.kind == UNIT:
             uid = job.unit_id or ""
-            stage_unit_inputs(job_dir, inputs.dataset, uid, peers, inputs.params_of(uid))
+            tables = stage_unit_inputs(job_dir, inputs.dataset, uid, peers)
+            stage_unit_evidence(job_dir, tables, inputs.params_of(uid))
         else:
             if job.kind in (PORTFOLIO, PMO):
                 org = {job.kind: job_dir}

@@ -32,6 +32,7 @@ from pmovalue.execute.plan import (
     largest_first,
     plan_jobs,
     stage_organisation_inputs,
+    stage_unit_evidence,
     stage_unit_inputs,
 )
 from pmovalue.execute.processes import can_fork, run_in_child
@@ -180,8 +181,9 @@ def _execute(
         for job in largest_first([j for j in jobs if j.stage == stage], sizes):
             job_dir = (work / "jobs" / job.id).resolve()
             if job.kind == UNIT:
-                uid = job.unit_id or ""
-                stage_unit_inputs(job_dir, inputs.dataset, uid, peers.get(), inputs.params_of(uid))
+                unit_tables = stage_unit_inputs(
+                    job_dir, inputs.dataset, job.unit_id or "", peers.get()
+                )
             else:
                 unit_metrics = files.collect(units_ok(), "metrics")
                 # (the portfolio and PMO jobs' copies of the dataset are already there)
@@ -192,6 +194,8 @@ def _execute(
                 done(result)
                 results.append(result)
                 continue
+            if job.kind == UNIT:
+                stage_unit_evidence(job_dir, unit_tables, inputs.params_of(job.unit_id or ""))
             keys[job.id] = (job, key)
             progress.submitted([job.id])
             yield JobRun(

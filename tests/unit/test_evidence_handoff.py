@@ -16,17 +16,19 @@ import pytest
 
 from pmovalue import handoff
 from pmovalue.config import Params
+from pmovalue.execute.cache import job_key
 from pmovalue.execute.plan import (
     PMO,
     PORTFOLIO,
     stage_organisation_inputs,
+    stage_unit_evidence,
     stage_unit_inputs,
 )
 from pmovalue.inputs import Inputs, prepare
 from pmovalue.metrics import pmo
 from pmovalue.metrics._common import period_index
 from pmovalue.report import pmo_view, portfolio_view, unit_view
-from tests.conftest import options
+from tests.conftest import REPO, options
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +40,8 @@ def stage(inputs: Inputs, folder: Path) -> dict[str, Path]:
     """Every job's input folder as the build stages it, by unit id or job kind."""
     folders = {}
     for uid in inputs.units:
-        params = inputs.params_of(uid)
-        stage_unit_inputs(folder / uid, inputs.dataset, uid, pd.DataFrame(), params)
+        tables = stage_unit_inputs(folder / uid, inputs.dataset, uid, pd.DataFrame())
+        stage_unit_evidence(folder / uid, tables, inputs.params_of(uid))
         folders[uid] = folder / uid / "input"
     org = {PORTFOLIO: folder / "portfolio", PMO: folder / "pmo-value"}
     stage_organisation_inputs(org, inputs.dataset, inputs.portfolio_params)
@@ -63,8 +65,18 @@ def test_the_evidence_handed_over_is_the_evidence_the_job_would_prepare(
         own = pmo.prepare_evidence(tables, settings, by_service=job in (PORTFOLIO, PMO))
         assert own is not None and own.served.any(), job  # the sample's PMO served every unit
         assert handed == pickle.dumps(own, protocol=5), job
-        # the same bytes each time: the job's cache key hashes its input files
         assert (again[job] / handoff.EVIDENCE_FILE).read_bytes() == handed, job
+
+
+def test_the_evidence_is_not_in_a_job_cache_key(inputs: Inputs, tmp_path: Path) -> None:
+    """It follows from the other inputs: a job found in the cache needs none prepared."""
+    folder = stage(inputs, tmp_path)[next(iter(inputs.units))]
+    notebook = REPO / "notebooks" / "unit_report.ipynb"
+    with_it = job_key(notebook, {"p": 1}, folder)
+    (folder / handoff.EVIDENCE_FILE).unlink()
+    assert job_key(notebook, {"p": 1}, folder) == with_it
+    (folder / "projects.arrow").write_bytes(b"other data")
+    assert job_key(notebook, {"p": 1}, folder) != with_it  # (the other inputs are)
 
 
 def doubled_cost(folder: Path, period: str) -> float:

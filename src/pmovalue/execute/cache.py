@@ -1,8 +1,9 @@
 """Job cache: an unchanged job (same notebook, params, input data and package) is not re-run.
 
 Key = sha256 over the notebook's bytes, the job's parameters (JSON), the content of every
-input file and pmovalue's version and source code. An entry holds the executed notebook, its
-rendered page body and the job's results/.
+input file and pmovalue's version and source code. The PMO evidence a job is handed is not in
+it: it follows from the other inputs and the code, and is prepared only for a job that runs.
+An entry holds the executed notebook, its rendered page body and the job's results/.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from pmovalue import __version__
 from pmovalue.execute.pages import body_name
+from pmovalue.handoff import EVIDENCE_FILE
 from pmovalue.hashing import file_sha256
 
 
@@ -38,7 +40,7 @@ def job_key(notebook: Path, parameters: dict[str, Any], input_dir: Path) -> str:
     h.update(file_sha256(notebook).encode())
     h.update(json.dumps(parameters, sort_keys=True, default=str).encode())
     for path in sorted(input_dir.rglob("*")):
-        if path.is_file():
+        if path.is_file() and path.name != EVIDENCE_FILE:
             h.update(f"{path.relative_to(input_dir)}:{file_sha256(path)}\n".encode())
     return h.hexdigest()
 

@@ -141,16 +141,18 @@ def largest_first(jobs: list[Job], sizes: dict[str, int]) -> list[Job]:
 
 
 def stage_unit_inputs(
-    job_dir: Path, dataset: Dataset, unit_id: str, peers: pd.DataFrame, params: Params
-) -> None:
-    """The unit's tables, the peers and the unit's PMO evidence (prepared here, where it
-    costs a fifth of what it costs in a kernel just started: see `pmo.evidence_of`)."""
+    job_dir: Path, dataset: Dataset, unit_id: str, peers: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """The unit's tables and the peers; returns the unit's tables (for `stage_unit_evidence`)."""
     tables = dataset.for_unit(unit_id)
-    evidence = pmo.prepare_evidence(tables, pmo.evidence_settings(params))
-    if not peers.empty:
-        tables["peers"] = peers
-    write_tables(job_dir / "input", tables)
-    write_evidence(job_dir / "input", evidence)
+    write_tables(job_dir / "input", {**tables, "peers": peers} if not peers.empty else tables)
+    return tables
+
+
+def stage_unit_evidence(job_dir: Path, tables: dict[str, pd.DataFrame], params: Params) -> None:
+    """The unit's PMO evidence, for a job that will run (prepared here, where it costs a fifth
+    of what it costs in a kernel just started: see `pmo.evidence_of`)."""
+    write_evidence(job_dir / "input", pmo.prepare_evidence(tables, pmo.evidence_settings(params)))
 
 
 def stage_organisation_inputs(job_dirs: dict[str, Path], dataset: Dataset, params: Params) -> None:
