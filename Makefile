@@ -40,15 +40,17 @@ report: kernel ## create .venv, install, build the sample site and say where it 
 	@echo "The sample site is in $(OUT)/: open $(OUT)/index.html in a browser (works offline),"
 	@echo "or run 'make serve' and browse http://127.0.0.1:$(PORT)/ (search needs HTTP)."
 
-browser: ## install Debian's Chromium and poppler-utils (pdftoppm) for the browser and board-pack tests (root or sudo)
+browser: ## install Debian's Chromium, its headless shell (the board pack's) and poppler-utils (pdftoppm) for the browser and board-pack tests (root or sudo)
 	@missing=""; \
 	  command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	  command -v chromium-headless-shell >/dev/null 2>&1 || missing="$$missing chromium-headless-shell"; \
 	  command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	  if [ -n "$$missing" ]; then \
 	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	  fi
 	@chromium --version 2>/dev/null | head -n 1
+	@chromium-headless-shell --version 2>/dev/null | head -n 1
 	@pdftoppm -v 2>&1 | head -n 1
 
 postgres: ## install Debian's PostgreSQL for the database tests and the bench (root or sudo)

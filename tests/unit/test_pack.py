@@ -368,3 +368,16 @@ def test_chromium_on_path_then_nothing(tmp_path: Path) -> None:
     exe.chmod(0o755)
     assert find_chromium({"PATH": str(tmp_path)}) == str(exe)
     assert find_chromium({"PATH": str(tmp_path / "empty")}) is None
+
+
+def test_the_headless_shell_before_the_full_browser(tmp_path: Path) -> None:
+    """Chromium's headless shell starts no window parts: found first, wherever it lies on
+    PATH."""
+    shell_dir, browser_dir = tmp_path / "shell", tmp_path / "browser"
+    for folder, name in ((shell_dir, "chromium-headless-shell"), (browser_dir, "chromium")):
+        folder.mkdir()
+        (folder / name).write_text("#!/bin/sh\n")
+        (folder / name).chmod(0o755)
+    path = os.pathsep.join([str(browser_dir), str(shell_dir)])
+    assert find_chromium({"PATH": path}) == str(shell_dir / "chromium-headless-shell")
+    assert find_chromium({"PATH": str(browser_dir)}) == str(browser_dir / "chromium")

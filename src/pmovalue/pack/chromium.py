@@ -1,7 +1,10 @@
 """Headless Chromium, driven by Playwright's Python API, prints the board pack's documents.
 
-Chromium is found as `PMOVALUE_CHROMIUM`, then `chromium` or `google-chrome` on PATH, then the
-browser Playwright installs itself (`python -m playwright install chromium`). The version is
+Chromium is found as `PMOVALUE_CHROMIUM`, then on PATH (Chromium's headless shell first, then
+`chromium` or `google-chrome`), then the browser Playwright installs itself (`python -m
+playwright install chromium`). The headless shell is Chromium built to run without a window:
+the full browser, even headless, starts its window's parts too (its address bar's popup: two
+pages in a renderer of their own), which cost a pack about a fifth more CPU. The version is
 opened from its folder through a private loopback server (`pmovalue.pack.loopback`, which also
 says why not file://): a request for anything outside that folder is refused and reported
 (nothing is fetched from elsewhere). The charts are drawn by the version's own plotly.js at
@@ -30,10 +33,18 @@ if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page, Playwright, Request
 
 ENV_VAR = "PMOVALUE_CHROMIUM"
-ON_PATH = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+ON_PATH = (
+    "chromium-headless-shell",  # Debian's package of that name
+    "chrome-headless-shell",  # Google's build
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+)
 NO_CHROMIUM = (
     "the board pack needs Chromium and none was found: install it (Debian/Ubuntu: "
-    "`apt-get install chromium`; elsewhere: `python -m playwright install chromium`) "
+    "`apt-get install chromium-headless-shell` or `apt-get install chromium`; elsewhere: "
+    "`python -m playwright install chromium`) "
     f"or set {ENV_VAR} to a Chromium or Chrome executable"
 )
 NO_EXTRA = "the board pack needs the pdf extra: pip install 'pmovalue[pdf]'"
@@ -141,7 +152,7 @@ def find_chromium(environ: Mapping[str, str] | None = None) -> str | None:
         if found is None:
             raise BrowserUnavailable(
                 f"{ENV_VAR}={wanted}: no such executable; point it at a Chromium or Chrome "
-                "binary, or unset it to use `chromium` on PATH"
+                "binary, or unset it to use one on PATH"
             )
         return found
     for name in ON_PATH:
