@@ -78,10 +78,13 @@ class Pack:
         return out
 
 
-def cli_pack(site: Path, out: Path, *extra: str) -> Pack:
+def cli_pack(site: Path, out: Path, *extra: str, chromium: str | None = None) -> Pack:
     """`pmovalue pack` as a user runs it, finding Chromium through PMOVALUE_CHROMIUM (PATH holds
-    only the virtual environment's scripts)."""
-    env = {"PATH": str(Path(sys.executable).parent), "PMOVALUE_CHROMIUM": chromium_path()}
+    only the virtual environment's scripts): Debian's full browser unless told."""
+    env = {
+        "PATH": str(Path(sys.executable).parent),
+        "PMOVALUE_CHROMIUM": chromium or chromium_path(),
+    }
     done = run_cli("pack", VERSION, str(out), "--out", str(site), *extra, env=env)
     assert done.returncode == 0, done.stderr
     assert f"wrote {out}" in done.stdout
@@ -270,6 +273,10 @@ def ink(
 
 
 def test_every_chart_is_drawn(pack: Pack, facts, sample_site: Path, tmp_path: Path) -> None:
+    assert_every_chart_drawn(pack, facts, sample_site, tmp_path)
+
+
+def assert_every_chart_drawn(pack: Pack, facts, sample_site: Path, tmp_path: Path) -> None:
     """Each chart of each section is found by its title on its section's pages, and the area
     below the title, as rasterised by poppler, holds a drawing in colour."""
     poppler()
@@ -307,6 +314,19 @@ def test_every_chart_is_drawn(pack: Pack, facts, sample_site: Path, tmp_path: Pa
             assert share > 0.02 and coloured > 20, (title, chart, page, share, coloured)
             checked += 1
     assert checked >= 2 + 2 * len(facts.units)  # the portfolio's two charts, two per unit, ...
+
+
+def test_the_headless_shell_prints_what_the_full_browser_prints(
+    pack: Pack, facts, sample_site: Path, tmp_path: Path
+) -> None:
+    """The pack prefers Chromium's headless shell where it is installed: the same pages with
+    the same text as the full browser's pack, every chart drawn."""
+    shell = shutil.which("chromium-headless-shell")
+    if shell is None:
+        pytest.skip("Debian's chromium-headless-shell is not installed (run `make browser`)")
+    other = cli_pack(sample_site, tmp_path / "shell.pdf", "--paper", "A4", chromium=shell)
+    assert other.texts == pack.texts
+    assert_every_chart_drawn(other, facts, sample_site, tmp_path)
 
 
 # ---- a unit committee's pack, in Letter -------------------------------------------------------
